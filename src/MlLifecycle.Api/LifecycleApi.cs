@@ -1,0 +1,159 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.DurableTask.Client;
+using MlLifecycle.Core;
+using MlLifecycle.Storage;
+using MlLifecycle.Workflows;
+
+namespace MlLifecycle.Api;
+
+/// <summary>
+/// The HTTP contract (DESIGN.md §5) shared by both hosts: each method parses, validates, calls one service and maps
+/// the answer to JSON or problem details. Hosts only route to these methods.
+/// </summary>
+public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, ModelServer server, TrainingStarter starter)
+{
+    /// <summary><c>POST /api/training</c> with <c>{"model","dataset","label"?,"seed"?}</c> → 202 and the run's status URL.</summary>
+    public async Task<IResult> StartTrainingAsync(HttpRequest request, DurableTaskClient client)
+    {
+        TrainingBody? body;
+        try
+        {
+            body = await request.ReadFromJsonAsync<TrainingBody>(LifecycleJson.Options, request.HttpContext.RequestAborted);
+        }
+        catch (JsonException ex)
+        {
+            return Problems.BadRequest($"The body is not valid JSON: {ex.Message}");
+        }
+
+        if (body is null || string.IsNullOrWhiteSpace(body.Dataset))
+        {
+            return Problems.BadRequest("Field 'dataset' is required: the blob name in the 'datasets' container, e.g. 'credit/credit-g.csv'.", "dataset");
+        }
+
+        var dataset = body.Dataset.StartsWith(ArtifactStore.Datasets + "/", StringComparison.Ordinal) ? body.Dataset[(ArtifactStore.Datasets.Length + 1)..] : body.Dataset;
+        var model = body.Model ?? dataset.Split('/')[0];
+        if (!ModelName.IsValid(model))
+        {
+            return Problems.BadRequest($"Model name '{model}' is invalid: {ModelName.Describe}.", "model");
+        }
+
+        var properties = await store.TryGetPropertiesAsync(ArtifactStore.Datasets, dataset, request.HttpContext.RequestAborted);
+        if (properties is null)
+        {
+            return Problems.NotFound($"Dataset blob '{ArtifactStore.Datasets}/{dataset}' does not exist. Upload it first.");
+        }
+
+        var training = new TrainingRequest(model, dataset, body.Label, body.Seed ?? TrainingRequest.DefaultSeed);
+        var runId = await starter.StartAsync(client, RunIds.ForRequest(training, properties.ETag.ToString()), training);
+        var statusUrl = $"/api/runs/{runId}";
+        return new WithLocation(Results.Json(new { runId, statusUrl }, LifecycleJson.Options, statusCode: StatusCodes.Status202Accepted), statusUrl);
+    }
+
+    /// <summary><c>GET /api/runs/{runId}</c>: status, stage and, when finished, the outcome.</summary>
+    public async Task<IResult> GetRunAsync(string runId, DurableTaskClient client, CancellationToken ct)
+    {
+        var view = await RunView.GetAsync(client, runId, ct);
+        return view is null ? Problems.NotFound($"Run '{runId}' does not exist.") : Results.Json(view, LifecycleJson.Options);
+    }
+
+    /// <summary><c>GET /api/models</c>.</summary>
+    public async Task<IResult> ListModelsAsync(CancellationToken ct)
+    {
+        var models = new List<object>();
+        foreach (var name in await registry.ListModelsAsync(ct))
+        {
+            var versions = await registry.ListVersionsAsync(name, ct);
+            models.Add(new { model = name, aliases = await registry.GetAliasesAsync(name, ct), latestVersion = versions.Max(v => v.Version), versions = versions.Count });
+        }
+
+        return Results.Json(new { models }, LifecycleJson.Options);
+    }
+
+    /// <summary><c>GET /api/models/{model}</c>: aliases, versions with metrics, runs.</summary>
+    public async Task<IResult> GetModelAsync(string model, CancellationToken ct)
+    {
+        var versions = await registry.ListVersionsAsync(model, ct);
+        var runs = await registry.ListRunsAsync(model, ct);
+        if (versions.Count == 0 && runs.Count == 0)
+        {
+            return Problems.NotFound($"Model '{model}' does not exist.");
+        }
+
+        return Results.Json(new { model, aliases = await registry.GetAliasesAsync(model, ct), versions, runs }, LifecycleJson.Options);
+    }
+
+    /// <summary>
+    /// <c>POST /api/models/{model}/predict[?alias=champion|version=N]</c> with one object or <c>{"rows":[…]}</c>.
+    /// </summary>
+    public async Task<IResult> PredictAsync(string model, HttpRequest request)
+    {
+        var ct = request.HttpContext.RequestAborted;
+        var alias = request.Query["alias"].FirstOrDefault();
+        int? number = null;
+        if (request.Query["version"].FirstOrDefault() is { } text)
+        {
+            if (!int.TryParse(text, out var parsed))
+            {
+                return Problems.BadRequest($"Query parameter 'version' must be an integer, got '{text}'.", "version");
+            }
+
+            number = parsed;
+        }
+
+        var version = await server.ResolveAsync(model, alias, number, ct);
+        if (version is null)
+        {
+            return Problems.NotFound(number is { } n ? $"Model '{model}' has no version {n}." : $"Model '{model}' has no '{alias ?? ModelRegistry.Champion}' version.");
+        }
+
+        JsonElement body;
+        try
+        {
+            body = await JsonSerializer.DeserializeAsync<JsonElement>(request.Body, cancellationToken: ct);
+        }
+        catch (JsonException ex)
+        {
+            return Problems.BadRequest($"The body is not valid JSON: {ex.Message}");
+        }
+
+        var served = await server.LoadAsync(version);
+        try
+        {
+            var rows = PredictionInput.FromJson(body, served.Schema);
+            var predictions = served.Predictor.Predict(rows);
+            return Results.Json(
+                new { model, version = served.Version, alias = number is null ? alias ?? ModelRegistry.Champion : null, requestId = request.HttpContext.TraceIdentifier, predictions },
+                LifecycleJson.Options);
+        }
+        catch (InvalidInputException ex)
+        {
+            return ex.ToProblem();
+        }
+    }
+
+    /// <summary><c>GET /api/health</c>: 200 when storage answers, 503 otherwise.</summary>
+    public async Task<IResult> HealthAsync(CancellationToken ct)
+    {
+        try
+        {
+            await store.Service.GetPropertiesAsync(ct);
+            return Results.Json(new { status = "healthy", storage = "ok", version = LifecycleStages.CodeVersion }, LifecycleJson.Options);
+        }
+        catch (Exception ex) when (ex is Azure.RequestFailedException or HttpRequestException or AggregateException)
+        {
+            return Problems.Unavailable($"Storage is not reachable: {ex.Message}");
+        }
+    }
+
+    private sealed record TrainingBody(string? Model, string? Dataset, string? Label, int? Seed);
+
+    private sealed class WithLocation(IResult inner, string location) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.Location = location;
+            return inner.ExecuteAsync(httpContext);
+        }
+    }
+}

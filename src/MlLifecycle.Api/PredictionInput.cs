@@ -1,0 +1,119 @@
+using System.Globalization;
+using System.Text.Json;
+using MlLifecycle.Core.Data;
+
+namespace MlLifecycle.Api;
+
+/// <summary>Turns prediction requests (JSON or CSV) into rows of raw cells in the model's feature order.</summary>
+public static class PredictionInput
+{
+    public const int MaxRows = 10_000;
+
+    /// <summary>Reads one object, <c>{"rows":[…]}</c> or a bare array of objects.</summary>
+    /// <exception cref="InvalidInputException">A row is not an object, or a feature is absent or of the wrong type.</exception>
+    public static List<string?[]> FromJson(JsonElement body, DatasetSchema schema)
+    {
+        var items = body.ValueKind switch
+        {
+            JsonValueKind.Object when body.TryGetProperty("rows", out var rows) && rows.ValueKind == JsonValueKind.Array => rows.EnumerateArray().ToList(),
+            JsonValueKind.Object => [body],
+            JsonValueKind.Array => body.EnumerateArray().ToList(),
+            _ => throw new InvalidInputException("The body must be a JSON object (one row), {\"rows\": [...]} or an array of objects."),
+        };
+        if (items.Count == 0)
+        {
+            throw new InvalidInputException("The request has no rows.", "rows");
+        }
+
+        if (items.Count > MaxRows)
+        {
+            throw new InvalidInputException($"At most {MaxRows} rows per request; use batch inference for more.", "rows");
+        }
+
+        var features = schema.Features;
+        var result = new List<string?[]>(items.Count);
+        for (var r = 0; r < items.Count; r++)
+        {
+            if (items[r].ValueKind != JsonValueKind.Object)
+            {
+                throw new InvalidInputException($"Row {r} must be a JSON object of feature values.", "rows", r);
+            }
+
+            var row = new string?[features.Count];
+            for (var f = 0; f < features.Count; f++)
+            {
+                row[f] = Cell(items[r], features[f], r);
+            }
+
+            result.Add(row);
+        }
+
+        return result;
+    }
+
+    /// <summary>Picks the feature columns out of a CSV; every feature column must be present.</summary>
+    public static List<string?[]> FromTable(TabularData table, DatasetSchema schema)
+    {
+        var indexes = schema.Features.Select(f => (f, i: table.IndexOf(f.Name))).ToList();
+        if (indexes.FirstOrDefault(x => x.i < 0) is { f: not null } absent)
+        {
+            throw new InvalidInputException($"The input has no column '{absent.f.Name}', which the model needs.", absent.f.Name);
+        }
+
+        return table.Rows.Select((row, r) => indexes.Select(x => Check(row[x.i], x.f, r)).ToArray()).ToList();
+    }
+
+    private static string? Cell(JsonElement row, ColumnSchema feature, int r)
+    {
+        if (!TryGetProperty(row, feature.Name, out var value))
+        {
+            throw new InvalidInputException($"Field '{feature.Name}' is required (row {r}).", feature.Name, r);
+        }
+
+        var text = value.ValueKind switch
+        {
+            JsonValueKind.Null => null,
+            JsonValueKind.String => value.GetString(),
+            JsonValueKind.Number => value.GetRawText(),
+            JsonValueKind.True or JsonValueKind.False when feature.Kind == ColumnKind.Categorical => value.GetRawText(),
+            _ => throw new InvalidInputException($"Field '{feature.Name}' must be {Expected(feature)}, not {value.ValueKind.ToString().ToLowerInvariant()} (row {r}).", feature.Name, r),
+        };
+        return Check(text, feature, r);
+    }
+
+    private static string? Check(string? text, ColumnSchema feature, int r)
+    {
+        if (text is null || CsvLoader.MissingMarkers.Contains(text.Trim()))
+        {
+            return null;
+        }
+
+        if (feature.Kind == ColumnKind.Numeric && !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+        {
+            throw new InvalidInputException($"Field '{feature.Name}' must be a number, got '{text}' (row {r}).", feature.Name, r);
+        }
+
+        return text.Trim();
+    }
+
+    private static string Expected(ColumnSchema feature) => feature.Kind == ColumnKind.Numeric ? "a number" : "a string";
+
+    private static bool TryGetProperty(JsonElement row, string name, out JsonElement value)
+    {
+        if (row.TryGetProperty(name, out value))
+        {
+            return true;
+        }
+
+        foreach (var property in row.EnumerateObject())
+        {
+            if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
+            {
+                value = property.Value;
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

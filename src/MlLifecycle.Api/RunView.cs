@@ -1,0 +1,71 @@
+using System.Text.Json.Serialization;
+using Microsoft.DurableTask.Client;
+using MlLifecycle.Core.Data;
+using MlLifecycle.Workflows;
+
+namespace MlLifecycle.Api;
+
+/// <summary>What <c>GET /api/runs/{runId}</c> and <c>status</c> show of a run.</summary>
+public sealed record RunView(
+    string RunId,
+    string Status,
+    string? Stage,
+    int? Step,
+    int? Steps,
+    string? Model,
+    string? Dataset,
+    MlTask? Task,
+    int? Version,
+    bool? Champion,
+    Dictionary<string, double>? Metrics,
+    string? Message,
+    IReadOnlyList<Anomaly>? Anomalies,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset LastUpdatedAt)
+{
+    [JsonIgnore]
+    public bool IsFinished => Status is RunStatus.Succeeded or RunStatus.Rejected or RunStatus.Failed or "Terminated";
+
+    public static async Task<RunView?> GetAsync(DurableTaskClient client, string runId, CancellationToken ct = default)
+    {
+        var instance = await client.GetInstanceAsync(runId, getInputsAndOutputs: true, ct);
+        if (instance is null)
+        {
+            return null;
+        }
+
+        var request = instance.ReadInputAs<TrainingRequest>();
+        var progress = instance.ReadCustomStatusAs<RunProgress>();
+        var view = new RunView(
+            runId,
+            instance.RuntimeStatus.ToString(),
+            progress?.Stage,
+            progress?.Step,
+            progress?.Steps,
+            request?.Model,
+            request?.Dataset,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            instance.CreatedAt,
+            instance.LastUpdatedAt);
+        return instance.RuntimeStatus switch
+        {
+            OrchestrationRuntimeStatus.Completed when instance.ReadOutputAs<RunResult>() is { } result => view with
+            {
+                Status = result.Status,
+                Task = result.Task,
+                Version = result.Version,
+                Champion = result.Champion,
+                Metrics = result.Metrics,
+                Message = result.Message,
+                Anomalies = result.Anomalies,
+            },
+            OrchestrationRuntimeStatus.Failed => view with { Status = RunStatus.Failed, Message = instance.FailureDetails?.ErrorMessage },
+            _ => view,
+        };
+    }
+}

@@ -1,0 +1,29 @@
+namespace MlLifecycle.Core.Data;
+
+/// <summary>A dataset that cannot be used, with a stable anomaly code and the column it concerns.</summary>
+public sealed class DataValidationException(string code, string? column, string message, int count = 1)
+    : Exception(message)
+{
+    public string Code { get; } = code;
+
+    public string? Column { get; } = column;
+
+    public int Count { get; } = count;
+}
+
+/// <summary>Stable anomaly codes, shown in run records and quarantine reasons.</summary>
+public static class AnomalyCodes
+{
+    public const string EmptyFile = "EmptyFile";
+    public const string NoRows = "NoRows";
+    public const string DuplicateColumn = "DuplicateColumn";
+    public const string RaggedRow = "RaggedRow";
+    public const string MalformedCsv = "MalformedCsv";
+    public const string InvalidEncoding = "InvalidEncoding";
+    public const string FileTooLarge = "FileTooLarge";
+    public const string MissingLabel = "MissingLabelColumn";
+    public const string LabelAllMissing = "LabelAllMissing";
+    public const string ConstantLabel = "ConstantLabel";
+    public const string NoFeatures = "NoUsableFeatures";
+    public const string TooFewRows = "TooFewRows";
+}

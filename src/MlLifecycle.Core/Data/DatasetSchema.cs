@@ -1,0 +1,59 @@
+using System.Text.Json.Serialization;
+
+namespace MlLifecycle.Core.Data;
+
+[JsonConverter(typeof(JsonStringEnumConverter<ColumnKind>))]
+public enum ColumnKind
+{
+    Numeric,
+    Categorical,
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<MlTask>))]
+public enum MlTask
+{
+    BinaryClassification,
+    MulticlassClassification,
+    Regression,
+}
+
+/// <summary>What was seen of one column in the training data.</summary>
+/// <param name="Name">Column name as in the CSV header.</param>
+/// <param name="Kind">Numeric when every present cell parses as a number, otherwise categorical.</param>
+/// <param name="Missing">Cells that were empty or an NA marker.</param>
+/// <param name="Distinct">Distinct present values.</param>
+/// <param name="Min">Smallest value (numeric columns).</param>
+/// <param name="Max">Largest value (numeric columns).</param>
+/// <param name="Categories">Values seen, most frequent first, at most <see cref="SchemaInference.MaxCategoriesRecorded"/> (categorical columns).</param>
+/// <param name="Ignored">Why the column is not used as a feature, or null when it is.</param>
+public sealed record ColumnSchema(
+    string Name,
+    ColumnKind Kind,
+    int Missing,
+    int Distinct,
+    double? Min,
+    double? Max,
+    IReadOnlyList<string>? Categories,
+    string? Ignored = null);
+
+/// <summary>The schema stored with every model version as <c>schema.json</c>.</summary>
+/// <param name="Rows">Rows with a label, used for training.</param>
+/// <param name="Label">The label column.</param>
+/// <param name="Task">The learning task.</param>
+/// <param name="Classes">Class values in key order (classification only).</param>
+/// <param name="PositiveClass">The class treated as positive (binary only).</param>
+/// <param name="Columns">Every non-label column, used or ignored.</param>
+public sealed record DatasetSchema(
+    int Rows,
+    ColumnSchema Label,
+    MlTask Task,
+    IReadOnlyList<string>? Classes,
+    string? PositiveClass,
+    IReadOnlyList<ColumnSchema> Columns)
+{
+    [JsonIgnore]
+    public IReadOnlyList<ColumnSchema> Features => Columns.Where(c => c.Ignored is null).ToList();
+
+    [JsonIgnore]
+    public bool IsClassification => Task != MlTask.Regression;
+}

@@ -1,0 +1,126 @@
+namespace MlLifecycle.Core.Evaluation;
+
+/// <summary>Evaluation metrics computed from predictions (names are the keys stored on every version).</summary>
+public static class Metrics
+{
+    /// <summary>
+    /// Accuracy, balanced accuracy, macro-F1 and log-loss for any classification; for binary also precision, recall and
+    /// F1 of the positive class and AUC-ROC.
+    /// </summary>
+    /// <param name="actual">True class per row.</param>
+    /// <param name="predicted">Predicted class per row.</param>
+    /// <param name="probabilities">Predicted probability of each class per row (for log-loss and AUC); may be null.</param>
+    /// <param name="classes">All classes.</param>
+    /// <param name="positive">Positive class for binary metrics, or null.</param>
+    public static Dictionary<string, double> Classification(
+        IReadOnlyList<string> actual,
+        IReadOnlyList<string?> predicted,
+        IReadOnlyList<IReadOnlyDictionary<string, double>>? probabilities,
+        IReadOnlyList<string> classes,
+        string? positive)
+    {
+        var n = actual.Count;
+        var tp = classes.ToDictionary(c => c, _ => 0);
+        var fp = classes.ToDictionary(c => c, _ => 0);
+        var fn = classes.ToDictionary(c => c, _ => 0);
+        var correct = 0;
+        for (var i = 0; i < n; i++)
+        {
+            if (actual[i] == predicted[i])
+            {
+                correct++;
+                tp[actual[i]]++;
+            }
+            else
+            {
+                fn[actual[i]]++;
+                if (predicted[i] is { } p && fp.ContainsKey(p))
+                {
+                    fp[p]++;
+                }
+            }
+        }
+
+        var present = classes.Where(c => tp[c] + fn[c] > 0).ToList();
+        var result = new Dictionary<string, double>
+        {
+            ["accuracy"] = (double)correct / n,
+            ["balancedAccuracy"] = present.Average(c => Recall(c)),
+            ["macroF1"] = classes.Average(c => F1(c)),
+        };
+        if (probabilities is not null)
+        {
+            result["logLoss"] = Enumerable.Range(0, n).Average(i => -Math.Log(Math.Clamp(probabilities[i].GetValueOrDefault(actual[i]), 1e-15, 1)));
+        }
+
+        if (positive is not null)
+        {
+            result["precision"] = tp[positive] + fp[positive] == 0 ? 0 : (double)tp[positive] / (tp[positive] + fp[positive]);
+            result["recall"] = Recall(positive);
+            result["f1"] = F1(positive);
+            if (probabilities is not null)
+            {
+                result["auc"] = Auc(actual.Select(a => a == positive).ToList(), probabilities.Select(p => p.GetValueOrDefault(positive)).ToList());
+            }
+        }
+
+        return result;
+
+        double Recall(string c) => tp[c] + fn[c] == 0 ? 0 : (double)tp[c] / (tp[c] + fn[c]);
+
+        double F1(string c) => 2 * tp[c] + fp[c] + fn[c] == 0 ? 0 : 2.0 * tp[c] / (2 * tp[c] + fp[c] + fn[c]);
+    }
+
+    /// <summary>Area under the ROC curve (Mann-Whitney U, ties count half); NaN when one class is absent.</summary>
+    public static double Auc(IReadOnlyList<bool> actual, IReadOnlyList<double> score)
+    {
+        var order = Enumerable.Range(0, actual.Count).OrderBy(i => score[i]).ToArray();
+        var ranks = new double[order.Length];
+        for (var i = 0; i < order.Length;)
+        {
+            var j = i;
+            while (j + 1 < order.Length && score[order[j + 1]] == score[order[i]])
+            {
+                j++;
+            }
+
+            for (var k = i; k <= j; k++)
+            {
+                ranks[order[k]] = (i + j) / 2.0 + 1;
+            }
+
+            i = j + 1;
+        }
+
+        double positives = actual.Count(a => a), negatives = actual.Count - positives;
+        if (positives == 0 || negatives == 0)
+        {
+            return double.NaN;
+        }
+
+        var rankSum = Enumerable.Range(0, actual.Count).Where(i => actual[i]).Sum(i => ranks[i]);
+        return (rankSum - positives * (positives + 1) / 2) / (positives * negatives);
+    }
+
+    /// <summary>RMSE, MAE and R² (R² is 0 when the actual values are constant and predicted exactly, else negative).</summary>
+    public static Dictionary<string, double> Regression(IReadOnlyList<double> actual, IReadOnlyList<double> predicted)
+    {
+        var n = actual.Count;
+        var mean = actual.Average();
+        double squared = 0, absolute = 0, total = 0;
+        for (var i = 0; i < n; i++)
+        {
+            var error = predicted[i] - actual[i];
+            squared += error * error;
+            absolute += Math.Abs(error);
+            total += (actual[i] - mean) * (actual[i] - mean);
+        }
+
+        return new Dictionary<string, double>
+        {
+            ["rmse"] = Math.Sqrt(squared / n),
+            ["mae"] = absolute / n,
+            ["r2"] = total == 0 ? (squared == 0 ? 1 : 0) : 1 - squared / total,
+        };
+    }
+}

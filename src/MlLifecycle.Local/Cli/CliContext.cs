@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Logging.Console;
+using MlLifecycle.Api;
+using MlLifecycle.Local.Hosting;
+using MlLifecycle.Local.Infrastructure;
+using MlLifecycle.Storage;
+using MlLifecycle.Workflows;
+
+namespace MlLifecycle.Local.Cli;
+
+/// <summary>What a CLI verb runs against: Azurite on its default ports with data in <c>.data/azurite</c>.</summary>
+internal static class CliContext
+{
+    public static ILoggerFactory CreateLoggerFactory(bool verbose) => LoggerFactory.Create(b => b
+        .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
+        .AddFilter(level => level >= (verbose ? LogLevel.Information : LogLevel.Warning))
+        .AddFilter("DurableTask", verbose ? LogLevel.Warning : LogLevel.Error)
+        .AddFilter("Microsoft.DurableTask", verbose ? LogLevel.Warning : LogLevel.Error)
+        .AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
+        .AddFilter("Azure", LogLevel.Warning)
+        .Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
+
+    /// <summary>Options of the full local platform for the CLI (storage from <c>MLLIFECYCLE_STORAGE</c> when set).</summary>
+    public static LocalPlatformOptions Platform(int? httpPort, bool watchBlobs, bool runTimers = false) =>
+        new(AzuriteOptions.Default(LocalPaths.AzuriteData()), httpPort, watchBlobs, runTimers, Environment.GetEnvironmentVariable("MLLIFECYCLE_STORAGE"));
+
+    /// <summary>Storage-only services (registry, artifacts, model server) for verbs that need no Durable engine.</summary>
+    public static async Task<(ServiceProvider Services, IAsyncDisposable? Azurite)> StartStorageAsync(ILoggerFactory loggerFactory, CancellationToken ct)
+    {
+        var connection = Environment.GetEnvironmentVariable("MLLIFECYCLE_STORAGE");
+        Azurite? azurite = null;
+        if (connection is null)
+        {
+            azurite = await Azurite.StartAsync(AzuriteOptions.Default(LocalPaths.AzuriteData()), loggerFactory.CreateLogger("Azurite"), ct);
+            connection = azurite.ConnectionString;
+        }
+
+        var services = new ServiceCollection()
+            .AddSingleton(loggerFactory)
+            .AddLogging()
+            .AddSingleton<IConfiguration>(new ConfigurationBuilder().Build())
+            .AddMlLifecycleStorage(connection)
+            .AddMlLifecycleWorkflows()
+            .AddMlLifecycleApi()
+            .BuildServiceProvider();
+        await services.EnsureMlLifecycleStorageAsync(ct);
+        return (services, azurite);
+    }
+}

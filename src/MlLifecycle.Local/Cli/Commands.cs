@@ -1,0 +1,301 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Azure.Storage.Blobs.Models;
+using CsvHelper;
+using MlLifecycle.Api;
+using MlLifecycle.Core;
+using MlLifecycle.Core.Data;
+using MlLifecycle.Core.Training;
+using MlLifecycle.Local.Hosting;
+using MlLifecycle.Storage;
+
+namespace MlLifecycle.Local.Cli;
+
+/// <summary>The verbs of the CLI contract (DESIGN.md §4). Progress goes to stderr; results to stdout.</summary>
+internal static class Commands
+{
+    public static async Task<int> TrainAsync(FileInfo csv, string? label, string? model, bool json, bool verbose, CancellationToken ct)
+    {
+        model ??= ModelName.FromFileName(csv.Name);
+        if (!ModelName.IsValid(model))
+        {
+            throw new CliException($"Model name '{model}' is invalid: {ModelName.Describe}.");
+        }
+
+        using var loggers = CliContext.CreateLoggerFactory(verbose);
+        await using var platform = await LocalPlatform.StartAsync(CliContext.Platform(httpPort: null, watchBlobs: true), loggers, ct);
+        var run = await UploadAndWaitAsync(platform, csv, model, label, ct);
+        if (json)
+        {
+            Console.WriteLine(LifecycleJson.Serialize(
+                new { run.RunId, run.Model, run.Version, run.Status, run.Task, run.Metrics, durationMs = (long)(run.LastUpdatedAt - run.CreatedAt).TotalMilliseconds, run.Message, run.Anomalies },
+                compact: true));
+        }
+        else
+        {
+            PrintRun(run);
+        }
+
+        return run.Status == Workflows.RunStatus.Succeeded ? 0 : Fail(run.Message ?? run.Status);
+    }
+
+    /// <summary>Uploads a CSV to <c>datasets/{model}/</c> (the blob trigger's path) and follows the run it starts.</summary>
+    public static async Task<RunView> UploadAndWaitAsync(LocalPlatform platform, FileInfo csv, string model, string? label, CancellationToken ct)
+    {
+        if (!csv.Exists)
+        {
+            throw new CliException($"File '{csv.FullName}' does not exist.");
+        }
+
+        var store = platform.Services.GetRequiredService<ArtifactStore>();
+        var blobName = $"{model}/{Path.GetFileNameWithoutExtension(csv.Name)}.csv";
+        var options = new BlobUploadOptions { Metadata = label is null ? null : new Dictionary<string, string> { ["label"] = label } };
+        await using var stream = csv.OpenRead();
+        var uploaded = await store.Blob(ArtifactStore.Datasets, blobName).UploadAsync(stream, options, ct);
+        Console.Error.WriteLine($"uploaded {csv.Name} to {ArtifactStore.Datasets}/{blobName}");
+        var runId = await platform.Services.GetRequiredService<TrainingStarter>().StartForBlobAsync(platform.Client, blobName, uploaded.Value.ETag.ToString(), ct)
+            ?? throw new CliException($"'{blobName}' is not a dataset path.");
+        return await WaitAsync(platform, runId, ct);
+    }
+
+    public static async Task<RunView> WaitAsync(LocalPlatform platform, string runId, CancellationToken ct)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        string? last = null;
+        while (true)
+        {
+            var view = await RunView.GetAsync(platform.Client, runId, ct) ?? throw new CliException($"Run '{runId}' does not exist.");
+            var line = view.Stage is null ? view.Status : $"[{view.Step}/{view.Steps}] {view.Stage}";
+            if (line != last)
+            {
+                Console.Error.WriteLine($"{stopwatch.Elapsed.TotalSeconds,6:F1}s  run {runId}: {line}");
+                last = line;
+            }
+
+            if (view.IsFinished)
+            {
+                return view;
+            }
+
+            await Task.Delay(250, ct);
+        }
+    }
+
+    public static async Task<int> StatusAsync(string runId, bool json, bool verbose, CancellationToken ct)
+    {
+        using var loggers = CliContext.CreateLoggerFactory(verbose);
+        await using var platform = await LocalPlatform.StartAsync(CliContext.Platform(httpPort: null, watchBlobs: false), loggers, ct);
+        var view = await RunView.GetAsync(platform.Client, runId, ct) ?? throw new CliException($"Run '{runId}' does not exist.");
+        if (json)
+        {
+            Console.WriteLine(LifecycleJson.Serialize(view, compact: true));
+        }
+        else
+        {
+            PrintRun(view);
+        }
+
+        return 0;
+    }
+
+    public static async Task<int> PredictAsync(string model, FileInfo input, FileInfo? output, string? alias, int? version, bool json, bool verbose, CancellationToken ct)
+    {
+        using var loggers = CliContext.CreateLoggerFactory(verbose);
+        var (services, azurite) = await CliContext.StartStorageAsync(loggers, ct);
+        await using var _ = azurite;
+        await using var __ = services;
+        var server = services.GetRequiredService<ModelServer>();
+        var resolved = await server.ResolveAsync(model, alias, version, ct)
+            ?? throw new CliException(version is { } v ? $"Model '{model}' has no version {v}." : $"Model '{model}' has no '{alias ?? ModelRegistry.Champion}' version.");
+        var served = await server.LoadAsync(resolved);
+        if (!input.Exists)
+        {
+            throw new CliException($"File '{input.FullName}' does not exist.");
+        }
+
+        TabularData table;
+        List<string?[]> rows;
+        try
+        {
+            if (input.Extension.Equals(".json", StringComparison.OrdinalIgnoreCase))
+            {
+                using var document = JsonDocument.Parse(await File.ReadAllTextAsync(input.FullName, ct));
+                rows = PredictionInput.FromJson(document.RootElement, served.Schema);
+                table = new TabularData(served.Schema.Features.Select(f => f.Name).ToList(), rows);
+            }
+            else
+            {
+                await using var stream = input.OpenRead();
+                table = CsvLoader.Read(stream);
+                rows = PredictionInput.FromTable(table, served.Schema);
+            }
+        }
+        catch (Exception ex) when (ex is InvalidInputException or DataValidationException or JsonException)
+        {
+            throw new CliException(ex.Message);
+        }
+
+        var predictions = served.Predictor.Predict(rows);
+        var writer = output is null ? Console.Out : new StreamWriter(output.FullName);
+        try
+        {
+            WritePredictions(writer, table, predictions, served.Schema);
+        }
+        finally
+        {
+            if (output is not null)
+            {
+                await writer.DisposeAsync();
+            }
+        }
+
+        Console.Error.WriteLine($"predicted {predictions.Count} rows with {model} v{served.Version}" + (output is null ? "" : $" → {output.FullName}"));
+        if (json)
+        {
+            Console.WriteLine(LifecycleJson.Serialize(new { model, version = served.Version, rows = predictions.Count, output = output?.FullName }, compact: true));
+        }
+
+        return 0;
+    }
+
+    public static async Task<int> ModelsAsync(string action, string? model, int? version, string alias, bool json, bool verbose, CancellationToken ct)
+    {
+        using var loggers = CliContext.CreateLoggerFactory(verbose);
+        var (services, azurite) = await CliContext.StartStorageAsync(loggers, ct);
+        await using var _ = azurite;
+        await using var __ = services;
+        var registry = services.GetRequiredService<ModelRegistry>();
+        var now = DateTimeOffset.UtcNow;
+        switch (action)
+        {
+            case "list":
+                var models = new List<object>();
+                foreach (var name in await registry.ListModelsAsync(ct))
+                {
+                    var versions = await registry.ListVersionsAsync(name, ct);
+                    var aliases = await registry.GetAliasesAsync(name, ct);
+                    models.Add(new { model = name, aliases, latestVersion = versions.Max(v => v.Version), versions = versions.Count });
+                    if (!json)
+                    {
+                        Console.WriteLine($"{name,-30} versions={versions.Count,-4} latest=v{versions.Max(v => v.Version),-4} {string.Join(' ', aliases.Select(a => $"{a.Key}=v{a.Value}"))}");
+                    }
+                }
+
+                if (json)
+                {
+                    Console.WriteLine(LifecycleJson.Serialize(new { models }, compact: true));
+                }
+
+                return 0;
+            case "show":
+                var shown = await registry.ListVersionsAsync(Require(model), ct);
+                if (shown.Count == 0)
+                {
+                    throw new CliException($"Model '{model}' does not exist.");
+                }
+
+                var shownAliases = await registry.GetAliasesAsync(model!, ct);
+                if (json)
+                {
+                    Console.WriteLine(LifecycleJson.Serialize(new { model, aliases = shownAliases, versions = shown }, compact: true));
+                    return 0;
+                }
+
+                Console.WriteLine($"{model}  {string.Join(' ', shownAliases.Select(a => $"{a.Key}=v{a.Value}"))}");
+                foreach (var v in shown)
+                {
+                    Console.WriteLine($"  v{v.Version,-4} {v.CreatedAt:u} {v.Task,-26} {v.Trainer,-10} {FormatMetrics(v.Metrics)}");
+                }
+
+                return 0;
+            case "promote":
+                var target = version ?? throw new CliException("promote needs a version: models promote <model> <version>.");
+                if (await registry.GetVersionAsync(Require(model), target, ct) is null)
+                {
+                    throw new CliException($"Model '{model}' has no version {target}.");
+                }
+
+                await registry.SetAliasAsync(model!, alias, target, now, ct);
+                Console.Error.WriteLine($"{model}: {alias} → v{target}");
+                return Emit(json, new { model, alias, version = target });
+            case "rollback":
+                var restored = await registry.RollbackAliasAsync(Require(model), alias, now, ct);
+                Console.Error.WriteLine($"{model}: {alias} rolled back to v{restored}");
+                return Emit(json, new { model, alias, version = restored });
+            default:
+                throw new CliException($"Unknown action '{action}': use list, show, promote or rollback.");
+        }
+    }
+
+    public static int Fail(string message)
+    {
+        Console.Error.WriteLine($"error: {message}");
+        return 1;
+    }
+
+    public static void PrintRun(RunView run)
+    {
+        Console.WriteLine($"run {run.RunId}: {run.Status}" + (run.Version is { } v ? $" — {run.Model} v{v} ({run.Task}){(run.Champion == true ? ", champion" : "")}" : ""));
+        if (run.Metrics is { Count: > 0 })
+        {
+            Console.WriteLine($"  test metrics: {FormatMetrics(run.Metrics)}");
+        }
+
+        foreach (var anomaly in run.Anomalies ?? [])
+        {
+            Console.WriteLine($"  {anomaly.Severity} {anomaly.Code}{(anomaly.Column is null ? "" : $" [{anomaly.Column}]")}: {anomaly.Message}");
+        }
+    }
+
+    public static string FormatMetrics(IReadOnlyDictionary<string, double> metrics) =>
+        string.Join("  ", metrics.Select(m => $"{m.Key}={m.Value.ToString("F4", CultureInfo.InvariantCulture)}"));
+
+    private static void WritePredictions(TextWriter writer, TabularData table, IReadOnlyList<Prediction> predictions, DatasetSchema schema)
+    {
+        using var csv = new CsvWriter(writer, CultureInfo.InvariantCulture, leaveOpen: true);
+        var classes = schema.Classes ?? [];
+        foreach (var column in table.Columns)
+        {
+            csv.WriteField(column);
+        }
+
+        csv.WriteField(schema.IsClassification ? "PredictedLabel" : "Score");
+        foreach (var c in classes)
+        {
+            csv.WriteField($"Probability_{c}");
+        }
+
+        csv.NextRecord();
+        for (var i = 0; i < predictions.Count; i++)
+        {
+            foreach (var cell in table.Rows[i])
+            {
+                csv.WriteField(cell ?? "");
+            }
+
+            csv.WriteField(schema.IsClassification ? predictions[i].Label : predictions[i].Score?.ToString("R", CultureInfo.InvariantCulture));
+            foreach (var c in classes)
+            {
+                csv.WriteField(predictions[i].Probabilities!.GetValueOrDefault(c).ToString("F6", CultureInfo.InvariantCulture));
+            }
+
+            csv.NextRecord();
+        }
+    }
+
+    private static string Require(string? model) => model ?? throw new CliException("This action needs a model name.");
+
+    private static int Emit(bool json, object value)
+    {
+        if (json)
+        {
+            Console.WriteLine(LifecycleJson.Serialize(value, compact: true));
+        }
+
+        return 0;
+    }
+}
+
+/// <summary>An error the CLI reports as one line on stderr with exit code 1.</summary>
+internal sealed class CliException(string message) : Exception(message);

@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CsvHelper;
+using MlLifecycle.Core;
+using MlLifecycle.Core.Data;
+using MlLifecycle.Local.Hosting;
+using MlLifecycle.Local.Infrastructure;
+
+namespace MlLifecycle.Local.Cli;
+
+/// <summary>
+/// <c>demo</c>: the lifecycle on the bundled credit-g sample — upload, durable training run, registry, then
+/// predictions over HTTP for rows held back from training.
+/// </summary>
+internal static class DemoCommand
+{
+    private const string Model = "credit-g";
+    private const string Label = "class";
+    private const int HeldBack = 8;
+
+    public static async Task<int> RunAsync(bool verbose, CancellationToken ct)
+    {
+        var root = LocalPaths.RepositoryRoot();
+        var sample = Path.Combine(root, "samples", "credit-g.csv");
+        TabularData table;
+        await using (var stream = File.OpenRead(sample))
+        {
+            table = CsvLoader.Read(stream);
+        }
+
+        var training = new FileInfo(Path.Combine(root, ".data", "demo", "credit-g.csv"));
+        training.Directory!.Create();
+        var heldBack = table.Rows.Skip(table.Rows.Count - HeldBack).ToList();
+        WriteCsv(training.FullName, table.Columns, table.Rows.Take(table.Rows.Count - HeldBack));
+        Console.WriteLine($"demo: {Path.GetRelativePath(root, sample)} — {table.Rows.Count} rows; training on {table.Rows.Count - HeldBack}, holding back {HeldBack} to predict over HTTP");
+
+        using var loggers = CliContext.CreateLoggerFactory(verbose);
+        Console.Error.WriteLine("starting the local platform (Azurite, Durable Task engine on Azure Storage, HTTP API)…");
+        await using var platform = await LocalPlatform.StartAsync(CliContext.Platform(httpPort: 0, watchBlobs: true), loggers, ct);
+        Console.WriteLine($"platform: HTTP API at {platform.BaseAddress}api, storage at {(platform.StorageConnectionString.Contains("127.0.0.1:10000") ? "Azurite :10000" : "configured storage")}");
+
+        var run = await Commands.UploadAndWaitAsync(platform, training, Model, Label, ct);
+        Commands.PrintRun(run);
+        if (run.Status != Workflows.RunStatus.Succeeded)
+        {
+            return Commands.Fail(run.Message ?? run.Status);
+        }
+
+        var labelIndex = table.IndexOf(Label);
+        var rows = heldBack.Select(r => table.Columns.Select((c, i) => (c, i)).Where(x => x.i != labelIndex)
+            .ToDictionary(x => x.c, x => ToJson(r[x.i]))).ToList();
+        using var http = new HttpClient { BaseAddress = platform.BaseAddress };
+        var response = await http.PostAsJsonAsync($"api/models/{Model}/predict?version={run.Version}", new { rows }, ct);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
+        if (!response.IsSuccessStatusCode)
+        {
+            return Commands.Fail($"prediction failed with {(int)response.StatusCode}: {body}");
+        }
+
+        Console.WriteLine($"POST /api/models/{Model}/predict → {(int)response.StatusCode}, version {body.GetProperty("version")}, requestId {body.GetProperty("requestId")}");
+        Console.WriteLine($"  {"actual",-8} {"predicted",-10} probability");
+        var predictions = body.GetProperty("predictions").EnumerateArray().ToList();
+        var correct = 0;
+        for (var i = 0; i < predictions.Count; i++)
+        {
+            var predicted = predictions[i].GetProperty("label").GetString();
+            var probability = predictions[i].GetProperty("probabilities").GetProperty(predicted!).GetDouble();
+            correct += predicted == heldBack[i][labelIndex] ? 1 : 0;
+            Console.WriteLine($"  {heldBack[i][labelIndex],-8} {predicted,-10} {probability:F3}");
+        }
+
+        Console.WriteLine($"  {correct}/{predictions.Count} held-back rows predicted correctly");
+        Console.WriteLine($"artifacts: artifacts/{Model}/{run.Version}/ (model.zip, schema.json, manifest.json); registry: models/aliases/runs tables");
+        Console.WriteLine("next: dotnet run --project src/MlLifecycle.Local -- serve   (then curl http://127.0.0.1:7071/api/models)");
+        return 0;
+    }
+
+    private static object? ToJson(string? cell) =>
+        cell is not null && SchemaInference.TryParseNumber(cell, out var number) ? number : cell;
+
+    private static void WriteCsv(string path, IReadOnlyList<string> columns, IEnumerable<string?[]> rows)
+    {
+        using var writer = new StreamWriter(path);
+        using var csv = new CsvWriter(writer, CultureInfo.InvariantCulture);
+        foreach (var column in columns)
+        {
+            csv.WriteField(column);
+        }
+
+        csv.NextRecord();
+        foreach (var row in rows)
+        {
+            foreach (var cell in row)
+            {
+                csv.WriteField(cell ?? "");
+            }
+
+            csv.NextRecord();
+        }
+    }
+}

@@ -1,0 +1,177 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace MlLifecycle.Local.Infrastructure;
+
+/// <summary>Where Azurite listens and how it keeps data.</summary>
+/// <param name="BlobPort">Blob port; 0 = a free port.</param>
+/// <param name="QueuePort">Queue port; 0 = a free port.</param>
+/// <param name="TablePort">Table port; 0 = a free port.</param>
+/// <param name="DataFolder">Persistent data folder; null = in-memory (tests).</param>
+public sealed record AzuriteOptions(int BlobPort, int QueuePort, int TablePort, string? DataFolder)
+{
+    /// <summary>Azurite's default ports with data kept on disk (the CLI and <c>serve</c>).</summary>
+    public static AzuriteOptions Default(string dataFolder) => new(10000, 10001, 10002, dataFolder);
+
+    /// <summary>Free ports, in-memory persistence (tests).</summary>
+    public static AzuriteOptions Ephemeral => new(0, 0, 0, null);
+}
+
+/// <summary>
+/// Ensures Azurite (pinned in <c>infra/package.json</c>) is running: reuses one already listening on the ports,
+/// otherwise runs <c>npm ci</c> in <c>infra/</c> when needed, starts it and waits for its ports. Stops only what it started.
+/// </summary>
+public sealed class Azurite : IAsyncDisposable
+{
+    private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+    private readonly Process? _process;
+
+    private Azurite(int blob, int queue, int table, Process? process)
+    {
+        (BlobPort, QueuePort, TablePort, _process) = (blob, queue, table, process);
+    }
+
+    public int BlobPort { get; }
+
+    public int QueuePort { get; }
+
+    public int TablePort { get; }
+
+    /// <summary>True when this instance started the process (and will stop it).</summary>
+    public bool Started => _process is not null;
+
+    public string ConnectionString =>
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
+        $"AccountKey={AccountKey};" +
+        $"BlobEndpoint=http://127.0.0.1:{BlobPort}/devstoreaccount1;" +
+        $"QueueEndpoint=http://127.0.0.1:{QueuePort}/devstoreaccount1;" +
+        $"TableEndpoint=http://127.0.0.1:{TablePort}/devstoreaccount1;";
+
+    public static async Task<Azurite> StartAsync(AzuriteOptions options, ILogger logger, CancellationToken ct = default)
+    {
+        int[] requested = [options.BlobPort, options.QueuePort, options.TablePort];
+        if (requested.All(p => p > 0) && requested.All(IsListening))
+        {
+            logger.LogInformation("Reusing Azurite already listening on ports {Blob}/{Queue}/{Table}", options.BlobPort, options.QueuePort, options.TablePort);
+            return new Azurite(options.BlobPort, options.QueuePort, options.TablePort, null);
+        }
+
+        var ports = requested.Select(p => p > 0 ? p : FreePort()).ToArray();
+        var infra = LocalPaths.InfraFolder();
+        var entry = Path.Combine(infra, "node_modules", "azurite", "dist", "src", "azurite.js");
+        if (!File.Exists(entry))
+        {
+            logger.LogInformation("Installing Azurite with npm ci in {Folder}", infra);
+            await RunAsync("npm", ["ci", "--no-audit", "--no-fund"], infra, ct);
+        }
+
+        List<string> args =
+        [
+            entry, "--silent", "--skipApiVersionCheck", "--loose", "--disableProductStyleUrl",
+            "--blobHost", "127.0.0.1", "--blobPort", $"{ports[0]}",
+            "--queueHost", "127.0.0.1", "--queuePort", $"{ports[1]}",
+            "--tableHost", "127.0.0.1", "--tablePort", $"{ports[2]}",
+        ];
+        if (options.DataFolder is null)
+        {
+            args.Add("--inMemoryPersistence");
+        }
+        else
+        {
+            Directory.CreateDirectory(options.DataFolder);
+            args.AddRange(["--location", options.DataFolder]);
+        }
+
+        var process = Process.Start(StartInfo("node", args, infra)) ?? throw new InvalidOperationException("Could not start node.");
+        var errors = new System.Text.StringBuilder();
+        process.ErrorDataReceived += (_, e) => errors.AppendLine(e.Data);
+        process.OutputDataReceived += (_, _) => { };
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        var azurite = new Azurite(ports[0], ports[1], ports[2], process);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!ports.All(IsListening))
+        {
+            if (process.HasExited || DateTime.UtcNow > deadline)
+            {
+                await azurite.DisposeAsync();
+                throw new InvalidOperationException($"Azurite did not start on ports {string.Join('/', ports)}: {errors.ToString().Trim()}");
+            }
+
+            await Task.Delay(100, ct);
+        }
+
+        logger.LogInformation("Started Azurite on ports {Ports} ({Persistence})", string.Join('/', ports), options.DataFolder ?? "in memory");
+        return azurite;
+    }
+
+    /// <summary>Stops a started Azurite with SIGTERM (so it saves its data), killing it if it has not exited in 10 s.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            _ = Terminate(_process.Id, 15);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            try
+            {
+                await _process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
+        }
+
+        _process?.Dispose();
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Terminate(int pid, int signal);
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static bool IsListening(int port)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            client.Connect(IPAddress.Loopback, port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static ProcessStartInfo StartInfo(string file, IEnumerable<string> args, string folder)
+    {
+        var info = new ProcessStartInfo(file) { WorkingDirectory = folder, RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        return info;
+    }
+
+    private static async Task RunAsync(string file, IEnumerable<string> args, string folder, CancellationToken ct)
+    {
+        using var process = Process.Start(StartInfo(file, args, folder)) ?? throw new InvalidOperationException($"Could not start {file}.");
+        var output = process.StandardOutput.ReadToEndAsync(ct);
+        var error = process.StandardError.ReadToEndAsync(ct);
+        await process.WaitForExitAsync(ct);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"'{file} {string.Join(' ', args)}' failed in {folder} with exit code {process.ExitCode}: {await error}{await output}");
+        }
+    }
+}

@@ -1,0 +1,84 @@
+using System.CommandLine;
+using MlLifecycle.Local.Cli;
+using MlLifecycle.Local.Hosting;
+
+var json = new Option<bool>("--json") { Description = "Print the result as one JSON object on the last stdout line.", Recursive = true };
+var verbose = new Option<bool>("--verbose", "-v") { Description = "Log what the platform does (stderr).", Recursive = true };
+var root = new RootCommand("MlLifecycle: train, register, serve and watch ML.NET models on Azure Functions + Durable Task — locally.") { json, verbose };
+
+var demo = new Command("demo", "Run the whole lifecycle on the bundled credit-g sample and predict held-back rows over HTTP.");
+demo.SetAction((p, ct) => Guard(() => DemoCommand.RunAsync(p.GetValue(verbose), ct)));
+root.Subcommands.Add(demo);
+
+var port = new Option<int>("--port") { Description = "HTTP port.", DefaultValueFactory = _ => 7071 };
+var serve = new Command("serve", "Run the local platform: HTTP API, blob trigger on datasets/, drift timer, until Ctrl+C.") { port };
+serve.SetAction((p, ct) => Guard(() => ServeAsync(p.GetValue(port), ct)));
+root.Subcommands.Add(serve);
+
+var csv = new Argument<FileInfo>("csv") { Description = "CSV file with a header row." };
+var label = new Option<string?>("--label") { Description = "Label column (default: the last column)." };
+var modelOption = new Option<string?>("--model") { Description = "Model name (default: from the file name)." };
+var train = new Command("train", "Upload a CSV to datasets/{model}/ and follow the training run it starts.") { csv, label, modelOption };
+train.SetAction((p, ct) => Guard(() => Commands.TrainAsync(p.GetValue(csv)!, p.GetValue(label), p.GetValue(modelOption), p.GetValue(json), p.GetValue(verbose), ct)));
+root.Subcommands.Add(train);
+
+var modelArgument = new Argument<string>("model") { Description = "Model name." };
+var input = new Option<FileInfo>("--input") { Description = "CSV or JSON rows to predict.", Required = true };
+var output = new Option<FileInfo?>("--output") { Description = "Output CSV (default: stdout)." };
+var alias = new Option<string?>("--alias") { Description = "Alias to predict with (default: champion)." };
+var version = new Option<int?>("--version") { Description = "Version to predict with (instead of an alias)." };
+var predict = new Command("predict", "Predict rows with a registered model: input columns + PredictedLabel or Score (+ probabilities).") { modelArgument, input, output, alias, version };
+predict.SetAction((p, ct) => Guard(() => Commands.PredictAsync(p.GetValue(modelArgument)!, p.GetValue(input)!, p.GetValue(output), p.GetValue(alias), p.GetValue(version), p.GetValue(json), p.GetValue(verbose), ct)));
+root.Subcommands.Add(predict);
+
+var action = new Argument<string>("action") { Description = "list | show | promote | rollback" };
+action.AcceptOnlyFromAmong("list", "show", "promote", "rollback");
+var optionalModel = new Argument<string?>("model") { Description = "Model name (show, promote, rollback).", Arity = ArgumentArity.ZeroOrOne };
+var optionalVersion = new Argument<int?>("version") { Description = "Version (promote).", Arity = ArgumentArity.ZeroOrOne };
+var aliasName = new Option<string>("--alias") { Description = "Alias to move (promote, rollback).", DefaultValueFactory = _ => "champion" };
+var models = new Command("models", "List models, show one, promote a version to an alias, or roll an alias back.") { action, optionalModel, optionalVersion, aliasName };
+models.SetAction((p, ct) => Guard(() => Commands.ModelsAsync(p.GetValue(action)!, p.GetValue(optionalModel), p.GetValue(optionalVersion), p.GetValue(aliasName)!, p.GetValue(json), p.GetValue(verbose), ct)));
+root.Subcommands.Add(models);
+
+var runId = new Argument<string>("runId") { Description = "Run id (printed by train, returned by POST /api/training)." };
+var status = new Command("status", "Show a run's status, stage and outcome.") { runId };
+status.SetAction((p, ct) => Guard(() => Commands.StatusAsync(p.GetValue(runId)!, p.GetValue(json), p.GetValue(verbose), ct)));
+root.Subcommands.Add(status);
+
+return await root.Parse(args).InvokeAsync();
+
+static async Task<int> Guard(Func<Task<int>> run)
+{
+    try
+    {
+        return await run();
+    }
+    catch (OperationCanceledException)
+    {
+        return Commands.Fail("cancelled");
+    }
+    catch (CliException ex)
+    {
+        return Commands.Fail(ex.Message);
+    }
+    catch (Exception ex)
+    {
+        return Commands.Fail($"{ex.GetType().Name}: {ex.Message.Split('\n')[0]}");
+    }
+}
+
+static async Task<int> ServeAsync(int port, CancellationToken ct)
+{
+    using var loggers = CliContext.CreateLoggerFactory(verbose: true);
+    await using var platform = await LocalPlatform.StartAsync(CliContext.Platform(port, watchBlobs: true, runTimers: true), loggers, ct);
+    Console.WriteLine($"serving on {platform.BaseAddress} — HTTP API under /api, blob trigger on datasets/, drift timer; Ctrl+C to stop");
+    try
+    {
+        await Task.Delay(Timeout.Infinite, ct);
+    }
+    catch (OperationCanceledException)
+    {
+    }
+
+    return 0;
+}

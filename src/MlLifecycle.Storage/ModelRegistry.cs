@@ -1,0 +1,249 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using MlLifecycle.Core;
+
+namespace MlLifecycle.Storage;
+
+/// <summary>
+/// The model registry in Table storage: <c>models</c> (PK model, RK zero-padded version), <c>aliases</c>
+/// (PK model, RK alias) and <c>runs</c> (PK model, RK run id). Version numbers are taken with create-only inserts,
+/// so concurrent runs never share one; aliases move with ETag-guarded writes.
+/// </summary>
+public sealed class ModelRegistry(TableServiceClient service)
+{
+    public const string ModelsTable = "models";
+    public const string AliasesTable = "aliases";
+    public const string RunsTable = "runs";
+    public const string Champion = "champion";
+
+    private TableClient Models => service.GetTableClient(ModelsTable);
+
+    private TableClient Aliases => service.GetTableClient(AliasesTable);
+
+    private TableClient Runs => service.GetTableClient(RunsTable);
+
+    public static string VersionKey(int version) => version.ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
+
+    public async Task EnsureTablesAsync(CancellationToken ct = default)
+    {
+        foreach (var name in new[] { ModelsTable, AliasesTable, RunsTable })
+        {
+            await service.GetTableClient(name).CreateIfNotExistsAsync(ct);
+        }
+    }
+
+    /// <summary>
+    /// Takes the next version number for a run, or returns the one the run already holds (activities run at least once).
+    /// </summary>
+    public async Task<int> ReserveVersionAsync(string model, string runId, DateTimeOffset now, CancellationToken ct = default)
+    {
+        while (true)
+        {
+            var max = 0;
+            await foreach (var row in Models.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {model}"), select: ["RowKey", "RunId", "Version"], cancellationToken: ct))
+            {
+                var version = row.GetInt32("Version") ?? 0;
+                if (row.GetString("RunId") == runId)
+                {
+                    return version;
+                }
+
+                max = Math.Max(max, version);
+            }
+
+            var entity = new TableEntity(model, VersionKey(max + 1))
+            {
+                ["Version"] = max + 1,
+                ["RunId"] = runId,
+                ["Status"] = VersionStatus.Pending,
+                ["CreatedAt"] = now,
+            };
+            try
+            {
+                await Models.AddEntityAsync(entity, ct);
+                return max + 1;
+            }
+            catch (RequestFailedException ex) when (ex.Status == 409)
+            {
+                // Another run took this number between our read and our insert: read again.
+            }
+        }
+    }
+
+    /// <summary>Fills in a reserved version and marks it registered; only the run that reserved it may do so.</summary>
+    public async Task CompleteVersionAsync(ModelVersion version, CancellationToken ct = default)
+    {
+        var current = await Models.GetEntityAsync<TableEntity>(version.Model, VersionKey(version.Version), cancellationToken: ct);
+        if (current.Value.GetString("RunId") != version.RunId)
+        {
+            throw new InvalidOperationException($"Version {version.Version} of '{version.Model}' belongs to run {current.Value.GetString("RunId")}, not {version.RunId}.");
+        }
+
+        var entity = new TableEntity(version.Model, VersionKey(version.Version))
+        {
+            ["Version"] = version.Version,
+            ["Status"] = VersionStatus.Registered,
+            ["RunId"] = version.RunId,
+            ["Task"] = version.Task,
+            ["Label"] = version.Label,
+            ["Trainer"] = version.Trainer,
+            ["Metrics"] = JsonSerializer.Serialize(version.Metrics, LifecycleJson.Compact),
+            ["ArtifactSha256"] = version.ArtifactSha256,
+            ["DataSha256"] = version.DataSha256,
+            ["Dataset"] = version.Dataset,
+            ["Rows"] = version.Rows,
+            ["Seed"] = version.Seed,
+            ["CodeVersion"] = version.CodeVersion,
+            ["CreatedAt"] = version.CreatedAt,
+        };
+        await Models.UpdateEntityAsync(entity, current.Value.ETag, TableUpdateMode.Replace, ct);
+    }
+
+    /// <summary>Registered versions of a model, oldest first (pending reservations are not listed).</summary>
+    public async Task<IReadOnlyList<ModelVersion>> ListVersionsAsync(string model, CancellationToken ct = default)
+    {
+        List<ModelVersion> versions = [];
+        await foreach (var row in Models.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {model} and Status eq {VersionStatus.Registered}"), cancellationToken: ct))
+        {
+            versions.Add(ToVersion(row));
+        }
+
+        return versions;
+    }
+
+    public async Task<ModelVersion?> GetVersionAsync(string model, int version, CancellationToken ct = default)
+    {
+        var row = await Models.GetEntityIfExistsAsync<TableEntity>(model, VersionKey(version), cancellationToken: ct);
+        return row.HasValue && row.Value!.GetString("Status") == VersionStatus.Registered ? ToVersion(row.Value) : null;
+    }
+
+    /// <summary>Names of models with at least one registered version.</summary>
+    public async Task<IReadOnlyList<string>> ListModelsAsync(CancellationToken ct = default)
+    {
+        SortedSet<string> names = new(StringComparer.Ordinal);
+        await foreach (var row in Models.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"Status eq {VersionStatus.Registered}"), select: ["PartitionKey"], cancellationToken: ct))
+        {
+            names.Add(row.PartitionKey);
+        }
+
+        return [.. names];
+    }
+
+    public async Task<IReadOnlyDictionary<string, int>> GetAliasesAsync(string model, CancellationToken ct = default)
+    {
+        Dictionary<string, int> aliases = new(StringComparer.Ordinal);
+        await foreach (var row in Aliases.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {model}"), cancellationToken: ct))
+        {
+            aliases[row.RowKey] = row.GetInt32("Version") ?? 0;
+        }
+
+        return aliases;
+    }
+
+    public async Task<int?> ResolveAliasAsync(string model, string alias, CancellationToken ct = default)
+    {
+        var row = await Aliases.GetEntityIfExistsAsync<TableEntity>(model, alias, cancellationToken: ct);
+        return row.HasValue ? row.Value!.GetInt32("Version") : null;
+    }
+
+    /// <summary>Points an alias at a version only if the alias does not exist yet; false when it already did.</summary>
+    public async Task<bool> TryCreateAliasAsync(string model, string alias, int version, DateTimeOffset now, CancellationToken ct = default)
+    {
+        try
+        {
+            await Aliases.AddEntityAsync(new TableEntity(model, alias) { ["Version"] = version, ["UpdatedAt"] = now }, ct);
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 409)
+        {
+            return await ResolveAliasAsync(model, alias, ct) == version;
+        }
+    }
+
+    /// <summary>Moves (or creates) an alias, keeping the previous version for rollback.</summary>
+    public async Task SetAliasAsync(string model, string alias, int version, DateTimeOffset now, CancellationToken ct = default)
+    {
+        var existing = await Aliases.GetEntityIfExistsAsync<TableEntity>(model, alias, cancellationToken: ct);
+        var entity = new TableEntity(model, alias) { ["Version"] = version, ["UpdatedAt"] = now };
+        if (!existing.HasValue)
+        {
+            await Aliases.AddEntityAsync(entity, ct);
+            return;
+        }
+
+        entity["Previous"] = existing.Value!.GetInt32("Version");
+        await Aliases.UpdateEntityAsync(entity, existing.Value.ETag, TableUpdateMode.Replace, ct);
+    }
+
+    /// <summary>Points an alias back at the version it pointed at before its last move; returns that version.</summary>
+    public async Task<int> RollbackAliasAsync(string model, string alias, DateTimeOffset now, CancellationToken ct = default)
+    {
+        var existing = await Aliases.GetEntityIfExistsAsync<TableEntity>(model, alias, cancellationToken: ct);
+        if (!existing.HasValue || existing.Value!.GetInt32("Previous") is not { } previous)
+        {
+            throw new InvalidOperationException($"Alias '{alias}' of '{model}' has no previous version to roll back to.");
+        }
+
+        var entity = new TableEntity(model, alias) { ["Version"] = previous, ["Previous"] = existing.Value.GetInt32("Version"), ["UpdatedAt"] = now };
+        await Aliases.UpdateEntityAsync(entity, existing.Value.ETag, TableUpdateMode.Replace, ct);
+        return previous;
+    }
+
+    public Task RecordRunAsync(RunRecord run, CancellationToken ct = default) =>
+        Runs.UpsertEntityAsync(
+            new TableEntity(run.Model, run.RunId)
+            {
+                ["Status"] = run.Status,
+                ["Dataset"] = run.Dataset,
+                ["Version"] = run.Version,
+                ["Task"] = run.Task,
+                ["Metrics"] = run.Metrics is null ? null : JsonSerializer.Serialize(run.Metrics, LifecycleJson.Compact),
+                ["Message"] = run.Message,
+                ["StartedAt"] = run.StartedAt,
+                ["FinishedAt"] = run.FinishedAt,
+            },
+            TableUpdateMode.Replace,
+            ct);
+
+    public async Task<IReadOnlyList<RunRecord>> ListRunsAsync(string model, CancellationToken ct = default)
+    {
+        List<RunRecord> runs = [];
+        await foreach (var row in Runs.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {model}"), cancellationToken: ct))
+        {
+            runs.Add(new RunRecord(
+                row.RowKey,
+                row.PartitionKey,
+                row.GetString("Status") ?? "",
+                row.GetString("Dataset") ?? "",
+                row.GetInt32("Version"),
+                row.GetString("Task"),
+                Metrics(row),
+                row.GetString("Message"),
+                row.GetDateTimeOffset("StartedAt") ?? default,
+                row.GetDateTimeOffset("FinishedAt") ?? default));
+        }
+
+        return [.. runs.OrderBy(r => r.StartedAt)];
+    }
+
+    private static Dictionary<string, double> Metrics(TableEntity row) =>
+        row.GetString("Metrics") is { } json ? LifecycleJson.Deserialize<Dictionary<string, double>>(json) : [];
+
+    private static ModelVersion ToVersion(TableEntity row) => new(
+        row.PartitionKey,
+        row.GetInt32("Version") ?? 0,
+        row.GetString("Status") ?? "",
+        row.GetString("RunId") ?? "",
+        row.GetString("Task") ?? "",
+        row.GetString("Label") ?? "",
+        row.GetString("Trainer") ?? "",
+        Metrics(row),
+        row.GetString("ArtifactSha256") ?? "",
+        row.GetString("DataSha256") ?? "",
+        row.GetString("Dataset") ?? "",
+        row.GetInt32("Rows") ?? 0,
+        row.GetInt32("Seed") ?? 0,
+        row.GetString("CodeVersion") ?? "",
+        row.GetDateTimeOffset("CreatedAt") ?? default);
+}

@@ -1,0 +1,39 @@
+namespace MlLifecycle.Storage;
+
+/// <summary>A registered model version: what was trained, on what, and how well (the <c>models</c> table).</summary>
+public sealed record ModelVersion(
+    string Model,
+    int Version,
+    string Status,
+    string RunId,
+    string Task,
+    string Label,
+    string Trainer,
+    IReadOnlyDictionary<string, double> Metrics,
+    string ArtifactSha256,
+    string DataSha256,
+    string Dataset,
+    int Rows,
+    int Seed,
+    string CodeVersion,
+    DateTimeOffset CreatedAt);
+
+/// <summary>The outcome of one lifecycle run (the <c>runs</c> table).</summary>
+public sealed record RunRecord(
+    string RunId,
+    string Model,
+    string Status,
+    string Dataset,
+    int? Version,
+    string? Task,
+    IReadOnlyDictionary<string, double>? Metrics,
+    string? Message,
+    DateTimeOffset StartedAt,
+    DateTimeOffset FinishedAt);
+
+public static class VersionStatus
+{
+    /// <summary>Version number taken by a run whose artifacts are still being written; never served.</summary>
+    public const string Pending = "Pending";
+    public const string Registered = "Registered";
+}

@@ -1,0 +1,41 @@
+using Azure.Data.Tables;
+using Azure.Identity;
+using Azure.Storage.Blobs;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace MlLifecycle.Storage;
+
+public static class StorageServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers one <see cref="BlobServiceClient"/> and one <see cref="TableServiceClient"/> plus the store and
+    /// registry. <paramref name="connection"/> is a connection string (Azurite, local) or, in Azure, the storage
+    /// account name, used with managed identity.
+    /// </summary>
+    public static IServiceCollection AddMlLifecycleStorage(this IServiceCollection services, string connection)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connection);
+        if (connection.Contains('=', StringComparison.Ordinal))
+        {
+            services.AddSingleton(new BlobServiceClient(connection));
+            services.AddSingleton(new TableServiceClient(connection));
+        }
+        else
+        {
+            var credential = new DefaultAzureCredential();
+            services.AddSingleton(new BlobServiceClient(new Uri($"https://{connection}.blob.core.windows.net"), credential));
+            services.AddSingleton(new TableServiceClient(new Uri($"https://{connection}.table.core.windows.net"), credential));
+        }
+
+        services.AddSingleton<ArtifactStore>();
+        services.AddSingleton<ModelRegistry>();
+        return services;
+    }
+
+    /// <summary>Creates the containers and tables of the storage contract if they are missing.</summary>
+    public static async Task EnsureMlLifecycleStorageAsync(this IServiceProvider services, CancellationToken ct = default)
+    {
+        await services.GetRequiredService<ArtifactStore>().EnsureContainersAsync(ct);
+        await services.GetRequiredService<ModelRegistry>().EnsureTablesAsync(ct);
+    }
+}

@@ -1,0 +1,15 @@
+namespace MlLifecycle.Workflows;
+
+/// <summary>Names under which both hosts register the orchestrations and activities.</summary>
+public static class ActivityNames
+{
+    public const string TrainingOrchestration = nameof(TrainingOrchestration);
+    public const string ValidateDataset = nameof(ValidateDataset);
+    public const string QuarantineDataset = nameof(QuarantineDataset);
+    public const string SplitDataset = nameof(SplitDataset);
+    public const string TrainModel = nameof(TrainModel);
+    public const string EvaluateModel = nameof(EvaluateModel);
+    public const string RegisterModel = nameof(RegisterModel);
+    public const string PromoteModel = nameof(PromoteModel);
+    public const string RecordRun = nameof(RecordRun);
+}

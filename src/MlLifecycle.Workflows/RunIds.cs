@@ -1,0 +1,21 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace MlLifecycle.Workflows;
+
+/// <summary>
+/// Orchestration instance ids (no '/' allowed) derived from what started the run, so the same trigger twice names
+/// the same run instead of starting a second one.
+/// </summary>
+public static class RunIds
+{
+    /// <summary>Run of a blob upload: one per blob version (name + ETag, with or without its quotes).</summary>
+    public static string ForBlob(string blobName, string etag) => "blob-" + Hash(blobName, etag.Trim('"'));
+
+    /// <summary>Run requested over HTTP: one per dataset version, label and seed.</summary>
+    public static string ForRequest(TrainingRequest request, string etag) =>
+        "api-" + Hash(request.Model, request.Dataset, etag.Trim('"'), request.Label ?? "", request.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    private static string Hash(params string[] parts) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', parts))))[..24];
+}
