@@ -1,0 +1,96 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using MlLifecycle.Core.Data;
+
+namespace MlLifecycle.Api.Tests;
+
+public class PredictionInputTests
+{
+    private static readonly DatasetSchema Schema = new(
+        100,
+        new ColumnSchema("y", ColumnKind.Categorical, 0, 2, null, null, ["a", "b"]),
+        MlTask.BinaryClassification,
+        ["a", "b"],
+        "b",
+        [
+            new ColumnSchema("age", ColumnKind.Numeric, 0, 50, 18, 90, null),
+            new ColumnSchema("city", ColumnKind.Categorical, 0, 3, null, null, ["Oslo", "Rome", "Lima"]),
+            new ColumnSchema("id", ColumnKind.Categorical, 0, 100, null, null, null, Ignored: "ID-like"),
+        ]);
+
+    private static List<string?[]> Parse(string json) => PredictionInput.FromJson(JsonDocument.Parse(json).RootElement, Schema);
+
+    [Fact]
+    public void FromJson_SingleObject_ReturnsFeaturesInSchemaOrder()
+    {
+        var rows = Parse("""{"city": "Rome", "age": 41.5, "extra": true}""");
+
+        Assert.Equal("41.5|Rome", string.Join('|', Assert.Single(rows)));
+    }
+
+    [Fact]
+    public void FromJson_RowsArray_ParsesEachRowAndIgnoresIgnoredColumns()
+    {
+        var rows = Parse("""{"rows": [{"age": 30, "city": "Oslo"}, {"AGE": "31", "City": null}]}""");
+
+        Assert.Equal(2, rows.Count);
+        Assert.Equal("31", rows[1][0]);
+        Assert.Null(rows[1][1]);
+    }
+
+    [Fact]
+    public void FromJson_MissingField_NamesFieldAndRow()
+    {
+        var ex = Assert.Throws<InvalidInputException>(() => Parse("""{"rows": [{"age": 30, "city": "Oslo"}, {"age": 30}]}"""));
+
+        Assert.Equal("city", ex.Field);
+        Assert.Equal(1, ex.Row);
+        Assert.Contains("'city' is required", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"age": "old", "city": "Oslo"}""")]
+    [InlineData("""{"age": true, "city": "Oslo"}""")]
+    [InlineData("""{"age": [1], "city": "Oslo"}""")]
+    public void FromJson_MistypedNumber_NamesField(string json)
+    {
+        var ex = Assert.Throws<InvalidInputException>(() => Parse(json));
+
+        Assert.Equal("age", ex.Field);
+        Assert.Contains("must be a number", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("42")]
+    [InlineData("""{"rows": []}""")]
+    [InlineData("""[1, 2]""")]
+    public void FromJson_NotRows_Throws(string json) => Assert.Throws<InvalidInputException>(() => Parse(json));
+
+    [Fact]
+    public void FromTable_MissingColumn_NamesIt()
+    {
+        var table = new TabularData(["age"], [["3"]]);
+
+        var ex = Assert.Throws<InvalidInputException>(() => PredictionInput.FromTable(table, Schema));
+
+        Assert.Equal("city", ex.Field);
+    }
+
+    [Fact]
+    public async Task ToProblem_WritesProblemDetailsWithField()
+    {
+        var context = new DefaultHttpContext { RequestServices = new ServiceCollection().AddLogging().AddProblemDetails().BuildServiceProvider() };
+        context.Response.Body = new MemoryStream();
+
+        await new InvalidInputException("Field 'age' is required (row 0).", "age", 0).ToProblem().ExecuteAsync(context);
+
+        context.Response.Body.Position = 0;
+        var body = await JsonDocument.ParseAsync(context.Response.Body);
+        Assert.Equal(400, context.Response.StatusCode);
+        Assert.StartsWith("application/problem+json", context.Response.ContentType, StringComparison.Ordinal);
+        Assert.Equal("age", body.RootElement.GetProperty("field").GetString());
+        Assert.Equal(400, body.RootElement.GetProperty("status").GetInt32());
+        Assert.Equal("Field 'age' is required (row 0).", body.RootElement.GetProperty("detail").GetString());
+    }
+}

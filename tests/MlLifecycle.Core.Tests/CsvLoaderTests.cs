@@ -1,0 +1,85 @@
+using System.Text;
+using MlLifecycle.Core.Data;
+
+namespace MlLifecycle.Core.Tests;
+
+public class CsvLoaderTests
+{
+    private static TabularData Read(string text, Encoding? encoding = null) =>
+        CsvLoader.Read(new MemoryStream((encoding ?? new UTF8Encoding(false)).GetBytes(text)));
+
+    private static TabularData Read(byte[] bytes) => CsvLoader.Read(new MemoryStream(bytes));
+
+    [Fact]
+    public void Read_QuotedFieldsBomAndCrLf_ParsesCells()
+    {
+        var table = Read("\uFEFFname,age,city\r\n\"Smith, J\",42,\"New\r\nYork\"\r\nLee,7,Oslo\r\n", new UTF8Encoding(true));
+
+        Assert.Equal(["name", "age", "city"], table.Columns);
+        Assert.Equal(2, table.Rows.Count);
+        Assert.Equal("Smith, J|42|New\r\nYork", string.Join('|', table.Rows[0]));
+        Assert.Equal("Lee|7|Oslo", string.Join('|', table.Rows[1]));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("?")]
+    [InlineData("NA")]
+    [InlineData("n/a")]
+    [InlineData("NaN")]
+    public void Read_MissingMarker_BecomesNull(string marker)
+    {
+        var table = Read($"a,b\n1,{marker}\n");
+
+        Assert.Null(table.Rows[0][1]);
+        Assert.Equal("1", table.Rows[0][0]);
+    }
+
+    [Fact]
+    public void Read_SemicolonDelimited_DetectsDelimiter()
+    {
+        var table = Read("a;b;c\n1;2;3\n4;5;6\n");
+
+        Assert.Equal(["a", "b", "c"], table.Columns);
+        Assert.Equal("4|5|6", string.Join('|', table.Rows[1]));
+    }
+
+    [Theory]
+    [InlineData("", AnomalyCodes.EmptyFile)]
+    [InlineData("\n\n", AnomalyCodes.EmptyFile)]
+    [InlineData("a,b,c\n", AnomalyCodes.NoRows)]
+    [InlineData("a,b,a\n1,2,3\n", AnomalyCodes.DuplicateColumn)]
+    [InlineData("a,b\n1,2\n3,4,5\n", AnomalyCodes.RaggedRow)]
+    public void Read_BadFile_ThrowsWithCode(string text, string code)
+    {
+        var ex = Assert.Throws<DataValidationException>(() => Read(text));
+
+        Assert.Equal(code, ex.Code);
+    }
+
+    [Fact]
+    public void Read_DuplicateHeader_NamesTheColumn()
+    {
+        var ex = Assert.Throws<DataValidationException>(() => Read("x,y,X\n1,2,3\n"));
+
+        Assert.Equal("X", ex.Column);
+    }
+
+    [Fact]
+    public void Read_InvalidUtf8_ThrowsInvalidEncoding()
+    {
+        byte[] latin1 = [.. "name,city\nJos"u8.ToArray(), 0xE9, .. ",Z\xFCrich\n"u8.ToArray()];
+
+        var ex = Assert.Throws<DataValidationException>(() => Read(latin1));
+
+        Assert.Equal(AnomalyCodes.InvalidEncoding, ex.Code);
+    }
+
+    [Fact]
+    public void Read_EmptyHeaderCell_GetsPositionalName()
+    {
+        var table = Read(",value\n1,2\n");
+
+        Assert.Equal(["column_1", "value"], table.Columns);
+    }
+}

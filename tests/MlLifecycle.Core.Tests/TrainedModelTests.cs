@@ -1,0 +1,122 @@
+using System.Globalization;
+using MlLifecycle.Core.Data;
+using MlLifecycle.Core.Evaluation;
+using MlLifecycle.Core.Training;
+
+namespace MlLifecycle.Core.Tests;
+
+public class TrainedModelTests
+{
+    /// <summary>y = "pos" when x1 + (color == red ? 2 : 0) > 5, with some missing x1.</summary>
+    private static TabularData Separable(int rows, int seed)
+    {
+        var random = new Random(seed);
+        var data = new List<string?[]>();
+        for (var i = 0; i < rows; i++)
+        {
+            var x1 = random.NextDouble() * 10;
+            var color = random.Next(3) switch { 0 => "red", 1 => "green", _ => "blue" };
+            var noise = random.NextDouble().ToString("F3", CultureInfo.InvariantCulture);
+            var y = x1 + (color == "red" ? 2 : 0) > 5 ? "pos" : "neg";
+            data.Add([i % 17 == 0 ? null : x1.ToString("F3", CultureInfo.InvariantCulture), color, noise, y]);
+        }
+
+        return new TabularData(["x1", "color", "noise", "y"], data);
+    }
+
+    [Fact]
+    public void Train_SeparableBinary_ScoresWellOnFreshRows()
+    {
+        var train = Separable(400, 1);
+        var test = Separable(200, 2);
+        var schema = SchemaInference.Infer(train, "y");
+        var (rows, labels) = FeatureRows.FromTable(train, schema);
+        var (testRows, testLabels) = FeatureRows.FromTable(test, schema);
+
+        var model = TrainedModel.Train(schema, rows, labels, seed: 42);
+        var predictions = model.Predict(testRows);
+        var metrics = Metrics.Classification(testLabels, predictions.Select(p => p.Label).ToList(), predictions.Select(p => p.Probabilities!).ToList(), schema.Classes!, schema.PositiveClass);
+
+        Assert.True(metrics["accuracy"] > 0.9, $"accuracy {metrics["accuracy"]}");
+        Assert.True(metrics["auc"] > 0.95, $"auc {metrics["auc"]}");
+        Assert.All(predictions, p => Assert.Equal(1.0, p.Probabilities!.Values.Sum(), 6));
+    }
+
+    [Fact]
+    public void SaveAndLoad_GivesIdenticalPredictions()
+    {
+        var data = Separable(300, 3);
+        var schema = SchemaInference.Infer(data, "y");
+        var (rows, labels) = FeatureRows.FromTable(data, schema);
+        var model = TrainedModel.Train(schema, rows, labels, seed: 5);
+        using var zip = new MemoryStream();
+        model.Save(zip);
+        zip.Position = 0;
+
+        var loaded = TrainedModel.Load(zip, schema, model.Trainer);
+
+        Assert.Equal(model.Predict(rows), loaded.Predict(rows), new PredictionComparer());
+    }
+
+    [Fact]
+    public void Train_SameSeed_SamePredictions()
+    {
+        var data = Separable(300, 4);
+        var schema = SchemaInference.Infer(data, "y");
+        var (rows, labels) = FeatureRows.FromTable(data, schema);
+
+        var a = TrainedModel.Train(schema, rows, labels, seed: 9).Predict(rows);
+        var b = TrainedModel.Train(schema, rows, labels, seed: 9).Predict(rows);
+
+        Assert.Equal(a, b, new PredictionComparer());
+    }
+
+    [Fact]
+    public void Train_Regression_LearnsLinearTarget()
+    {
+        var random = new Random(6);
+        var rows = Enumerable.Range(0, 500).Select(_ =>
+        {
+            var x = random.NextDouble() * 10;
+            return new string?[] { x.ToString("R", CultureInfo.InvariantCulture), (3 * x + 1).ToString("R", CultureInfo.InvariantCulture) };
+        }).ToList();
+        var table = new TabularData(["x", "y"], rows);
+        var schema = SchemaInference.Infer(table, "y");
+        var (features, labels) = FeatureRows.FromTable(table, schema);
+
+        var predictions = TrainedModel.Train(schema, features[..400], labels[..400], seed: 1).Predict(features[400..]);
+        var metrics = Metrics.Regression(labels[400..].Select(double.Parse).ToList(), predictions.Select(p => p.Score!.Value).ToList());
+
+        Assert.Equal(MlTask.Regression, schema.Task);
+        Assert.True(metrics["r2"] > 0.98, $"r2 {metrics["r2"]}");
+    }
+
+    [Fact]
+    public void Train_Multiclass_PredictsClassNamesWithProbabilities()
+    {
+        var random = new Random(8);
+        var rows = Enumerable.Range(0, 450).Select(i =>
+        {
+            var cls = (i % 3) switch { 0 => "low", 1 => "mid", _ => "high" };
+            var x = (i % 3) * 10 + random.NextDouble() * 5;
+            return new string?[] { x.ToString("R", CultureInfo.InvariantCulture), cls };
+        }).ToList();
+        var table = new TabularData(["x", "band"], rows);
+        var schema = SchemaInference.Infer(table, "band");
+        var (features, labels) = FeatureRows.FromTable(table, schema);
+
+        var predictions = TrainedModel.Train(schema, features, labels, seed: 2).Predict([["1.0"], ["12.5"], ["24"]]);
+
+        Assert.Equal(["low", "mid", "high"], predictions.Select(p => p.Label));
+        Assert.All(predictions, p => Assert.Equal(["high", "low", "mid"], p.Probabilities!.Keys.Order()));
+    }
+
+    private sealed class PredictionComparer : IEqualityComparer<Prediction>
+    {
+        public bool Equals(Prediction? x, Prediction? y) =>
+            x!.Label == y!.Label && x.Score == y.Score &&
+            (x.Probabilities is null ? y.Probabilities is null : x.Probabilities.All(kv => y.Probabilities![kv.Key] == kv.Value));
+
+        public int GetHashCode(Prediction obj) => obj.Label?.GetHashCode(StringComparison.Ordinal) ?? 0;
+    }
+}

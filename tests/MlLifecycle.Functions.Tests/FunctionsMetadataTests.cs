@@ -1,0 +1,92 @@
+using System.Reflection;
+using System.Text.Json;
+using MlLifecycle.Workflows;
+
+namespace MlLifecycle.Functions.Tests;
+
+/// <summary>
+/// Core Tools cannot run here, so the Functions app is verified through the <c>functions.metadata</c> the worker SDK
+/// generates when the project builds (this test project builds it and copies the file next to the tests).
+/// </summary>
+public class FunctionsMetadataTests
+{
+    private static readonly Dictionary<string, JsonElement[]> Functions = Load();
+
+    private static Dictionary<string, JsonElement[]> Load()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "functions.metadata");
+        using var document = JsonDocument.Parse(File.ReadAllText(path));
+        return document.RootElement.EnumerateArray().ToDictionary(
+            f => f.GetProperty("name").GetString()!,
+            f => f.GetProperty("bindings").EnumerateArray().Select(b => b.Clone()).ToArray());
+    }
+
+    private static JsonElement Trigger(string function) =>
+        Functions[function].Single(b => b.GetProperty("type").GetString()!.EndsWith("Trigger", StringComparison.Ordinal));
+
+    [Theory]
+    [InlineData("StartTraining", "post", "training")]
+    [InlineData("GetRun", "get", "runs/{runId}")]
+    [InlineData("ListModels", "get", "models")]
+    [InlineData("GetModel", "get", "models/{model}")]
+    [InlineData("Predict", "post", "models/{model}/predict")]
+    [InlineData("Health", "get", "health")]
+    public void HttpRoutes_MatchTheContract(string function, string method, string route)
+    {
+        var trigger = Trigger(function);
+
+        Assert.Equal("httpTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal(route, trigger.GetProperty("route").GetString());
+        Assert.Contains(method, trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+    }
+
+    [Fact]
+    public void BlobTrigger_WatchesDatasetsCsvAndHasDurableClient()
+    {
+        var trigger = Trigger("DatasetUploaded");
+
+        Assert.Equal("blobTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal("datasets/{model}/{file}.csv", trigger.GetProperty("path").GetString());
+        Assert.Contains(Functions["DatasetUploaded"], b => b.GetProperty("type").GetString() == "durableClient");
+    }
+
+    [Fact]
+    public void TimerTrigger_UsesDriftScheduleSetting()
+    {
+        var trigger = Trigger("DriftCheck");
+
+        Assert.Equal("timerTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal("%MlLifecycle:DriftSchedule%", trigger.GetProperty("schedule").GetString());
+    }
+
+    [Fact]
+    public void EveryWorkflowTask_IsAFunctionWithTheRightTrigger()
+    {
+        var names = typeof(ActivityNames).GetFields(BindingFlags.Public | BindingFlags.Static).Select(f => (string)f.GetValue(null)!).ToList();
+
+        Assert.Equal(9, names.Count);
+        foreach (var name in names)
+        {
+            var expected = name == ActivityNames.TrainingOrchestration ? "orchestrationTrigger" : "activityTrigger";
+            Assert.Equal(expected, Trigger(name).GetProperty("type").GetString());
+        }
+    }
+
+    [Fact]
+    public void LocalHostRegistry_HasTheSameTasksAsTheFunctionsApp()
+    {
+        var registry = new Microsoft.DurableTask.DurableTaskRegistry().AddMlLifecycleTasks();
+        var registered = Registered(registry, "Activities").Concat(Registered(registry, "Orchestrators")).Order().ToList();
+        var functions = Functions.Where(f => Trigger(f.Key).GetProperty("type").GetString() is "activityTrigger" or "orchestrationTrigger").Select(f => f.Key).Order().ToList();
+
+        Assert.Equal(functions, registered);
+    }
+
+    private static IEnumerable<string> Registered(Microsoft.DurableTask.DurableTaskRegistry registry, string property)
+    {
+        // The registry keeps its tasks in internal properties; reading them keeps this test free of a second list of names.
+        var tasks = (System.Collections.IEnumerable)typeof(Microsoft.DurableTask.DurableTaskRegistry)
+            .GetProperty(property, BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(registry)!;
+        return tasks.Cast<object>().Select(kv => kv.GetType().GetProperty("Key")!.GetValue(kv)!.ToString()!);
+    }
+}

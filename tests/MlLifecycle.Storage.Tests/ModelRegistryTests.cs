@@ -1,0 +1,144 @@
+using Azure;
+
+namespace MlLifecycle.Storage.Tests;
+
+[Collection(AzuriteCollection.Name)]
+public class ModelRegistryTests(AzuriteFixture azurite)
+{
+    private static readonly DateTimeOffset Now = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+    private readonly ModelRegistry _registry = azurite.Registry;
+
+    private static string NewModel() => "m-" + Guid.NewGuid().ToString("N")[..12];
+
+    private static ModelVersion Version(string model, int version, string runId) =>
+        new(model, version, VersionStatus.Registered, runId, "BinaryClassification", "y", "LightGbm", new Dictionary<string, double> { ["auc"] = 0.9 }, "abc", "def", "m/x.csv", 10, 42, "test", Now);
+
+    [Fact]
+    public async Task ReserveVersion_ConcurrentRuns_GetDistinctConsecutiveNumbers()
+    {
+        var model = NewModel();
+
+        var versions = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => _registry.ReserveVersionAsync(model, $"run-{i}", Now)));
+
+        Assert.Equal(Enumerable.Range(1, 12), versions.Order());
+    }
+
+    [Fact]
+    public async Task ReserveVersion_SameRunTwice_ReturnsSameVersion()
+    {
+        var model = NewModel();
+        var first = await _registry.ReserveVersionAsync(model, "run-a", Now);
+        await _registry.ReserveVersionAsync(model, "run-b", Now);
+
+        var again = await _registry.ReserveVersionAsync(model, "run-a", Now);
+
+        Assert.Equal(first, again);
+    }
+
+    [Fact]
+    public async Task PendingVersion_IsNotListedUntilCompleted()
+    {
+        var model = NewModel();
+        var version = await _registry.ReserveVersionAsync(model, "run-1", Now);
+
+        Assert.Empty(await _registry.ListVersionsAsync(model));
+        Assert.Null(await _registry.GetVersionAsync(model, version));
+        Assert.DoesNotContain(model, await _registry.ListModelsAsync());
+
+        await _registry.CompleteVersionAsync(Version(model, version, "run-1"));
+
+        var listed = Assert.Single(await _registry.ListVersionsAsync(model));
+        Assert.Equal(0.9, listed.Metrics["auc"]);
+        Assert.Equal("abc", listed.ArtifactSha256);
+        Assert.Contains(model, await _registry.ListModelsAsync());
+    }
+
+    [Fact]
+    public async Task CompleteVersion_ByAnotherRun_IsRefused()
+    {
+        var model = NewModel();
+        var version = await _registry.ReserveVersionAsync(model, "run-1", Now);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => _registry.CompleteVersionAsync(Version(model, version, "run-2")));
+        Assert.Empty(await _registry.ListVersionsAsync(model));
+    }
+
+    [Fact]
+    public async Task TryCreateAlias_OnlyFirstWins()
+    {
+        var model = NewModel();
+
+        Assert.True(await _registry.TryCreateAliasAsync(model, "champion", 1, Now));
+        Assert.False(await _registry.TryCreateAliasAsync(model, "champion", 2, Now));
+        Assert.Equal(1, await _registry.ResolveAliasAsync(model, "champion"));
+    }
+
+    [Fact]
+    public async Task SetAliasThenRollback_RestoresPreviousVersion()
+    {
+        var model = NewModel();
+        await _registry.SetAliasAsync(model, "champion", 1, Now);
+        await _registry.SetAliasAsync(model, "champion", 3, Now);
+
+        var restored = await _registry.RollbackAliasAsync(model, "champion", Now);
+
+        Assert.Equal(1, restored);
+        Assert.Equal(1, await _registry.ResolveAliasAsync(model, "champion"));
+    }
+
+    [Fact]
+    public async Task Rollback_WithoutHistory_Throws()
+    {
+        var model = NewModel();
+        await _registry.SetAliasAsync(model, "champion", 1, Now);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => _registry.RollbackAliasAsync(model, "champion", Now));
+    }
+
+    [Fact]
+    public async Task RecordRun_IsListedWithMetrics()
+    {
+        var model = NewModel();
+        await _registry.RecordRunAsync(new RunRecord("run-9", model, "Rejected", $"{model}/x.csv", null, null, null, "EmptyFile: empty", Now, Now.AddSeconds(3)));
+
+        var run = Assert.Single(await _registry.ListRunsAsync(model));
+
+        Assert.Equal("Rejected", run.Status);
+        Assert.Equal("EmptyFile: empty", run.Message);
+        Assert.Equal(Now.AddSeconds(3), run.FinishedAt);
+    }
+}
+
+[Collection(AzuriteCollection.Name)]
+public class ArtifactStoreTests(AzuriteFixture azurite)
+{
+    private readonly ArtifactStore _store = azurite.Store;
+
+    [Fact]
+    public async Task Write_ReturnsSha256OfContent()
+    {
+        var sha = await _store.WriteAsync(ArtifactStore.Artifacts, "t/hash.txt", BinaryData.FromString("abc"));
+
+        Assert.Equal("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", sha);
+        Assert.Equal("abc", (await _store.ReadAsync(ArtifactStore.Artifacts, "t/hash.txt")).ToString());
+    }
+
+    [Fact]
+    public async Task Quarantine_MovesBlobAndWritesReason()
+    {
+        await _store.WriteAsync(ArtifactStore.Datasets, "q/bad.csv", BinaryData.FromString("garbage"));
+
+        await _store.QuarantineAsync("q/bad.csv", new { code = "EmptyFile" });
+
+        Assert.Null(await _store.TryReadAsync(ArtifactStore.Datasets, "q/bad.csv"));
+        Assert.Equal("garbage", (await _store.ReadAsync(ArtifactStore.Quarantine, "q/bad.csv")).ToString());
+        Assert.Contains("EmptyFile", (await _store.ReadAsync(ArtifactStore.Quarantine, "q/bad.csv.reason.json")).ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TryRead_Missing_ReturnsNull()
+    {
+        Assert.Null(await _store.TryReadAsync(ArtifactStore.Artifacts, "nothing/here"));
+        await Assert.ThrowsAsync<FileNotFoundException>(() => _store.ReadAsync(ArtifactStore.Artifacts, "nothing/here"));
+    }
+}

@@ -1,0 +1,120 @@
+using Microsoft.DurableTask;
+using MlLifecycle.Core.Data;
+using Moq;
+
+namespace MlLifecycle.Workflows.Tests;
+
+public class TrainingOrchestrationTests
+{
+    private static readonly DateTime Start = new(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+    private static readonly TrainingRequest Request = new("credit", "credit/data.csv", "class", 7);
+    private readonly Mock<TaskOrchestrationContext> _context = new();
+    private readonly List<string> _calls = [];
+
+    public TrainingOrchestrationTests()
+    {
+        _context.SetupGet(c => c.InstanceId).Returns("run-1");
+        _context.SetupGet(c => c.CurrentUtcDateTime).Returns(Start);
+        _context.Setup(c => c.CallActivityAsync(It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
+            .Callback<TaskName, object?, TaskOptions?>((name, _, _) => _calls.Add(name.Name))
+            .Returns(Task.CompletedTask);
+    }
+
+    private void Returns<T>(string activity, T result) =>
+        _context.Setup(c => c.CallActivityAsync<T>(It.Is<TaskName>(n => n.Name == activity), It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
+            .Callback<TaskName, object?, TaskOptions?>((name, _, _) => _calls.Add(name.Name))
+            .ReturnsAsync(result);
+
+    private static ValidationOutcome Accepted => new(true, MlTask.BinaryClassification, "class", 100, 5, "sha", []);
+
+    private void SetupHappyPath()
+    {
+        Returns(ActivityNames.ValidateDataset, Accepted);
+        Returns(ActivityNames.SplitDataset, new SplitOutcome(70, 15, 15));
+        Returns(ActivityNames.TrainModel, new TrainOutcome("LightGbm", "sha", 1.5));
+        Returns(ActivityNames.EvaluateModel, new EvaluationOutcome(new() { ["accuracy"] = 0.8 }, new() { ["accuracy"] = 0.75 }));
+        Returns(ActivityNames.RegisterModel, 3);
+        Returns(ActivityNames.PromoteModel, true);
+    }
+
+    [Fact]
+    public async Task RunAsync_ValidData_RunsEveryStageInOrderAndSucceeds()
+    {
+        SetupHappyPath();
+
+        var result = await new TrainingOrchestration().RunAsync(_context.Object, Request);
+
+        Assert.Equal(
+            [ActivityNames.ValidateDataset, ActivityNames.SplitDataset, ActivityNames.TrainModel, ActivityNames.EvaluateModel, ActivityNames.RegisterModel, ActivityNames.PromoteModel, ActivityNames.RecordRun],
+            _calls);
+        Assert.Equal(RunStatus.Succeeded, result.Status);
+        Assert.Equal(3, result.Version);
+        Assert.True(result.Champion);
+        Assert.Equal(0.8, result.Metrics!["accuracy"]);
+        Assert.Equal("run-1", result.RunId);
+        _context.Verify(c => c.CallActivityAsync<TrainOutcome>(It.IsAny<TaskName>(), It.Is<RunContext>(r => r.RunId == "run-1" && r.Seed == 7 && r.Label == "class"), It.IsAny<TaskOptions?>()));
+    }
+
+    [Fact]
+    public async Task RunAsync_RejectedData_QuarantinesAndRegistersNothing()
+    {
+        var anomaly = new Anomaly(AnomalyCodes.MissingLabel, "class", 1, "error", "no label");
+        Returns(ActivityNames.ValidateDataset, new ValidationOutcome(false, null, null, 0, 0, null, [anomaly]));
+
+        var result = await new TrainingOrchestration().RunAsync(_context.Object, Request);
+
+        Assert.Equal([ActivityNames.ValidateDataset, ActivityNames.QuarantineDataset, ActivityNames.RecordRun], _calls);
+        Assert.Equal(RunStatus.Rejected, result.Status);
+        Assert.Null(result.Version);
+        Assert.Equal(anomaly, Assert.Single(result.Anomalies!));
+        Assert.Contains("MissingLabelColumn", result.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_ActivityFails_EndsFailedWithMessageAndRecordsRun()
+    {
+        SetupHappyPath();
+        _context.Setup(c => c.CallActivityAsync<TrainOutcome>(It.Is<TaskName>(n => n.Name == ActivityNames.TrainModel), It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
+            .ThrowsAsync(new TaskFailedException(ActivityNames.TrainModel, 3, new TaskFailureDetails("InvalidOperationException", "out of memory", null, null, null)));
+
+        var result = await new TrainingOrchestration().RunAsync(_context.Object, Request);
+
+        Assert.Equal(RunStatus.Failed, result.Status);
+        Assert.Equal("TrainModel failed: out of memory", result.Message);
+        Assert.DoesNotContain(ActivityNames.RegisterModel, _calls);
+        Assert.Equal(ActivityNames.RecordRun, _calls[^1]);
+    }
+
+    [Fact]
+    public async Task RunAsync_UsesOnlyContextTime()
+    {
+        SetupHappyPath();
+
+        var result = await new TrainingOrchestration().RunAsync(_context.Object, Request);
+
+        Assert.Equal(Start, result.StartedAt.UtcDateTime);
+        Assert.Equal(Start, result.FinishedAt.UtcDateTime);
+    }
+}
+
+public class RunIdsTests
+{
+    [Fact]
+    public void ForBlob_QuotedAndBareEtag_GiveSameId() =>
+        Assert.Equal(RunIds.ForBlob("m/a.csv", "\"0x8DE1\""), RunIds.ForBlob("m/a.csv", "0x8DE1"));
+
+    [Fact]
+    public void ForBlob_NewEtag_GivesNewIdWithoutSlash()
+    {
+        var first = RunIds.ForBlob("m/a.csv", "0x1");
+        var second = RunIds.ForBlob("m/a.csv", "0x2");
+
+        Assert.NotEqual(first, second);
+        Assert.DoesNotContain('/', first);
+        Assert.StartsWith("blob-", first, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ForRequest_DifferentSeed_GivesDifferentId() =>
+        Assert.NotEqual(RunIds.ForRequest(new TrainingRequest("m", "m/a.csv", Seed: 1), "e"), RunIds.ForRequest(new TrainingRequest("m", "m/a.csv", Seed: 2), "e"));
+}
