@@ -170,7 +170,15 @@ public sealed class LifecycleStages(
 
     private static List<T> Pick<T>(List<T> items, int[] indexes) => indexes.Select(i => items[i]).ToList();
 
-    private static Dictionary<string, string> PackageVersions() =>
-        new[] { typeof(Microsoft.ML.MLContext), typeof(Azure.Storage.Blobs.BlobServiceClient), typeof(Microsoft.DurableTask.TaskOrchestrationContext) }
-            .ToDictionary(t => t.Assembly.GetName().Name!, t => t.Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? t.Assembly.GetName().Version!.ToString());
+    /// <summary>Versions of the packages that shape a model, by NuGet package name.</summary>
+    private static Dictionary<string, string> PackageVersions() => new()
+    {
+        ["Microsoft.ML"] = Version(typeof(Microsoft.ML.MLContext)),
+        ["Microsoft.ML.LightGbm"] = Version(typeof(Microsoft.ML.Trainers.LightGbm.LightGbmBinaryTrainer)),
+        ["Microsoft.DurableTask.Abstractions"] = Version(typeof(Microsoft.DurableTask.TaskOrchestrationContext)),
+        ["Azure.Storage.Blobs"] = Version(typeof(Azure.Storage.Blobs.BlobServiceClient)),
+    };
+
+    private static string Version(Type type) =>
+        type.Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? type.Assembly.GetName().Version!.ToString();
 }

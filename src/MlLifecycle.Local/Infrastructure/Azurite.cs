@@ -27,6 +27,7 @@ public sealed class Azurite : IAsyncDisposable
 {
     private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
     private readonly Process? _process;
+    private readonly CountdownEvent _closed = new(3);
 
     private Azurite(int blob, int queue, int table, Process? process)
     {
@@ -86,11 +87,11 @@ public sealed class Azurite : IAsyncDisposable
 
         var process = Process.Start(StartInfo("node", args, infra)) ?? throw new InvalidOperationException("Could not start node.");
         var errors = new System.Text.StringBuilder();
+        var azurite = new Azurite(ports[0], ports[1], ports[2], process);
         process.ErrorDataReceived += (_, e) => errors.AppendLine(e.Data);
-        process.OutputDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, e) => azurite.OnOutput(e.Data);
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
-        var azurite = new Azurite(ports[0], ports[1], ports[2], process);
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (!ports.All(IsListening))
         {
@@ -107,25 +108,34 @@ public sealed class Azurite : IAsyncDisposable
         return azurite;
     }
 
-    /// <summary>Stops a started Azurite with SIGTERM (so it saves its data), killing it if it has not exited in 10 s.</summary>
+    /// <summary>
+    /// Stops a started Azurite: SIGTERM makes it close its three services and save its data; it does not always exit
+    /// afterwards, so it is killed once they report closed (or after 10 s).
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (_process is { HasExited: false })
         {
             _ = Terminate(_process.Id, 15);
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            try
-            {
-                await _process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
+            await Task.Run(() => _closed.Wait(TimeSpan.FromSeconds(10)));
+            if (!_process.HasExited)
             {
                 _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
             }
+
+            await _process.WaitForExitAsync();
         }
 
         _process?.Dispose();
+        _closed.Dispose();
+    }
+
+    private void OnOutput(string? line)
+    {
+        if (line?.Contains("successfully closed", StringComparison.Ordinal) == true && !_closed.IsSet)
+        {
+            _closed.Signal();
+        }
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]

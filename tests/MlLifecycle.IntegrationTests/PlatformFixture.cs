@@ -1,0 +1,82 @@
+using Azure.Storage.Blobs.Models;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using MlLifecycle.Api;
+using MlLifecycle.Local.Hosting;
+using MlLifecycle.Local.Infrastructure;
+using MlLifecycle.Storage;
+using MlLifecycle.Workflows;
+
+namespace MlLifecycle.IntegrationTests;
+
+/// <summary>
+/// The local platform as users run it — Azurite (free ports, in memory), the Durable Task engine on Azure Storage, the
+/// blob trigger and the HTTP API on loopback — with credit-g trained once through a blob upload.
+/// </summary>
+public sealed class PlatformFixture : IAsyncLifetime
+{
+    public const string CreditModel = "credit";
+
+    private readonly ILoggerFactory _loggers = LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning).AddFilter("DurableTask", LogLevel.Error).AddFilter("Microsoft.DurableTask", LogLevel.Error));
+
+    public LocalPlatform Platform { get; private set; } = null!;
+
+    public HttpClient Http { get; private set; } = null!;
+
+    public ArtifactStore Store => Platform.Services.GetRequiredService<ArtifactStore>();
+
+    public ModelRegistry Registry => Platform.Services.GetRequiredService<ModelRegistry>();
+
+    /// <summary>The run that trained credit-g from a blob upload (the blob trigger's path).</summary>
+    public RunView CreditRun { get; private set; } = null!;
+
+    public string CreditBlob { get; } = $"{CreditModel}/credit-g.csv";
+
+    public static string CreditCsvPath => Path.Combine(AppContext.BaseDirectory, "data", "credit-g.csv");
+
+    public async Task InitializeAsync()
+    {
+        Platform = await LocalPlatform.StartAsync(new LocalPlatformOptions(AzuriteOptions.Ephemeral, HttpPort: 0, WatchBlobs: true), _loggers);
+        Http = new HttpClient { BaseAddress = Platform.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        var etag = await UploadAsync(CreditBlob, await File.ReadAllBytesAsync(CreditCsvPath), label: "class");
+        CreditRun = await WaitForRunAsync(RunIds.ForBlob(CreditBlob, etag));
+    }
+
+    /// <summary>Uploads a dataset blob and returns its ETag.</summary>
+    public async Task<string> UploadAsync(string blobName, byte[] content, string? label = null)
+    {
+        var options = new BlobUploadOptions { Metadata = label is null ? null : new Dictionary<string, string> { ["label"] = label } };
+        var response = await Store.Blob(ArtifactStore.Datasets, blobName).UploadAsync(BinaryData.FromBytes(content), options);
+        return response.Value.ETag.ToString();
+    }
+
+    /// <summary>Waits until a run exists and has finished (the blob watcher starts it within seconds).</summary>
+    public async Task<RunView> WaitForRunAsync(string runId, int timeoutSeconds = 180)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await RunView.GetAsync(Platform.Client, runId) is { IsFinished: true } view)
+            {
+                return view;
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"Run {runId} did not finish within {timeoutSeconds} s.");
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http.Dispose();
+        await Platform.DisposeAsync();
+        _loggers.Dispose();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PlatformCollection : ICollectionFixture<PlatformFixture>
+{
+    public const string Name = "Platform";
+}

@@ -1,0 +1,77 @@
+using System.Net.Sockets;
+using Azure.Storage.Blobs;
+using Microsoft.Extensions.Logging.Abstractions;
+using MlLifecycle.Local.Infrastructure;
+
+namespace MlLifecycle.Local.Tests;
+
+public class AzuriteTests
+{
+    private static bool Listening(int port)
+    {
+        try
+        {
+            using var client = new TcpClient("127.0.0.1", port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    [Fact]
+    public async Task Start_FreePorts_ServesBlobsAndStopsWhatItStarted()
+    {
+        var azurite = await Azurite.StartAsync(AzuriteOptions.Ephemeral, NullLogger.Instance);
+        int[] ports = [azurite.BlobPort, azurite.QueuePort, azurite.TablePort];
+
+        var container = new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient("probe");
+        await container.CreateIfNotExistsAsync();
+        await container.UploadBlobAsync("x.txt", BinaryData.FromString("hello"));
+
+        Assert.True(azurite.Started);
+        Assert.All(ports, p => Assert.True(Listening(p)));
+        await azurite.DisposeAsync();
+        Assert.All(ports, p => Assert.False(Listening(p)));
+    }
+
+    [Fact]
+    public async Task Start_PortsAlreadyListening_ReusesAndLeavesItRunning()
+    {
+        await using var first = await Azurite.StartAsync(AzuriteOptions.Ephemeral, NullLogger.Instance);
+        var options = new AzuriteOptions(first.BlobPort, first.QueuePort, first.TablePort, null);
+
+        var second = await Azurite.StartAsync(options, NullLogger.Instance);
+        await second.DisposeAsync();
+
+        Assert.False(second.Started);
+        Assert.True(Listening(first.BlobPort));
+        Assert.Equal(first.ConnectionString, second.ConnectionString);
+    }
+
+    [Fact]
+    public async Task Start_PersistentFolder_KeepsDataAcrossRestarts()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "azurite-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var options = new AzuriteOptions(Azurite.FreePort(), Azurite.FreePort(), Azurite.FreePort(), folder);
+            await using (var azurite = await Azurite.StartAsync(options, NullLogger.Instance))
+            {
+                var container = new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient("keep");
+                await container.CreateIfNotExistsAsync();
+                await container.UploadBlobAsync("x.txt", BinaryData.FromString("kept"));
+            }
+
+            await using var restarted = await Azurite.StartAsync(options, NullLogger.Instance);
+            var content = await new BlobServiceClient(restarted.ConnectionString).GetBlobContainerClient("keep").GetBlobClient("x.txt").DownloadContentAsync();
+
+            Assert.Equal("kept", content.Value.Content.ToString());
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}
