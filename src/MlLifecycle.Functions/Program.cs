@@ -1,3 +1,4 @@
+using Azure.Identity;
 using Azure.Monitor.OpenTelemetry.Exporter;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
@@ -20,7 +21,8 @@ builder.Services.AddMlLifecycleStorage(storage).AddMlLifecycleWorkflows().AddMlL
 
 if (!string.IsNullOrEmpty(builder.Configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"]))
 {
-    builder.Services.AddOpenTelemetry().UseFunctionsWorkerDefaults().UseAzureMonitorExporter();
+    // Application Insights has local auth disabled in Azure (bicep/): the exporter signs in with the app's identity.
+    builder.Services.AddOpenTelemetry().UseFunctionsWorkerDefaults().UseAzureMonitorExporter(o => o.Credential = new DefaultAzureCredential());
 }
 
 var app = builder.Build();
