@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask.Client;
 using MlLifecycle.Core;
+using MlLifecycle.Core.Spec;
 using MlLifecycle.Storage;
 using MlLifecycle.Workflows;
 
@@ -13,29 +14,45 @@ namespace MlLifecycle.Api;
 /// </summary>
 public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, ModelServer server, TrainingStarter starter)
 {
-    /// <summary><c>POST /api/training</c> with <c>{"model","dataset","label"?,"seed"?}</c> → 202 and the run's status URL.</summary>
+    /// <summary>
+    /// <c>POST /api/training</c> with <c>{"model"?, "dataset", "label"?, "seed"?, "spec"?}</c> → 202 and the run's
+    /// status URL. <c>label</c> and <c>seed</c> override the same fields of <c>spec</c>.
+    /// </summary>
     public async Task<IResult> StartTrainingAsync(HttpRequest request, DurableTaskClient client)
     {
-        TrainingBody? body;
+        JsonElement body;
         try
         {
-            body = await request.ReadFromJsonAsync<TrainingBody>(LifecycleJson.Options, request.HttpContext.RequestAborted);
+            body = await JsonSerializer.DeserializeAsync<JsonElement>(request.Body, cancellationToken: request.HttpContext.RequestAborted);
         }
         catch (JsonException ex)
         {
             return Problems.BadRequest($"The body is not valid JSON: {ex.Message}");
         }
 
-        if (body is null || string.IsNullOrWhiteSpace(body.Dataset))
+        if (body.ValueKind != JsonValueKind.Object || String(body, "dataset") is not { Length: > 0 } dataset)
         {
             return Problems.BadRequest("Field 'dataset' is required: the blob name in the 'datasets' container, e.g. 'credit/credit-g.csv'.", "dataset");
         }
 
-        var dataset = body.Dataset.StartsWith(ArtifactStore.Datasets + "/", StringComparison.Ordinal) ? body.Dataset[(ArtifactStore.Datasets.Length + 1)..] : body.Dataset;
-        var model = body.Model ?? dataset.Split('/')[0];
+        dataset = dataset.StartsWith(ArtifactStore.Datasets + "/", StringComparison.Ordinal) ? dataset[(ArtifactStore.Datasets.Length + 1)..] : dataset;
+        var model = String(body, "model") ?? dataset.Split('/')[0];
         if (!ModelName.IsValid(model))
         {
             return Problems.BadRequest($"Model name '{model}' is invalid: {ModelName.Describe}.", "model");
+        }
+
+        ProblemSpec spec;
+        try
+        {
+            spec = body.TryGetProperty("spec", out var raw) && raw.ValueKind != JsonValueKind.Null ? SpecReader.Parse(raw.GetRawText()) : new ProblemSpec();
+            spec = String(body, "label") is { } label ? spec with { Label = label } : spec;
+            spec = body.TryGetProperty("seed", out var seed) && seed.ValueKind == JsonValueKind.Number ? spec with { Seed = seed.GetInt32() } : spec;
+            SpecReader.Validate(spec);
+        }
+        catch (SpecException ex)
+        {
+            return Problems.BadRequest(ex.Message, $"spec.{ex.Errors[0].Field}");
         }
 
         var properties = await store.TryGetPropertiesAsync(ArtifactStore.Datasets, dataset, request.HttpContext.RequestAborted);
@@ -44,7 +61,7 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
             return Problems.NotFound($"Dataset blob '{ArtifactStore.Datasets}/{dataset}' does not exist. Upload it first.");
         }
 
-        var training = new TrainingRequest(model, dataset, body.Label, body.Seed ?? TrainingRequest.DefaultSeed);
+        var training = new TrainingRequest(model, dataset, spec);
         var runId = await starter.StartAsync(client, RunIds.ForRequest(training, properties.ETag.ToString()), training);
         var statusUrl = $"/api/runs/{runId}";
         return new WithLocation(Results.Json(new { runId, statusUrl }, LifecycleJson.Options, statusCode: StatusCodes.Status202Accepted), statusUrl);
@@ -146,7 +163,8 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
         }
     }
 
-    private sealed record TrainingBody(string? Model, string? Dataset, string? Label, int? Seed);
+    private static string? String(JsonElement body, string name) =>
+        body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     private sealed class WithLocation(IResult inner, string location) : IResult
     {

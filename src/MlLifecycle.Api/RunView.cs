@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Microsoft.DurableTask.Client;
 using MlLifecycle.Core.Data;
+using MlLifecycle.Core.Spec;
 using MlLifecycle.Workflows;
 
 namespace MlLifecycle.Api;
@@ -17,7 +18,10 @@ public sealed record RunView(
     MlTask? Task,
     int? Version,
     bool? Champion,
+    string? PrimaryMetric,
     Dictionary<string, double>? Metrics,
+    IReadOnlyList<CriterionResult>? Criteria,
+    DataSummary? Data,
     string? Message,
     IReadOnlyList<Anomaly>? Anomalies,
     DateTimeOffset CreatedAt,
@@ -50,6 +54,9 @@ public sealed record RunView(
             null,
             null,
             null,
+            null,
+            null,
+            null,
             instance.CreatedAt,
             instance.LastUpdatedAt);
         return instance.RuntimeStatus switch
@@ -60,7 +67,10 @@ public sealed record RunView(
                 Task = result.Task,
                 Version = result.Version,
                 Champion = result.Champion,
+                PrimaryMetric = result.PrimaryMetric,
                 Metrics = result.Metrics,
+                Criteria = result.Criteria,
+                Data = result.Data,
                 Message = result.Message,
                 Anomalies = result.Anomalies,
             },

@@ -18,8 +18,9 @@ root.Subcommands.Add(serve);
 var csv = new Argument<FileInfo>("csv") { Description = "CSV file with a header row." };
 var label = new Option<string?>("--label") { Description = "Label column (default: the last column)." };
 var modelOption = new Option<string?>("--model") { Description = "Model name (default: from the file name)." };
-var train = new Command("train", "Upload a CSV to datasets/{model}/ and follow the training run it starts.") { csv, label, modelOption };
-train.SetAction((p, ct) => Guard(() => Commands.TrainAsync(p.GetValue(csv)!, p.GetValue(label), p.GetValue(modelOption), p.GetValue(json), p.GetValue(verbose), ct)));
+var specOption = new Option<FileInfo?>("--spec") { Description = "Problem spec (lifecycle.json); stored as datasets/{model}/lifecycle.json." };
+var train = new Command("train", "Upload a CSV to datasets/{model}/ and follow the training run it starts.") { csv, label, modelOption, specOption };
+train.SetAction((p, ct) => Guard(() => Commands.TrainAsync(p.GetValue(csv)!, p.GetValue(label), p.GetValue(modelOption), p.GetValue(specOption), p.GetValue(json), p.GetValue(verbose), ct)));
 root.Subcommands.Add(train);
 
 var modelArgument = new Argument<string>("model") { Description = "Model name." };

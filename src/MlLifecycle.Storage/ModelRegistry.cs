@@ -96,6 +96,7 @@ public sealed class ModelRegistry(TableServiceClient service)
             ["Seed"] = version.Seed,
             ["CodeVersion"] = version.CodeVersion,
             ["CreatedAt"] = version.CreatedAt,
+            ["PrimaryMetric"] = version.PrimaryMetric,
         };
         await Models.UpdateEntityAsync(entity, current.Value.ETag, TableUpdateMode.Replace, ct);
     }
@@ -245,5 +246,6 @@ public sealed class ModelRegistry(TableServiceClient service)
         row.GetInt32("Rows") ?? 0,
         row.GetInt32("Seed") ?? 0,
         row.GetString("CodeVersion") ?? "",
-        row.GetDateTimeOffset("CreatedAt") ?? default);
+        row.GetDateTimeOffset("CreatedAt") ?? default,
+        row.GetString("PrimaryMetric"));
 }

@@ -16,7 +16,8 @@ public sealed record ModelVersion(
     int Rows,
     int Seed,
     string CodeVersion,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    string? PrimaryMetric = null);
 
 /// <summary>The outcome of one lifecycle run (the <c>runs</c> table).</summary>
 public sealed record RunRecord(

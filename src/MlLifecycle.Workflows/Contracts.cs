@@ -1,50 +1,58 @@
 using MlLifecycle.Core.Data;
+using MlLifecycle.Core.Spec;
 
 namespace MlLifecycle.Workflows;
 
 /// <summary>Input of the training orchestration.</summary>
 /// <param name="Model">Model name (see <see cref="Core.ModelName"/>).</param>
 /// <param name="Dataset">Blob name inside the <c>datasets</c> container, e.g. <c>credit/credit-g.csv</c>.</param>
-/// <param name="Label">Label column; null = blob metadata <c>label</c>, else the last column.</param>
-/// <param name="Seed">Seed for the split and the trainer; recorded on the version.</param>
-public sealed record TrainingRequest(string Model, string Dataset, string? Label = null, int Seed = TrainingRequest.DefaultSeed)
-{
-    public const int DefaultSeed = 42;
-}
+/// <param name="Spec">Problem spec; null = <c>datasets/{model}/lifecycle.json</c> if present, else defaults (label from
+/// the blob's <c>label</c> metadata, else the last column).</param>
+public sealed record TrainingRequest(string Model, string Dataset, ProblemSpec? Spec = null);
 
 /// <summary>What every stage of one run works on: the run id and the files of its working folder.</summary>
-public sealed record RunContext(string RunId, string Model, string Dataset, string? Label, int Seed)
+public sealed record RunContext(string RunId, string Model, string Dataset, ProblemSpec? Spec)
 {
     /// <summary>Working folder of the run inside the <c>artifacts</c> container.</summary>
     public string Folder => $"{Model}/runs/{RunId}";
 
+    /// <summary>The cleaned data the run trains on.</summary>
     public string DataBlob => $"{Folder}/data.csv";
 
     public string SchemaBlob => $"{Folder}/schema.json";
 
+    /// <summary>The resolved spec (request, <c>lifecycle.json</c> or defaults, with label and seed filled in).</summary>
+    public string SpecBlob => $"{Folder}/spec.json";
+
+    public string QualityBlob => $"{Folder}/quality.json";
+
     public string SplitBlob => $"{Folder}/split.json";
 
     public string ModelBlob => $"{Folder}/model.zip";
+
+    public string TrainingBlob => $"{Folder}/training.json";
 }
 
-public sealed record Anomaly(string Code, string? Column, int Count, string Severity, string Message);
+/// <summary>Rows read, exact duplicates removed, rows dropped for missing values, rows used.</summary>
+public sealed record DataSummary(int RowsRead, int Duplicates, int DroppedForMissing, int RowsUsed, int Warnings);
 
 public sealed record ValidationOutcome(
     bool Accepted,
     MlTask? Task,
     string? Label,
-    int Rows,
-    int Columns,
+    string? PrimaryMetric,
+    int Seed,
     string? DataSha256,
+    DataSummary? Data,
     IReadOnlyList<Anomaly> Anomalies);
 
 public sealed record QuarantineInput(RunContext Run, IReadOnlyList<Anomaly> Anomalies);
 
 public sealed record SplitOutcome(int Train, int Validation, int Test);
 
-public sealed record TrainOutcome(string Trainer, string ModelSha256, double Seconds);
+public sealed record TrainOutcome(string Trainer, string ModelSha256, double Seconds, int Rows, int OutlierRowsDropped);
 
-public sealed record EvaluationOutcome(Dictionary<string, double> Test, Dictionary<string, double> Validation);
+public sealed record EvaluationOutcome(Dictionary<string, double> Test, Dictionary<string, double> Validation, IReadOnlyList<CriterionResult> Criteria);
 
 public sealed record RegisterInput(RunContext Run, ValidationOutcome Data, TrainOutcome Training, EvaluationOutcome Evaluation);
 
@@ -69,7 +77,10 @@ public sealed record RunResult(
     MlTask? Task = null,
     int? Version = null,
     bool Champion = false,
+    string? PrimaryMetric = null,
     Dictionary<string, double>? Metrics = null,
+    IReadOnlyList<CriterionResult>? Criteria = null,
+    DataSummary? Data = null,
     string? Message = null,
     IReadOnlyList<Anomaly>? Anomalies = null,
     DateTimeOffset StartedAt = default,

@@ -12,9 +12,9 @@ public static class RunIds
     /// <summary>Run of a blob upload: one per blob version (name + ETag, with or without its quotes).</summary>
     public static string ForBlob(string blobName, string etag) => "blob-" + Hash(blobName, etag.Trim('"'));
 
-    /// <summary>Run requested over HTTP: one per dataset version, label and seed.</summary>
+    /// <summary>Run requested over HTTP: one per dataset version and spec.</summary>
     public static string ForRequest(TrainingRequest request, string etag) =>
-        "api-" + Hash(request.Model, request.Dataset, etag.Trim('"'), request.Label ?? "", request.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        "api-" + Hash(request.Model, request.Dataset, etag.Trim('"'), request.Spec is null ? "" : Core.LifecycleJson.Serialize(request.Spec, compact: true));
 
     private static string Hash(params string[] parts) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', parts))))[..24];

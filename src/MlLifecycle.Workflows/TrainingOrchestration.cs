@@ -1,4 +1,5 @@
 using Microsoft.DurableTask;
+using MlLifecycle.Core.Data;
 
 namespace MlLifecycle.Workflows;
 
@@ -14,7 +15,7 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
 
     public override async Task<RunResult> RunAsync(TaskOrchestrationContext context, TrainingRequest request)
     {
-        var run = new RunContext(context.InstanceId, request.Model, request.Dataset, request.Label, request.Seed);
+        var run = new RunContext(context.InstanceId, request.Model, request.Dataset, request.Spec);
         var result = new RunResult(run.RunId, run.Model, RunStatus.Failed, run.Dataset, StartedAt: context.CurrentUtcDateTime);
         try
         {
@@ -27,12 +28,12 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
                 {
                     Status = RunStatus.Rejected,
                     Anomalies = data.Anomalies,
-                    Message = string.Join("; ", data.Anomalies.Select(a => $"{a.Code}: {a.Message}")),
+                    Message = string.Join("; ", data.Anomalies.Where(a => a.Severity == Severity.Error).Select(a => $"{a.Code}: {a.Message}")),
                 };
             }
             else
             {
-                context.SetCustomStatus(new RunProgress("splitting 70/15/15", 2, Steps));
+                context.SetCustomStatus(new RunProgress("splitting train/validation/test", 2, Steps));
                 await context.CallActivityAsync<SplitOutcome>(ActivityNames.SplitDataset, run, Retry);
                 context.SetCustomStatus(new RunProgress("training", 3, Steps));
                 var training = await context.CallActivityAsync<TrainOutcome>(ActivityNames.TrainModel, run, Retry);
@@ -42,7 +43,18 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
                 var version = await context.CallActivityAsync<int>(ActivityNames.RegisterModel, new RegisterInput(run, data, training, evaluation), Retry);
                 context.SetCustomStatus(new RunProgress("promoting", 6, Steps));
                 var champion = await context.CallActivityAsync<bool>(ActivityNames.PromoteModel, new PromoteInput(run.Model, version), Retry);
-                result = result with { Status = RunStatus.Succeeded, Task = data.Task, Version = version, Champion = champion, Metrics = evaluation.Test };
+                result = result with
+                {
+                    Status = RunStatus.Succeeded,
+                    Task = data.Task,
+                    Version = version,
+                    Champion = champion,
+                    PrimaryMetric = data.PrimaryMetric,
+                    Metrics = evaluation.Test,
+                    Criteria = evaluation.Criteria,
+                    Data = data.Data,
+                    Anomalies = data.Anomalies,
+                };
             }
         }
         catch (TaskFailedException ex)

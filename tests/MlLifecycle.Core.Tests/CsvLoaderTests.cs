@@ -26,13 +26,40 @@ public class CsvLoaderTests
     [InlineData("?")]
     [InlineData("NA")]
     [InlineData("n/a")]
-    [InlineData("NaN")]
+    [InlineData("#N/A")]
+    [InlineData("null")]
     public void Read_MissingMarker_BecomesNull(string marker)
     {
         var table = Read($"a,b\n1,{marker}\n");
 
         Assert.Null(table.Rows[0][1]);
         Assert.Equal("1", table.Rows[0][0]);
+    }
+
+    [Theory]
+    [InlineData("none")]
+    [InlineData("NaN")]
+    [InlineData("0")]
+    public void Read_OrdinaryValue_IsKept(string value)
+    {
+        var table = Read($"a,b\n1,{value}\n");
+
+        Assert.Equal(value, table.Rows[0][1]);
+    }
+
+    [Fact]
+    public void Write_ThenRead_RoundTripsQuotesAndMissing()
+    {
+        var table = new TabularData(["a", "b"], [["x, \"y\"", null], ["line\nbreak", "2"]]);
+        using var stream = new MemoryStream();
+
+        CsvLoader.Write(table, stream);
+        stream.Position = 0;
+        var read = CsvLoader.Read(stream);
+
+        Assert.Equal("x, \"y\"", read.Rows[0][0]);
+        Assert.Null(read.Rows[0][1]);
+        Assert.Equal("line\nbreak", read.Rows[1][0]);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using Microsoft.DurableTask;
 using MlLifecycle.Core.Data;
+using MlLifecycle.Core.Spec;
 using Moq;
 
 namespace MlLifecycle.Workflows.Tests;
@@ -7,7 +8,7 @@ namespace MlLifecycle.Workflows.Tests;
 public class TrainingOrchestrationTests
 {
     private static readonly DateTime Start = new(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
-    private static readonly TrainingRequest Request = new("credit", "credit/data.csv", "class", 7);
+    private static readonly TrainingRequest Request = new("credit", "credit/data.csv", new ProblemSpec { Label = "class", Seed = 7 });
     private readonly Mock<TaskOrchestrationContext> _context = new();
     private readonly List<string> _calls = [];
 
@@ -25,14 +26,14 @@ public class TrainingOrchestrationTests
             .Callback<TaskName, object?, TaskOptions?>((name, _, _) => _calls.Add(name.Name))
             .ReturnsAsync(result);
 
-    private static ValidationOutcome Accepted => new(true, MlTask.BinaryClassification, "class", 100, 5, "sha", []);
+    private static ValidationOutcome Accepted => new(true, MlTask.BinaryClassification, "class", "f1", 7, "sha", new DataSummary(105, 5, 0, 100, 2), []);
 
     private void SetupHappyPath()
     {
         Returns(ActivityNames.ValidateDataset, Accepted);
         Returns(ActivityNames.SplitDataset, new SplitOutcome(70, 15, 15));
-        Returns(ActivityNames.TrainModel, new TrainOutcome("LightGbm", "sha", 1.5));
-        Returns(ActivityNames.EvaluateModel, new EvaluationOutcome(new() { ["accuracy"] = 0.8 }, new() { ["accuracy"] = 0.75 }));
+        Returns(ActivityNames.TrainModel, new TrainOutcome("LightGbm", "sha", 1.5, 70, 0));
+        Returns(ActivityNames.EvaluateModel, new EvaluationOutcome(new() { ["accuracy"] = 0.8 }, new() { ["accuracy"] = 0.75 }, [new CriterionResult("accuracy", 0.7, 0.8, true)]));
         Returns(ActivityNames.RegisterModel, 3);
         Returns(ActivityNames.PromoteModel, true);
     }
@@ -51,23 +52,26 @@ public class TrainingOrchestrationTests
         Assert.Equal(3, result.Version);
         Assert.True(result.Champion);
         Assert.Equal(0.8, result.Metrics!["accuracy"]);
+        Assert.Equal("f1", result.PrimaryMetric);
+        Assert.True(Assert.Single(result.Criteria!).Passed);
+        Assert.Equal(5, result.Data!.Duplicates);
         Assert.Equal("run-1", result.RunId);
-        _context.Verify(c => c.CallActivityAsync<TrainOutcome>(It.IsAny<TaskName>(), It.Is<RunContext>(r => r.RunId == "run-1" && r.Seed == 7 && r.Label == "class"), It.IsAny<TaskOptions?>()));
+        _context.Verify(c => c.CallActivityAsync<TrainOutcome>(It.IsAny<TaskName>(), It.Is<RunContext>(r => r.RunId == "run-1" && r.Spec!.Seed == 7 && r.Spec.Label == "class"), It.IsAny<TaskOptions?>()));
     }
 
     [Fact]
     public async Task RunAsync_RejectedData_QuarantinesAndRegistersNothing()
     {
-        var anomaly = new Anomaly(AnomalyCodes.MissingLabel, "class", 1, "error", "no label");
-        Returns(ActivityNames.ValidateDataset, new ValidationOutcome(false, null, null, 0, 0, null, [anomaly]));
+        var anomaly = Anomaly.Error(AnomalyCodes.MissingLabel, "class", "no label");
+        Returns(ActivityNames.ValidateDataset, new ValidationOutcome(false, null, null, null, 0, null, null, [anomaly, Anomaly.Warning("ColumnIgnored", "id", "ignored")]));
 
         var result = await new TrainingOrchestration().RunAsync(_context.Object, Request);
 
         Assert.Equal([ActivityNames.ValidateDataset, ActivityNames.QuarantineDataset, ActivityNames.RecordRun], _calls);
         Assert.Equal(RunStatus.Rejected, result.Status);
         Assert.Null(result.Version);
-        Assert.Equal(anomaly, Assert.Single(result.Anomalies!));
-        Assert.Contains("MissingLabelColumn", result.Message, StringComparison.Ordinal);
+        Assert.Equal(2, result.Anomalies!.Count);
+        Assert.Equal("MissingLabelColumn: no label", result.Message);
     }
 
     [Fact]
@@ -116,5 +120,5 @@ public class RunIdsTests
 
     [Fact]
     public void ForRequest_DifferentSeed_GivesDifferentId() =>
-        Assert.NotEqual(RunIds.ForRequest(new TrainingRequest("m", "m/a.csv", Seed: 1), "e"), RunIds.ForRequest(new TrainingRequest("m", "m/a.csv", Seed: 2), "e"));
+        Assert.NotEqual(RunIds.ForRequest(new TrainingRequest("m", "m/a.csv", new ProblemSpec { Seed = 1 }), "e"), RunIds.ForRequest(new TrainingRequest("m", "m/a.csv", new ProblemSpec { Seed = 2 }), "e"));
 }

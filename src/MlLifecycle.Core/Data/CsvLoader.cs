@@ -8,9 +8,12 @@ namespace MlLifecycle.Core.Data;
 /// <summary>Reads CSV with CsvHelper: quoted fields, BOM, CRLF, ',', ';' or tab delimiters, strict UTF-8.</summary>
 public static class CsvLoader
 {
-    /// <summary>Cells read as missing (compared case-insensitively after trimming).</summary>
+    /// <summary>
+    /// Cells read as missing (compared case-insensitively after trimming). <c>NaN</c> is not one of them: a NaN in a
+    /// numeric column is reported as a non-finite value. Nor is <c>none</c>, a real category in many datasets.
+    /// </summary>
     public static readonly IReadOnlySet<string> MissingMarkers =
-        new HashSet<string>(["", "?", "NA", "N/A", "NaN", "null", "None", "#N/A"], StringComparer.OrdinalIgnoreCase);
+        new HashSet<string>(["", "?", "NA", "N/A", "#N/A", "null"], StringComparer.OrdinalIgnoreCase);
 
     public static TabularData Read(Stream stream)
     {
@@ -96,5 +99,27 @@ public static class CsvLoader
         }
 
         return names;
+    }
+
+    /// <summary>Writes a table as RFC 4180 CSV (missing cells empty).</summary>
+    public static void Write(TabularData data, Stream destination)
+    {
+        using var writer = new StreamWriter(destination, new UTF8Encoding(false), leaveOpen: true);
+        using var csv = new CsvWriter(writer, CultureInfo.InvariantCulture);
+        foreach (var column in data.Columns)
+        {
+            csv.WriteField(column);
+        }
+
+        csv.NextRecord();
+        foreach (var row in data.Rows)
+        {
+            foreach (var cell in row)
+            {
+                csv.WriteField(cell ?? "");
+            }
+
+            csv.NextRecord();
+        }
     }
 }

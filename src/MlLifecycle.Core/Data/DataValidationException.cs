@@ -26,4 +26,20 @@ public static class AnomalyCodes
     public const string ConstantLabel = "ConstantLabel";
     public const string NoFeatures = "NoUsableFeatures";
     public const string TooFewRows = "TooFewRows";
+    public const string InvalidSpec = "InvalidSpec";
+    public const string AllMissingColumn = "AllMissingColumn";
+    public const string TypeMismatch = "TypeMismatch";
+    public const string NonFiniteValue = "NonFiniteValue";
+    public const string CsvInjection = "CsvInjection";
+    public const string LabelTaskMismatch = "LabelTaskMismatch";
+    public const string UnknownPositiveClass = "UnknownPositiveClass";
+    public const string ColumnIgnored = "ColumnIgnored";
+    public const string DuplicateRows = "DuplicateRows";
+    public const string LeakageSuspect = "LeakageSuspect";
+    public const string ClassImbalance = "ClassImbalance";
+    public const string MissingColumn = "MissingColumn";
+    public const string ExtraColumn = "ExtraColumn";
+    public const string UnseenCategory = "UnseenCategory";
+    public const string OutOfRange = "OutOfRange";
+    public const string UnexpectedMissing = "UnexpectedMissing";
 }

@@ -7,6 +7,9 @@ public enum ColumnKind
 {
     Numeric,
     Categorical,
+    Boolean,
+    Text,
+    DateTime,
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<MlTask>))]
@@ -17,14 +20,14 @@ public enum MlTask
     Regression,
 }
 
-/// <summary>What was seen of one column in the training data.</summary>
+/// <summary>What was seen of one column in the training data: its kind and domain.</summary>
 /// <param name="Name">Column name as in the CSV header.</param>
-/// <param name="Kind">Numeric when every present cell parses as a number, otherwise categorical.</param>
+/// <param name="Kind">Inferred (or declared) kind.</param>
 /// <param name="Missing">Cells that were empty or an NA marker.</param>
 /// <param name="Distinct">Distinct present values.</param>
 /// <param name="Min">Smallest value (numeric columns).</param>
 /// <param name="Max">Largest value (numeric columns).</param>
-/// <param name="Categories">Values seen, most frequent first, at most <see cref="SchemaInference.MaxCategoriesRecorded"/> (categorical columns).</param>
+/// <param name="Categories">Values seen, most frequent first, at most <see cref="SchemaInference.MaxCategoriesRecorded"/> (categorical and boolean columns).</param>
 /// <param name="Ignored">Why the column is not used as a feature, or null when it is.</param>
 public sealed record ColumnSchema(
     string Name,
@@ -34,10 +37,18 @@ public sealed record ColumnSchema(
     double? Min,
     double? Max,
     IReadOnlyList<string>? Categories,
-    string? Ignored = null);
+    string? Ignored = null)
+{
+    [JsonIgnore]
+    public bool Nullable => Missing > 0;
+
+    /// <summary>True when <see cref="Categories"/> lists every value seen, so an unseen value is really new.</summary>
+    [JsonIgnore]
+    public bool CategoriesComplete => Categories is not null && Categories.Count == Distinct;
+}
 
 /// <summary>The schema stored with every model version as <c>schema.json</c>.</summary>
-/// <param name="Rows">Rows with a label, used for training.</param>
+/// <param name="Rows">Rows with a label.</param>
 /// <param name="Label">The label column.</param>
 /// <param name="Task">The learning task.</param>
 /// <param name="Classes">Class values in key order (classification only).</param>

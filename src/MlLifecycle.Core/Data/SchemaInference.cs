@@ -1,25 +1,72 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
+using MlLifecycle.Core.Spec;
 
 namespace MlLifecycle.Core.Data;
 
-/// <summary>Infers column kinds, the task and the class order from a parsed CSV.</summary>
-public static class SchemaInference
+/// <summary>The schema of a dataset and the anomalies found while inferring it.</summary>
+public sealed record Inspection(DatasetSchema Schema, IReadOnlyList<Anomaly> Anomalies)
+{
+    public bool Rejected => Anomalies.Any(a => a.Severity == Severity.Error);
+}
+
+/// <summary>
+/// Infers column kinds and domains, the task and the class order, and finds cell-level anomalies (mixed types,
+/// non-finite numbers, empty columns, CSV-injection cells). Declared kinds in the spec override inference.
+/// </summary>
+public static partial class SchemaInference
 {
     public const int MaxCategoriesRecorded = 1000;
 
     /// <summary>An integer label with at most this many distinct values is read as classes, not a quantity.</summary>
     public const int MaxIntegerClasses = 10;
 
+    /// <summary>A column whose present values are at least this share numeric is numeric with bad cells, not text.</summary>
+    public const double MostlyNumeric = 0.9;
+
     private static readonly string[] PositiveNames = ["1", "true", "yes", "y", "positive", "pos"];
+    private static readonly string[][] BooleanPairs = [["true", "false"], ["yes", "no"], ["t", "f"], ["y", "n"]];
+    private static readonly HashSet<string> NonFiniteTokens =
+        new(["nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity", "∞", "-∞"], StringComparer.OrdinalIgnoreCase);
 
     public static bool TryParseNumber(string value, out double number) =>
-        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out number);
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out number) && double.IsFinite(number);
 
-    /// <summary>Infers the schema. Rows whose label is missing are not counted.</summary>
-    /// <param name="data">The parsed dataset.</param>
-    /// <param name="label">Label column; when null the last column is used.</param>
+    public static bool IsNonFinite(string value) => NonFiniteTokens.Contains(value.Trim());
+
+    public static bool TryParseDate(string value, out DateTime date)
+    {
+        date = default;
+        return DateLike().IsMatch(value) && DateTime.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out date);
+    }
+
+    public static bool? ParseBoolean(string value) => value.Trim().ToLowerInvariant() switch
+    {
+        "true" or "yes" or "t" or "y" => true,
+        "false" or "no" or "f" or "n" => false,
+        _ => null,
+    };
+
+    /// <summary>A cell a spreadsheet would run as a formula (<c>=cmd|…</c>, <c>@SUM(…)</c>, <c>+A1(…)</c>).</summary>
+    public static bool IsFormula(string value)
+    {
+        var cell = value.TrimStart('\t', '\r', ' ');
+        return cell.Length > 1 && (cell[0] is '=' or '@' || (cell[0] is '+' or '-' && !char.IsDigit(cell[1]) && cell[1] != '.' && cell.Contains('(', StringComparison.Ordinal)));
+    }
+
+    /// <summary>Infers the schema, or throws on the first error anomaly (convenience for tests and tools).</summary>
     public static DatasetSchema Infer(TabularData data, string? label)
     {
+        var inspection = Inspect(data, new ProblemSpec { Label = label });
+        var error = inspection.Anomalies.FirstOrDefault(a => a.Severity == Severity.Error);
+        return error is null ? inspection.Schema : throw new DataValidationException(error.Code, error.Column, error.Message, error.Count);
+    }
+
+    /// <summary>Infers the schema under a spec. Rows whose label is missing are left out.</summary>
+    /// <exception cref="DataValidationException">The label column is absent, empty or constant.</exception>
+    public static Inspection Inspect(TabularData data, ProblemSpec spec)
+    {
+        var label = spec.Label;
         var labelIndex = label is null ? data.Columns.Count - 1 : data.IndexOf(label);
         if (labelIndex < 0)
         {
@@ -29,78 +76,139 @@ public static class SchemaInference
                 $"The label column '{label}' is not in the file (columns: {string.Join(", ", data.Columns)}).");
         }
 
-        var rows = data.Rows.Where(r => r[labelIndex] is not null).ToList();
         var labelName = data.Columns[labelIndex];
+        var rows = data.Rows.Where(r => r[labelIndex] is not null).ToList();
         if (rows.Count == 0)
         {
             throw new DataValidationException(AnomalyCodes.LabelAllMissing, labelName, $"Every value of the label column '{labelName}' is missing.");
         }
 
-        var labelSchema = Describe(labelName, rows, labelIndex, rows.Count);
-        var (task, classes, positive) = InferTask(labelSchema, rows, labelIndex);
-        var columns = new List<ColumnSchema>();
+        List<Anomaly> anomalies = [];
+        var cleaning = spec.EffectiveCleaning;
+        var labelSchema = Describe(labelName, rows, labelIndex, null, cleaning, anomalies, isLabel: true);
+        var (task, classes, positive) = InferTask(labelSchema, rows, labelIndex, spec, anomalies);
+        List<ColumnSchema> columns = [];
         for (var i = 0; i < data.Columns.Count; i++)
         {
             if (i != labelIndex)
             {
-                columns.Add(Describe(data.Columns[i], rows, i, rows.Count));
+                var role = spec.Columns is { } declared && declared.TryGetValue(data.Columns[i], out var r) ? r : (ColumnRole?)null;
+                columns.Add(Describe(data.Columns[i], rows, i, role, cleaning, anomalies, isLabel: false));
             }
+        }
+
+        foreach (var undeclared in (spec.Columns?.Keys ?? Enumerable.Empty<string>()).Where(c => data.IndexOf(c) < 0))
+        {
+            anomalies.Add(Anomaly.Warning(AnomalyCodes.MissingColumn, undeclared, $"The spec declares column '{undeclared}', which is not in the file."));
         }
 
         if (columns.All(c => c.Ignored is not null))
         {
-            throw new DataValidationException(AnomalyCodes.NoFeatures, null, "No column can be used as a feature (all are constant, empty or ID-like).");
+            anomalies.Add(Anomaly.Error(AnomalyCodes.NoFeatures, null, "No column can be used as a feature (all are constant, empty, ignored or ID-like)."));
         }
 
-        return new DatasetSchema(rows.Count, labelSchema with { Ignored = null }, task, classes, positive, columns);
+        anomalies.AddRange(columns.Where(c => c.Ignored is not null && c.Missing < rows.Count)
+            .Select(c => Anomaly.Warning(AnomalyCodes.ColumnIgnored, c.Name, $"Column '{c.Name}' is not used as a feature: {c.Ignored}.")));
+        return new Inspection(new DatasetSchema(rows.Count, labelSchema, task, classes, positive, columns), anomalies);
     }
 
-    private static ColumnSchema Describe(string name, List<string?[]> rows, int index, int rowCount)
+    private static ColumnSchema Describe(string name, List<string?[]> rows, int index, ColumnRole? role, CleaningSpec cleaning, List<Anomaly> anomalies, bool isLabel)
     {
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        var missing = 0;
-        var numeric = true;
+        List<int> nonNumeric = [], nonFinite = [], formulas = [];
+        int missing = 0, numeric = 0, booleans = 0, dates = 0;
+        long tokens = 0;
         double min = double.PositiveInfinity, max = double.NegativeInfinity;
-        foreach (var row in rows)
+        for (var r = 0; r < rows.Count; r++)
         {
-            var value = row[index];
-            if (value is null)
+            if (rows[r][index] is not { } value)
             {
                 missing++;
                 continue;
             }
 
             counts[value] = counts.GetValueOrDefault(value) + 1;
-            if (numeric && TryParseNumber(value, out var x))
+            tokens += value.Count(c => c == ' ') + 1;
+            if (TryParseNumber(value, out var x))
             {
-                if (double.IsFinite(x))
-                {
-                    min = Math.Min(min, x);
-                    max = Math.Max(max, x);
-                }
+                numeric++;
+                (min, max) = (Math.Min(min, x), Math.Max(max, x));
+            }
+            else if (IsNonFinite(value))
+            {
+                nonFinite.Add(r + 1);
             }
             else
             {
-                numeric = false;
+                nonNumeric.Add(r + 1);
+                booleans += ParseBoolean(value) is null ? 0 : 1;
+                dates += TryParseDate(value, out _) ? 1 : 0;
+                if (IsFormula(value))
+                {
+                    formulas.Add(r + 1);
+                }
             }
         }
 
-        var present = rowCount - missing;
-        string? ignored = present == 0 ? "all values missing"
-            : counts.Count == 1 ? "constant"
-            : !numeric && present > 20 && counts.Count > 0.9 * present ? "ID-like (almost every value distinct)"
-            : null;
-        if (numeric && present > 0)
+        var present = rows.Count - missing;
+        var looksNumeric = present > 0 && nonNumeric.Count == 0;
+        var mostlyNumeric = present > 0 && nonNumeric.Count > 0 && numeric + nonFinite.Count >= MostlyNumeric * present;
+        var kind = role switch
         {
-            return new ColumnSchema(name, ColumnKind.Numeric, missing, counts.Count, double.IsFinite(min) ? min : null, double.IsFinite(max) ? max : null, null, ignored);
+            ColumnRole.Numeric => ColumnKind.Numeric,
+            ColumnRole.Categorical => ColumnKind.Categorical,
+            ColumnRole.Boolean => ColumnKind.Boolean,
+            ColumnRole.Text => ColumnKind.Text,
+            ColumnRole.DateTime => ColumnKind.DateTime,
+            _ when looksNumeric => ColumnKind.Numeric,
+            _ when present > 0 && booleans == present && IsBooleanDomain(counts.Keys) => ColumnKind.Boolean,
+            _ when present > 0 && dates == present => ColumnKind.DateTime,
+            _ when !isLabel && present >= 10 && tokens >= 3.0 * present && counts.Count > 0.5 * present => ColumnKind.Text,
+            _ => ColumnKind.Categorical,
+        };
+
+        if (present == 0)
+        {
+            anomalies.Add(cleaning.DropEmptyColumns || isLabel
+                ? Anomaly.Warning(AnomalyCodes.AllMissingColumn, name, $"Column '{name}' has no value; it is dropped.", rows.Count)
+                : Anomaly.Error(AnomalyCodes.AllMissingColumn, name, $"Column '{name}' has no value in any row (set cleaning.dropEmptyColumns to drop such columns).", rows.Count));
         }
 
-        var categories = counts.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal)
-            .Take(MaxCategoriesRecorded).Select(kv => kv.Key).ToList();
-        return new ColumnSchema(name, ColumnKind.Categorical, missing, counts.Count, null, null, categories, ignored);
+        if (kind == ColumnKind.Numeric && nonFinite.Count > 0)
+        {
+            anomalies.Add(Anomaly.Error(AnomalyCodes.NonFiniteValue, name, $"Column '{name}' has {nonFinite.Count} NaN or infinite values; leave missing cells empty or write NA.", nonFinite.Count, nonFinite.Take(Anomaly.MaxExampleRows).ToList()));
+        }
+
+        if ((role == ColumnRole.Numeric && nonNumeric.Count > 0) || (role is null && mostlyNumeric))
+        {
+            var example = rows[nonNumeric[0] - 1][index];
+            anomalies.Add(Anomaly.Error(AnomalyCodes.TypeMismatch, name, $"Column '{name}' is numeric but {nonNumeric.Count} values are not numbers (e.g. '{example}' in row {nonNumeric[0]}); declare it categorical in the spec's columns if that is intended.", nonNumeric.Count, nonNumeric.Take(Anomaly.MaxExampleRows).ToList()));
+        }
+
+        if (formulas.Count > 0)
+        {
+            anomalies.Add(Anomaly.Error(AnomalyCodes.CsvInjection, name, $"Column '{name}' has {formulas.Count} cells a spreadsheet would run as formulas (e.g. row {formulas[0]}).", formulas.Count, formulas.Take(Anomaly.MaxExampleRows).ToList()));
+        }
+
+        string? ignored = role == ColumnRole.Ignore ? "declared ignore in the spec"
+            : present == 0 ? "all values missing"
+            : cleaning.DropConstant && counts.Count == 1 ? "constant"
+            : cleaning.DropIdLike && kind == ColumnKind.Categorical && present > 20 && counts.Count > 0.9 * present ? "ID-like (almost every value distinct)"
+            : null;
+        var numericKind = kind == ColumnKind.Numeric && double.IsFinite(min);
+        var categories = kind is ColumnKind.Categorical or ColumnKind.Boolean
+            ? counts.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Take(MaxCategoriesRecorded).Select(kv => kv.Key).ToList()
+            : null;
+        return new ColumnSchema(name, kind, missing, counts.Count, numericKind ? min : null, numericKind ? max : null, categories, isLabel ? null : ignored);
     }
 
-    private static (MlTask Task, IReadOnlyList<string>? Classes, string? Positive) InferTask(ColumnSchema label, List<string?[]> rows, int index)
+    private static bool IsBooleanDomain(IEnumerable<string> values)
+    {
+        var lower = values.Select(v => v.Trim().ToLowerInvariant()).ToHashSet();
+        return BooleanPairs.Any(pair => lower.IsSubsetOf(pair));
+    }
+
+    private static (MlTask Task, IReadOnlyList<string>? Classes, string? Positive) InferTask(ColumnSchema label, List<string?[]> rows, int index, ProblemSpec spec, List<Anomaly> anomalies)
     {
         if (label.Distinct < 2)
         {
@@ -108,23 +216,47 @@ public static class SchemaInference
         }
 
         var values = rows.Select(r => r[index]!).ToList();
-        var integerLabels = label.Kind == ColumnKind.Numeric && values.All(v => TryParseNumber(v, out var x) && x == Math.Floor(x));
-        if (label.Kind == ColumnKind.Numeric && label.Distinct > 2 && !(integerLabels && label.Distinct <= MaxIntegerClasses))
+        var numeric = label.Kind == ColumnKind.Numeric;
+        var integers = numeric && values.All(v => TryParseNumber(v, out var x) && x == Math.Floor(x));
+        var task = spec.Task
+            ?? (numeric && label.Distinct > 2 && !(integers && label.Distinct <= MaxIntegerClasses) ? MlTask.Regression
+                : label.Distinct == 2 ? MlTask.BinaryClassification
+                : MlTask.MulticlassClassification);
+        if (task == MlTask.Regression)
         {
-            return (MlTask.Regression, null, null);
+            if (!numeric)
+            {
+                anomalies.Add(Anomaly.Error(AnomalyCodes.LabelTaskMismatch, label.Name, $"The spec asks for regression but the label '{label.Name}' is not numeric."));
+            }
+
+            return (task, null, null);
+        }
+
+        if (task == MlTask.BinaryClassification && label.Distinct != 2)
+        {
+            anomalies.Add(Anomaly.Error(AnomalyCodes.LabelTaskMismatch, label.Name, $"The spec asks for binary classification but the label '{label.Name}' has {label.Distinct} classes."));
         }
 
         var counts = values.GroupBy(v => v, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
-        var classes = label.Kind == ColumnKind.Numeric
+        var classes = numeric
             ? counts.Keys.OrderBy(v => double.Parse(v, CultureInfo.InvariantCulture)).ToList()
             : counts.Keys.Order(StringComparer.Ordinal).ToList();
-        if (classes.Count > 2)
+        if (task == MlTask.MulticlassClassification)
         {
-            return (MlTask.MulticlassClassification, classes, null);
+            return (task, classes, null);
         }
 
-        var positive = classes.FirstOrDefault(c => PositiveNames.Contains(c, StringComparer.OrdinalIgnoreCase))
+        if (spec.PositiveClass is { } declared && !classes.Contains(declared))
+        {
+            anomalies.Add(Anomaly.Error(AnomalyCodes.UnknownPositiveClass, label.Name, $"The spec's positiveClass '{declared}' is not a value of '{label.Name}' ({string.Join(", ", classes)})."));
+        }
+
+        var positive = spec.PositiveClass is { } p && classes.Contains(p) ? p
+            : classes.FirstOrDefault(c => PositiveNames.Contains(c, StringComparer.OrdinalIgnoreCase))
             ?? classes.OrderBy(c => counts[c]).ThenByDescending(c => c, StringComparer.Ordinal).First();
-        return (MlTask.BinaryClassification, classes, positive);
+        return (task, classes, positive);
     }
+
+    [GeneratedRegex(@"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}/\d{1,2}/\d{4})([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?\s*$")]
+    private static partial Regex DateLike();
 }

@@ -5,6 +5,17 @@ using MlLifecycle.Core.Data;
 
 namespace MlLifecycle.Core.Training;
 
+/// <summary>One input column of the model, computed from a row of raw feature cells.</summary>
+/// <param name="Name">Column name in the model (<c>f{feature}</c>, or <c>f{feature}_{part}</c> for date parts).</param>
+/// <param name="Feature">Index in <see cref="DatasetSchema.Features"/>.</param>
+/// <param name="Kind">Kind of the source feature.</param>
+/// <param name="Number">Numeric value (NaN = missing), for numeric, boolean and date columns.</param>
+/// <param name="Text">Text value ("" = missing), for categorical and text columns.</param>
+public sealed record InputColumn(string Name, int Feature, ColumnKind Kind, Func<string?[], float>? Number, Func<string?[], string>? Text)
+{
+    public bool IsText => Text is not null;
+}
+
 /// <summary>
 /// Converts raw cells to the model's input columns: one path for training rows and for serving requests, so the
 /// model always sees the same conversion. Feature <c>i</c> of the schema becomes column <c>f{i}</c>.
@@ -13,7 +24,46 @@ public static class FeatureRows
 {
     public const string LabelColumn = "Label";
 
+    private static readonly (string Part, Func<DateTime, float> Value)[] DateParts =
+    [
+        ("year", d => d.Year),
+        ("month", d => d.Month),
+        ("day", d => d.Day),
+        ("dayofweek", d => (float)d.DayOfWeek),
+        ("hour", d => d.Hour),
+    ];
+
     public static string ColumnName(int featureIndex) => $"f{featureIndex}";
+
+    /// <summary>The model's input columns for a schema.</summary>
+    public static IReadOnlyList<InputColumn> Inputs(DatasetSchema schema)
+    {
+        List<InputColumn> inputs = [];
+        var features = schema.Features;
+        for (var f = 0; f < features.Count; f++)
+        {
+            var i = f;
+            var name = ColumnName(f);
+            switch (features[f].Kind)
+            {
+                case ColumnKind.Numeric:
+                    inputs.Add(new(name, f, ColumnKind.Numeric, row => ToSingle(row[i]), null));
+                    break;
+                case ColumnKind.Boolean:
+                    inputs.Add(new(name, f, ColumnKind.Boolean, row => row[i] is { } b && SchemaInference.ParseBoolean(b) is { } v ? (v ? 1 : 0) : float.NaN, null));
+                    break;
+                case ColumnKind.DateTime:
+                    inputs.AddRange(DateParts.Select(p => new InputColumn(
+                        $"{name}_{p.Part}", i, ColumnKind.DateTime, row => row[i] is { } d && SchemaInference.TryParseDate(d, out var date) ? p.Value(date) : float.NaN, null)));
+                    break;
+                default:
+                    inputs.Add(new(name, f, features[f].Kind, null, row => row[i] ?? string.Empty));
+                    break;
+            }
+        }
+
+        return inputs;
+    }
 
     /// <summary>Rows with a label, their feature cells in <see cref="DatasetSchema.Features"/> order, and labels.</summary>
     public static (List<string?[]> Features, List<string> Labels) FromTable(TabularData data, DatasetSchema schema)
@@ -34,20 +84,19 @@ public static class FeatureRows
         return (features, labels);
     }
 
-    internal static IDataView ToDataView(DatasetSchema schema, IReadOnlyList<string?[]> rows, IReadOnlyList<string>? labels = null)
+    internal static IDataView ToDataView(DatasetSchema schema, IReadOnlyList<InputColumn> inputs, IReadOnlyList<string?[]> rows, IReadOnlyList<string>? labels = null)
     {
         var builder = new RowsDataView.Builder(rows.Count);
-        var features = schema.Features;
-        for (var f = 0; f < features.Count; f++)
+        foreach (var input in inputs)
         {
-            var index = f;
-            if (features[f].Kind == ColumnKind.Numeric)
+            if (input.Number is { } number)
             {
-                builder.Add(ColumnName(f), NumberDataViewType.Single, i => ToSingle(rows[i][index]));
+                builder.Add(input.Name, NumberDataViewType.Single, i => number(rows[i]));
             }
             else
             {
-                builder.Add(ColumnName(f), TextDataViewType.Instance, i => (rows[i][index] ?? string.Empty).AsMemory());
+                var text = input.Text!;
+                builder.Add(input.Name, TextDataViewType.Instance, i => text(rows[i]).AsMemory());
             }
         }
 

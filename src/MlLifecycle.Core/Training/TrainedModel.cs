@@ -3,6 +3,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Trainers.LightGbm;
 using Microsoft.ML.Transforms;
 using MlLifecycle.Core.Data;
+using MlLifecycle.Core.Spec;
 
 namespace MlLifecycle.Core.Training;
 
@@ -22,13 +23,17 @@ public sealed class TrainedModel
     private readonly ITransformer _transformer;
     private readonly DataViewSchema _inputSchema;
 
-    private TrainedModel(MLContext ml, ITransformer transformer, DataViewSchema inputSchema, DatasetSchema schema, string trainer)
+    private readonly IReadOnlyList<InputColumn> _inputs;
+
+    private TrainedModel(MLContext ml, ITransformer transformer, DataViewSchema inputSchema, DatasetSchema schema, string trainer, TrainingDetails details)
     {
         _ml = ml;
         _transformer = transformer;
         _inputSchema = inputSchema;
+        _inputs = FeatureRows.Inputs(schema);
         Schema = schema;
         Trainer = trainer;
+        Details = details;
     }
 
     public DatasetSchema Schema { get; }
@@ -36,21 +41,49 @@ public sealed class TrainedModel
     /// <summary>Name of the learning algorithm at the end of the chain.</summary>
     public string Trainer { get; }
 
-    /// <summary>Fits the default chain for the schema's task on the given rows (training split only).</summary>
-    public static TrainedModel Train(DatasetSchema schema, IReadOnlyList<string?[]> rows, IReadOnlyList<string> labels, int seed)
+    /// <summary>What was fitted on the training rows (empty for a loaded model: see its manifest).</summary>
+    public TrainingDetails Details { get; }
+
+    /// <summary>
+    /// Fits the default chain for the schema's task on the training split: numeric imputation, clipping and scaling
+    /// and categorical imputation fitted on these rows only (outlier rows dropped first when the spec says so),
+    /// then encodings and LightGBM.
+    /// </summary>
+    public static TrainedModel Train(DatasetSchema schema, IReadOnlyList<string?[]> rows, IReadOnlyList<string> labels, int seed, CleaningSpec? cleaning = null)
     {
+        cleaning ??= new CleaningSpec();
+        var inputs = FeatureRows.Inputs(schema);
+        var transforms = FitNumeric(inputs, rows, cleaning);
+        var dropped = 0;
+        if (cleaning.Outliers == OutlierPolicy.Drop)
+        {
+            var fences = inputs.Where(c => c.Kind == ColumnKind.Numeric)
+                .Select(c => (c.Number!, Stats: NumericStats.Of(rows.Select(r => (double)c.Number!(r)).Where(double.IsFinite).ToList())))
+                .Where(x => x.Stats is not null)
+                .Select(x => (x.Item1, Fence: x.Stats!.Fences(cleaning.OutlierMethod)))
+                .ToList();
+            var keep = Enumerable.Range(0, rows.Count)
+                .Where(i => fences.All(f => f.Item1(rows[i]) is var v && (!float.IsFinite(v) || (v >= f.Fence.Lower && v <= f.Fence.Upper))))
+                .ToList();
+            dropped = rows.Count - keep.Count;
+            rows = keep.Select(i => rows[i]).ToList();
+            labels = keep.Select(i => labels[i]).ToList();
+            transforms = FitNumeric(inputs, rows, cleaning);
+        }
+
+        var fills = FitCategorical(inputs, rows, cleaning);
         var ml = new MLContext(seed);
-        var data = FeatureRows.ToDataView(schema, rows, labels);
-        var pipeline = Featurize(ml, schema).Append(LightGbm(ml, schema, seed));
+        var data = FeatureRows.ToDataView(schema, inputs, rows, labels);
+        var pipeline = Featurize(ml, schema, inputs, transforms, fills).Append(LightGbm(ml, schema, seed));
         var transformer = pipeline.Fit(data);
-        return new TrainedModel(ml, transformer, data.Schema, schema, "LightGbm");
+        return new TrainedModel(ml, transformer, data.Schema, schema, "LightGbm", new TrainingDetails(rows.Count, dropped, transforms, fills));
     }
 
     public static TrainedModel Load(Stream zip, DatasetSchema schema, string trainer)
     {
         var ml = new MLContext(0);
         var transformer = ml.Model.Load(zip, out var inputSchema);
-        return new TrainedModel(ml, transformer, inputSchema, schema, trainer);
+        return new TrainedModel(ml, transformer, inputSchema, schema, trainer, TrainingDetails.None);
     }
 
     public void Save(Stream destination) => _ml.Model.Save(_transformer, _inputSchema, destination);
@@ -58,7 +91,7 @@ public sealed class TrainedModel
     /// <summary>Predicts rows of raw cells in <see cref="DatasetSchema.Features"/> order.</summary>
     public IReadOnlyList<Prediction> Predict(IReadOnlyList<string?[]> rows)
     {
-        var output = _transformer.Transform(FeatureRows.ToDataView(Schema, rows));
+        var output = _transformer.Transform(FeatureRows.ToDataView(Schema, _inputs, rows));
         switch (Schema.Task)
         {
             case MlTask.BinaryClassification:
@@ -83,36 +116,65 @@ public sealed class TrainedModel
         }
     }
 
-    private static IEstimator<ITransformer> Featurize(MLContext ml, DatasetSchema schema)
-    {
-        var features = schema.Features;
-        var numeric = Enumerable.Range(0, features.Count).Where(i => features[i].Kind == ColumnKind.Numeric).Select(FeatureRows.ColumnName).ToArray();
-        var oneHot = Enumerable.Range(0, features.Count)
-            .Where(i => features[i].Kind == ColumnKind.Categorical && features[i].Distinct <= OneHotMaxCategories)
-            .Select(i => new InputOutputColumnPair($"{FeatureRows.ColumnName(i)}_oh", FeatureRows.ColumnName(i))).ToArray();
-        var hashed = Enumerable.Range(0, features.Count)
-            .Where(i => features[i].Kind == ColumnKind.Categorical && features[i].Distinct > OneHotMaxCategories)
-            .Select(i => new InputOutputColumnPair($"{FeatureRows.ColumnName(i)}_hash", FeatureRows.ColumnName(i))).ToArray();
+    private static List<NumericTransform> FitNumeric(IReadOnlyList<InputColumn> inputs, IReadOnlyList<string?[]> rows, CleaningSpec cleaning) =>
+        inputs.Where(c => !c.IsText).Select(c => NumericTransform.Fit(c.Name, rows.Select(r => c.Number!(r)).ToList(), cleaning)).ToList();
 
+    /// <summary>Fill values of categorical columns (mode of the training rows, or the spec's constant); none by default.</summary>
+    private static Dictionary<string, string> FitCategorical(IReadOnlyList<InputColumn> inputs, IReadOnlyList<string?[]> rows, CleaningSpec cleaning)
+    {
+        Dictionary<string, string> fills = new(StringComparer.Ordinal);
+        foreach (var input in inputs.Where(c => c.Kind == ColumnKind.Categorical))
+        {
+            var fill = cleaning.CategoricalImputation switch
+            {
+                CategoricalImputation.Mode => rows.Select(input.Text!).Where(v => v.Length > 0).GroupBy(v => v, StringComparer.Ordinal)
+                    .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).FirstOrDefault()?.Key,
+                CategoricalImputation.Constant => cleaning.FillCategory,
+                _ => null,
+            };
+
+            // The expression language has no escapes: a fill value with quotes or backslashes keeps the missing category.
+            if (fill is not null && !fill.Contains('"', StringComparison.Ordinal) && !fill.Contains('\\', StringComparison.Ordinal))
+            {
+                fills[input.Name] = fill;
+            }
+        }
+
+        return fills;
+    }
+
+    private static IEstimator<ITransformer> Featurize(MLContext ml, DatasetSchema schema, IReadOnlyList<InputColumn> inputs, List<NumericTransform> transforms, Dictionary<string, string> fills)
+    {
         IEstimator<ITransformer> chain = new EstimatorChain<ITransformer>();
         List<string> parts = [];
-        if (numeric.Length > 0)
+        foreach (var t in transforms)
         {
-            chain = chain.Append(ml.Transforms.Concatenate("numeric", numeric))
-                .Append(ml.Transforms.ReplaceMissingValues("numeric", replacementMode: MissingValueReplacingEstimator.ReplacementMode.Mean));
+            chain = chain.Append(ml.Transforms.Expression($"{t.Column}_n", t.ToExpression(), t.Column));
+        }
+
+        if (transforms.Count > 0)
+        {
+            chain = chain.Append(ml.Transforms.Concatenate("numeric", transforms.Select(t => $"{t.Column}_n").ToArray()));
             parts.Add("numeric");
         }
 
-        if (oneHot.Length > 0)
+        foreach (var input in inputs.Where(c => c.IsText))
         {
-            chain = chain.Append(ml.Transforms.Categorical.OneHotEncoding(oneHot, OneHotEncodingEstimator.OutputKind.Indicator));
-            parts.AddRange(oneHot.Select(p => p.OutputColumnName));
-        }
+            var source = input.Name;
+            if (fills.TryGetValue(input.Name, out var fill))
+            {
+                chain = chain.Append(ml.Transforms.Expression($"{input.Name}_filled", $"s => s == \"\" ? \"{fill}\" : s", input.Name));
+                source = $"{input.Name}_filled";
+            }
 
-        if (hashed.Length > 0)
-        {
-            chain = chain.Append(ml.Transforms.Categorical.OneHotHashEncoding(hashed, OneHotEncodingEstimator.OutputKind.Indicator, numberOfBits: 10));
-            parts.AddRange(hashed.Select(p => p.OutputColumnName));
+            var output = $"{input.Name}_enc";
+            var feature = schema.Features[input.Feature];
+            chain = feature.Kind == ColumnKind.Text
+                ? chain.Append(ml.Transforms.Text.FeaturizeText(output, source))
+                : feature.Distinct <= OneHotMaxCategories
+                    ? chain.Append(ml.Transforms.Categorical.OneHotEncoding(output, source, OneHotEncodingEstimator.OutputKind.Indicator))
+                    : chain.Append(ml.Transforms.Categorical.OneHotHashEncoding(output, source, OneHotEncodingEstimator.OutputKind.Indicator, numberOfBits: 10));
+            parts.Add(output);
         }
 
         return chain.Append(ml.Transforms.Concatenate("Features", [.. parts]));
@@ -144,4 +206,10 @@ public sealed class TrainedModel
             }),
         };
     }
+}
+
+/// <summary>What training fitted: rows used, outlier rows dropped, numeric transforms and categorical fill values.</summary>
+public sealed record TrainingDetails(int Rows, int OutlierRowsDropped, IReadOnlyList<NumericTransform> NumericTransforms, IReadOnlyDictionary<string, string> CategoricalFills)
+{
+    public static readonly TrainingDetails None = new(0, 0, [], new Dictionary<string, string>());
 }

@@ -6,6 +6,7 @@ using CsvHelper;
 using MlLifecycle.Api;
 using MlLifecycle.Core;
 using MlLifecycle.Core.Data;
+using MlLifecycle.Core.Spec;
 using MlLifecycle.Core.Training;
 using MlLifecycle.Local.Hosting;
 using MlLifecycle.Storage;
@@ -15,7 +16,7 @@ namespace MlLifecycle.Local.Cli;
 /// <summary>The verbs of the CLI contract (DESIGN.md §4). Progress goes to stderr; results to stdout.</summary>
 internal static class Commands
 {
-    public static async Task<int> TrainAsync(FileInfo csv, string? label, string? model, bool json, bool verbose, CancellationToken ct)
+    public static async Task<int> TrainAsync(FileInfo csv, string? label, string? model, FileInfo? specFile, bool json, bool verbose, CancellationToken ct)
     {
         model ??= ModelName.FromFileName(csv.Name);
         if (!ModelName.IsValid(model))
@@ -23,13 +24,39 @@ internal static class Commands
             throw new CliException($"Model name '{model}' is invalid: {ModelName.Describe}.");
         }
 
+        string? spec = null;
+        if (specFile is not null)
+        {
+            spec = specFile.Exists ? await File.ReadAllTextAsync(specFile.FullName, ct) : throw new CliException($"Spec file '{specFile.FullName}' does not exist.");
+            try
+            {
+                SpecReader.Parse(spec);
+            }
+            catch (SpecException ex)
+            {
+                throw new CliException(ex.Message);
+            }
+        }
+
         using var loggers = CliContext.CreateLoggerFactory(verbose);
         await using var platform = await LocalPlatform.StartAsync(CliContext.Platform(httpPort: null, watchBlobs: true), loggers, ct);
+        if (spec is not null)
+        {
+            // The spec lives next to the uploads, so later uploads (and retraining) use it too.
+            await platform.Services.GetRequiredService<ArtifactStore>().WriteAsync(ArtifactStore.Datasets, $"{model}/{Workflows.LifecycleStages.SpecFileName}", BinaryData.FromString(spec), ct: ct);
+            Console.Error.WriteLine($"spec {specFile!.Name} → {ArtifactStore.Datasets}/{model}/{Workflows.LifecycleStages.SpecFileName}");
+        }
+
         var run = await UploadAndWaitAsync(platform, csv, model, label, ct);
+        if (!json)
+        {
+            await PrintQualityAsync(platform, run, ct);
+        }
+
         if (json)
         {
             Console.WriteLine(LifecycleJson.Serialize(
-                new { run.RunId, run.Model, run.Version, run.Status, run.Task, run.Metrics, durationMs = (long)(run.LastUpdatedAt - run.CreatedAt).TotalMilliseconds, run.Message, run.Anomalies },
+                new { run.RunId, run.Model, run.Version, run.Status, run.Task, run.PrimaryMetric, run.Metrics, run.Criteria, run.Data, durationMs = (long)(run.LastUpdatedAt - run.CreatedAt).TotalMilliseconds, run.Message, run.Anomalies },
                 compact: true));
         }
         else
@@ -136,6 +163,11 @@ internal static class Commands
             throw new CliException(ex.Message);
         }
 
+        foreach (var anomaly in SchemaValidator.Validate(table, served.Schema, requireLabel: false))
+        {
+            Console.Error.WriteLine($"{anomaly.Severity.ToString().ToLowerInvariant()} {anomaly.Code} [{anomaly.Column}]: {anomaly.Message}");
+        }
+
         var predictions = served.Predictor.Predict(rows);
         var writer = output is null ? Console.Out : new StreamWriter(output.FullName);
         try
@@ -239,12 +271,49 @@ internal static class Commands
         Console.WriteLine($"run {run.RunId}: {run.Status}" + (run.Version is { } v ? $" — {run.Model} v{v} ({run.Task}){(run.Champion == true ? ", champion" : "")}" : ""));
         if (run.Metrics is { Count: > 0 })
         {
-            Console.WriteLine($"  test metrics: {FormatMetrics(run.Metrics)}");
+            Console.WriteLine($"  test metrics (primary: {run.PrimaryMetric}): {FormatMetrics(run.Metrics)}");
         }
 
-        foreach (var anomaly in run.Anomalies ?? [])
+        foreach (var criterion in run.Criteria ?? [])
         {
-            Console.WriteLine($"  {anomaly.Severity} {anomaly.Code}{(anomaly.Column is null ? "" : $" [{anomaly.Column}]")}: {anomaly.Message}");
+            Console.WriteLine($"  success criterion {criterion.Metric} {(PrimaryMetric.HigherIsBetter(criterion.Metric) ? ">=" : "<=")} {criterion.Threshold}: {(criterion.Passed ? "passed" : "FAILED")} ({criterion.Value?.ToString("F4", CultureInfo.InvariantCulture) ?? "n/a"})");
+        }
+
+        if (run.Status != Workflows.RunStatus.Succeeded)
+        {
+            foreach (var anomaly in run.Anomalies ?? [])
+            {
+                Console.WriteLine($"  {anomaly.Severity} {anomaly.Code}{(anomaly.Column is null ? "" : $" [{anomaly.Column}]")}: {anomaly.Message}{(anomaly.Rows is { Count: > 0 } rows ? $" (rows {string.Join(", ", rows)})" : "")}");
+            }
+        }
+    }
+
+    /// <summary>Prints the data-quality report of a finished run (from <c>quality.json</c> in its folder).</summary>
+    public static async Task PrintQualityAsync(LocalPlatform platform, RunView run, CancellationToken ct)
+    {
+        var json = await platform.Services.GetRequiredService<ArtifactStore>().TryReadAsync(ArtifactStore.Artifacts, $"{run.Model}/runs/{run.RunId}/quality.json", ct);
+        if (json is null)
+        {
+            return;
+        }
+
+        var report = LifecycleJson.Deserialize<QualityReport>(json.ToString());
+        Console.WriteLine($"data quality: {report.Rows} rows read, {report.RowsWithoutLabel} without label, {report.DuplicateRows} duplicates and {report.RowsDroppedForMissing} rows with missing values removed → {report.RowsAfterCleaning} rows");
+        var missing = report.ColumnStats.Where(c => c.Missing > 0).OrderByDescending(c => c.Missing).Take(6).ToList();
+        Console.WriteLine("  missing: " + (missing.Count == 0 ? "none" : string.Join(", ", missing.Select(c => $"{c.Name} {c.MissingFraction:P1}"))));
+        var outliers = report.ColumnStats.Where(c => c.Outliers is { Iqr: > 0 }).OrderByDescending(c => c.Outliers!.Iqr).Take(6).ToList();
+        Console.WriteLine("  outliers (IQR / z / MAD): " + (outliers.Count == 0 ? "none" : string.Join(", ", outliers.Select(c => $"{c.Name} {c.Outliers!.Iqr}/{c.Outliers.ZScore}/{c.Outliers.Mad}"))));
+        if (report.ClassCounts is { } classes)
+        {
+            Console.WriteLine($"  classes: {string.Join(", ", classes.Select(c => $"{c.Key} {c.Value}"))} (imbalance ratio {report.ImbalanceRatio:F2})");
+        }
+
+        var ignored = report.ColumnStats.Where(c => c.Ignored is not null).ToList();
+        Console.WriteLine("  not used as features: " + (ignored.Count == 0 ? "none" : string.Join(", ", ignored.Select(c => $"{c.Name} ({c.Ignored})"))));
+        Console.WriteLine("  leakage suspects: " + (report.LeakageSuspects.Count == 0 ? "none" : string.Join(", ", report.LeakageSuspects.Select(l => $"{l.Column} ({l.Measure} {l.Score:F3})"))));
+        foreach (var warning in report.Anomalies.Where(a => a.Code is not (AnomalyCodes.ColumnIgnored or AnomalyCodes.LeakageSuspect)))
+        {
+            Console.WriteLine($"  {warning.Severity.ToString().ToLowerInvariant()} {warning.Code}{(warning.Column is null ? "" : $" [{warning.Column}]")}: {warning.Message}");
         }
     }
 

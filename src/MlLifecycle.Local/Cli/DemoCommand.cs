@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
-using CsvHelper;
 using MlLifecycle.Core;
 using MlLifecycle.Core.Data;
 using MlLifecycle.Local.Hosting;
@@ -32,7 +31,10 @@ internal static class DemoCommand
         var training = new FileInfo(Path.Combine(root, ".data", "demo", "credit-g.csv"));
         training.Directory!.Create();
         var heldBack = table.Rows.Skip(table.Rows.Count - HeldBack).ToList();
-        WriteCsv(training.FullName, table.Columns, table.Rows.Take(table.Rows.Count - HeldBack));
+        await using (var file = File.Create(training.FullName))
+        {
+            CsvLoader.Write(new TabularData(table.Columns, table.Rows.Take(table.Rows.Count - HeldBack).ToList()), file);
+        }
         Console.WriteLine($"demo: {Path.GetRelativePath(root, sample)} — {table.Rows.Count} rows; training on {table.Rows.Count - HeldBack}, holding back {HeldBack} to predict over HTTP");
 
         using var loggers = CliContext.CreateLoggerFactory(verbose);
@@ -41,6 +43,7 @@ internal static class DemoCommand
         Console.WriteLine($"platform: HTTP API at {platform.BaseAddress}api, storage at {(platform.StorageConnectionString.Contains("127.0.0.1:10000") ? "Azurite :10000" : "configured storage")}");
 
         var run = await Commands.UploadAndWaitAsync(platform, training, Model, Label, ct);
+        await Commands.PrintQualityAsync(platform, run, ct);
         Commands.PrintRun(run);
         if (run.Status != Workflows.RunStatus.Succeeded)
         {
@@ -78,25 +81,4 @@ internal static class DemoCommand
 
     private static object? ToJson(string? cell) =>
         cell is not null && SchemaInference.TryParseNumber(cell, out var number) ? number : cell;
-
-    private static void WriteCsv(string path, IReadOnlyList<string> columns, IEnumerable<string?[]> rows)
-    {
-        using var writer = new StreamWriter(path);
-        using var csv = new CsvWriter(writer, CultureInfo.InvariantCulture);
-        foreach (var column in columns)
-        {
-            csv.WriteField(column);
-        }
-
-        csv.NextRecord();
-        foreach (var row in rows)
-        {
-            foreach (var cell in row)
-            {
-                csv.WriteField(cell ?? "");
-            }
-
-            csv.NextRecord();
-        }
-    }
 }

@@ -1,0 +1,133 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using MlLifecycle.Core.Data;
+
+namespace MlLifecycle.Core.Spec;
+
+/// <summary>
+/// The problem spec (<c>lifecycle.json</c>): what to learn and how to prepare the data. Every field is optional;
+/// defaults are inferred from the data. JSON Schema: <c>schemas/lifecycle.schema.json</c>.
+/// </summary>
+public sealed record ProblemSpec
+{
+    /// <summary>Label column (default: the last column).</summary>
+    public string? Label { get; init; }
+
+    /// <summary>Learning task (default: inferred from the label).</summary>
+    public MlTask? Task { get; init; }
+
+    /// <summary>Positive class of a binary task (default: 1/true/yes/positive, else the minority class).</summary>
+    public string? PositiveClass { get; init; }
+
+    /// <summary>Metric that ranks models (default: chosen from <see cref="Costs"/> and the class balance).</summary>
+    public string? PrimaryMetric { get; init; }
+
+    /// <summary>Relative costs of errors (binary), from which the primary metric is chosen.</summary>
+    public CostSpec? Costs { get; init; }
+
+    /// <summary>Thresholds the model must reach on the test split, e.g. <c>{"f1": 0.7}</c>.</summary>
+    public Dictionary<string, double>? SuccessCriteria { get; init; }
+
+    /// <summary>Seed of the split and the trainers (default 42).</summary>
+    public int? Seed { get; init; }
+
+    public SplitSpec? Split { get; init; }
+
+    /// <summary>Column kinds that override inference, by column name (<c>ignore</c> drops a column).</summary>
+    public Dictionary<string, ColumnRole>? Columns { get; init; }
+
+    public CleaningSpec? Cleaning { get; init; }
+
+    /// <summary>Reserved for the feature-engineering stage.</summary>
+    public JsonElement? Features { get; init; }
+
+    /// <summary>Reserved for the validation stage (cross-validation).</summary>
+    public JsonElement? Validation { get; init; }
+
+    /// <summary>Reserved for the tuning stage.</summary>
+    public JsonElement? Tuning { get; init; }
+
+    /// <summary>Reserved for the monitoring stage.</summary>
+    public JsonElement? Drift { get; init; }
+
+    [JsonIgnore]
+    public int EffectiveSeed => Seed ?? DefaultSeed;
+
+    [JsonIgnore]
+    public CleaningSpec EffectiveCleaning => Cleaning ?? new CleaningSpec();
+
+    [JsonIgnore]
+    public SplitSpec EffectiveSplit => Split ?? new SplitSpec();
+
+    public const int DefaultSeed = 42;
+}
+
+/// <summary>Costs of a false negative and a false positive, in any common unit.</summary>
+public sealed record CostSpec(double FalseNegative, double FalsePositive);
+
+/// <summary>Holdout fractions; they must add up to 1.</summary>
+public sealed record SplitSpec(double Train = 0.7, double Validation = 0.15, double Test = 0.15);
+
+[JsonConverter(typeof(JsonStringEnumConverter<ColumnRole>))]
+public enum ColumnRole
+{
+    Numeric,
+    Categorical,
+    Boolean,
+    Text,
+    DateTime,
+    Ignore,
+}
+
+/// <summary>How the data is cleaned. Statistics (fill values, fences, scales) are fitted on the training split only.</summary>
+public sealed record CleaningSpec
+{
+    /// <summary>Remove exact duplicate rows before splitting (default true).</summary>
+    public bool DropDuplicates { get; init; } = true;
+
+    /// <summary>Missing feature values: impute them (default) or drop the rows.</summary>
+    public MissingPolicy Missing { get; init; } = MissingPolicy.Impute;
+
+    public NumericImputation NumericImputation { get; init; } = NumericImputation.Median;
+
+    public CategoricalImputation CategoricalImputation { get; init; } = CategoricalImputation.MissingCategory;
+
+    /// <summary>Fill value for <see cref="NumericImputation.Constant"/>.</summary>
+    public double FillValue { get; init; }
+
+    /// <summary>Fill value for <see cref="CategoricalImputation.Constant"/>.</summary>
+    public string FillCategory { get; init; } = "missing";
+
+    public OutlierPolicy Outliers { get; init; } = OutlierPolicy.Keep;
+
+    public OutlierMethod OutlierMethod { get; init; } = OutlierMethod.Iqr;
+
+    public Scaling Scaling { get; init; } = Scaling.None;
+
+    /// <summary>Drop constant columns (default true).</summary>
+    public bool DropConstant { get; init; } = true;
+
+    /// <summary>Drop ID-like columns: text where almost every value is distinct (default true).</summary>
+    public bool DropIdLike { get; init; } = true;
+
+    /// <summary>Drop columns with no value at all instead of rejecting the dataset (default false).</summary>
+    public bool DropEmptyColumns { get; init; }
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<MissingPolicy>))]
+public enum MissingPolicy { Impute, Drop }
+
+[JsonConverter(typeof(JsonStringEnumConverter<NumericImputation>))]
+public enum NumericImputation { Median, Mean, Mode, Constant }
+
+[JsonConverter(typeof(JsonStringEnumConverter<CategoricalImputation>))]
+public enum CategoricalImputation { MissingCategory, Mode, Constant }
+
+[JsonConverter(typeof(JsonStringEnumConverter<OutlierPolicy>))]
+public enum OutlierPolicy { Keep, Clip, Drop }
+
+[JsonConverter(typeof(JsonStringEnumConverter<OutlierMethod>))]
+public enum OutlierMethod { Iqr, ZScore, Mad }
+
+[JsonConverter(typeof(JsonStringEnumConverter<Scaling>))]
+public enum Scaling { None, Standard, MinMax, Robust }

@@ -1,0 +1,127 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using MlLifecycle.Core.Data;
+
+namespace MlLifecycle.Core.Spec;
+
+/// <summary>A spec problem, named by its JSON path (e.g. <c>split.train</c>).</summary>
+public sealed record SpecError(string Field, string Message)
+{
+    public override string ToString() => $"{Field}: {Message}";
+}
+
+/// <summary>An invalid spec; <see cref="Errors"/> names every offending field.</summary>
+public sealed class SpecException(IReadOnlyList<SpecError> errors)
+    : Exception("Invalid problem spec: " + string.Join("; ", errors))
+{
+    public IReadOnlyList<SpecError> Errors { get; } = errors;
+}
+
+/// <summary>Parses and validates <c>lifecycle.json</c>: unknown fields, wrong types and bad values are errors.</summary>
+public static class SpecReader
+{
+    public static readonly IReadOnlySet<string> ClassificationMetrics =
+        new HashSet<string>(["accuracy", "balancedAccuracy", "macroF1", "logLoss"], StringComparer.Ordinal);
+
+    public static readonly IReadOnlySet<string> BinaryMetrics =
+        new HashSet<string>(["accuracy", "balancedAccuracy", "macroF1", "logLoss", "f1", "precision", "recall", "auc"], StringComparer.Ordinal);
+
+    public static readonly IReadOnlySet<string> RegressionMetrics =
+        new HashSet<string>(["rmse", "mae", "r2"], StringComparer.Ordinal);
+
+    private static readonly JsonSerializerOptions Strict = new(LifecycleJson.Options)
+    {
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        AllowTrailingCommas = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+    };
+
+    /// <exception cref="SpecException">The JSON is malformed or a field is invalid.</exception>
+    public static ProblemSpec Parse(string json)
+    {
+        ProblemSpec? spec;
+        try
+        {
+            spec = JsonSerializer.Deserialize<ProblemSpec>(json, Strict);
+        }
+        catch (JsonException ex)
+        {
+            var field = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "$" : ex.Path.TrimStart('$', '.');
+            var message = ex.Message.Contains("could not be mapped", StringComparison.Ordinal)
+                ? "unknown field (see schemas/lifecycle.schema.json)"
+                : ex.Message.Split(". Path:")[0];
+            throw new SpecException([new SpecError(field, message)]);
+        }
+
+        return Validate(spec ?? throw new SpecException([new SpecError("$", "the spec must be a JSON object")]));
+    }
+
+    /// <summary>Checks values that JSON types alone cannot; returns the spec when it is valid.</summary>
+    /// <exception cref="SpecException">A field is invalid.</exception>
+    public static ProblemSpec Validate(ProblemSpec spec)
+    {
+        List<SpecError> errors = [];
+        if (spec.Label is { } label && string.IsNullOrWhiteSpace(label))
+        {
+            errors.Add(new("label", "must name a column"));
+        }
+
+        if (spec.Split is { } split)
+        {
+            foreach (var (name, value) in new[] { ("train", split.Train), ("validation", split.Validation), ("test", split.Test) })
+            {
+                if (value is < 0 or >= 1 || (name != "validation" && value == 0))
+                {
+                    errors.Add(new($"split.{name}", $"must be in {(name == "validation" ? "[0, 1)" : "(0, 1)")}, got {value}"));
+                }
+            }
+
+            if (Math.Abs(split.Train + split.Validation + split.Test - 1) > 1e-6)
+            {
+                errors.Add(new("split", $"train + validation + test must be 1, got {split.Train + split.Validation + split.Test}"));
+            }
+        }
+
+        if (spec.Costs is { } costs && (costs.FalseNegative <= 0 || costs.FalsePositive <= 0))
+        {
+            errors.Add(new("costs", "falseNegative and falsePositive must both be positive"));
+        }
+
+        if (spec.Costs is not null && spec.Task is MlTask.Regression or MlTask.MulticlassClassification)
+        {
+            errors.Add(new("costs", "costs of false negatives and positives apply to binary classification only"));
+        }
+
+        var metrics = spec.Task switch
+        {
+            MlTask.Regression => RegressionMetrics,
+            MlTask.MulticlassClassification => ClassificationMetrics,
+            MlTask.BinaryClassification => BinaryMetrics,
+            _ => BinaryMetrics.Concat(RegressionMetrics).ToHashSet(StringComparer.Ordinal),
+        };
+        if (spec.PrimaryMetric is { } primary && !metrics.Contains(primary))
+        {
+            errors.Add(new("primaryMetric", $"'{primary}' is not a metric of this task; use one of {string.Join(", ", metrics.Order(StringComparer.Ordinal))}"));
+        }
+
+        foreach (var (metric, _) in spec.SuccessCriteria ?? [])
+        {
+            if (!metrics.Contains(metric))
+            {
+                errors.Add(new($"successCriteria.{metric}", $"'{metric}' is not a metric of this task"));
+            }
+        }
+
+        if (spec.PositiveClass is not null && spec.Task is MlTask.Regression or MlTask.MulticlassClassification)
+        {
+            errors.Add(new("positiveClass", "applies to binary classification only"));
+        }
+
+        if (spec.Label is { } l && spec.Columns?.ContainsKey(l) == true)
+        {
+            errors.Add(new($"columns.{l}", "the label column cannot be given a feature kind"));
+        }
+
+        return errors.Count == 0 ? spec : throw new SpecException(errors);
+    }
+}

@@ -1,0 +1,102 @@
+using MlLifecycle.Core.Data;
+using MlLifecycle.Core.Spec;
+
+namespace MlLifecycle.Core.Tests;
+
+public class SpecReaderTests
+{
+    [Fact]
+    public void Parse_FullSpec_ReadsEveryField()
+    {
+        var spec = SpecReader.Parse("""
+            {
+              "label": "class", "task": "binaryClassification", "positiveClass": "bad",
+              "costs": { "falseNegative": 5, "falsePositive": 1 },
+              "successCriteria": { "recall": 0.6 }, "seed": 7,
+              "split": { "train": 0.6, "validation": 0.2, "test": 0.2 },
+              "columns": { "id": "ignore", "zip": "categorical" },
+              "cleaning": { "dropDuplicates": false, "numericImputation": "mean", "outliers": "clip", "outlierMethod": "mad", "scaling": "robust" },
+              "features": { "later": true }
+            }
+            """);
+
+        Assert.Equal(MlTask.BinaryClassification, spec.Task);
+        Assert.Equal(5, spec.Costs!.FalseNegative);
+        Assert.Equal(0.6, spec.Split!.Train);
+        Assert.Equal(ColumnRole.Ignore, spec.Columns!["id"]);
+        Assert.False(spec.Cleaning!.DropDuplicates);
+        Assert.Equal(OutlierMethod.Mad, spec.Cleaning.OutlierMethod);
+        Assert.Equal(Scaling.Robust, spec.Cleaning.Scaling);
+        Assert.Equal(7, spec.EffectiveSeed);
+    }
+
+    [Fact]
+    public void Parse_Empty_UsesDefaults()
+    {
+        var spec = SpecReader.Parse("{}");
+
+        Assert.Equal(ProblemSpec.DefaultSeed, spec.EffectiveSeed);
+        Assert.True(spec.EffectiveCleaning.DropDuplicates);
+        Assert.Equal(NumericImputation.Median, spec.EffectiveCleaning.NumericImputation);
+        Assert.Equal(0.7, spec.EffectiveSplit.Train);
+    }
+
+    [Theory]
+    [InlineData("""{"lable": "x"}""", "lable")]
+    [InlineData("""{"cleaning": {"scaling": "log"}}""", "cleaning.scaling")]
+    [InlineData("""{"seed": "abc"}""", "seed")]
+    [InlineData("""{"split": {"train": 0.8, "validation": 0.15, "test": 0.15}}""", "split")]
+    [InlineData("""{"split": {"train": 1.2, "validation": 0, "test": -0.2}}""", "split.train")]
+    [InlineData("""{"task": "regression", "primaryMetric": "auc"}""", "primaryMetric")]
+    [InlineData("""{"task": "regression", "costs": {"falseNegative": 1, "falsePositive": 2}}""", "costs")]
+    [InlineData("""{"costs": {"falseNegative": 0, "falsePositive": 2}}""", "costs")]
+    [InlineData("""{"successCriteria": {"speed": 1}}""", "successCriteria.speed")]
+    [InlineData("""{"label": "y", "columns": {"y": "numeric"}}""", "columns.y")]
+    [InlineData("""{"task": "multiclassClassification", "positiveClass": "a"}""", "positiveClass")]
+    [InlineData("""[1, 2]""", "$")]
+    public void Parse_InvalidField_NamesIt(string json, string field)
+    {
+        var ex = Assert.Throws<SpecException>(() => SpecReader.Parse(json));
+
+        Assert.Contains(ex.Errors, e => e.Field == field);
+    }
+}
+
+public class PrimaryMetricTests
+{
+    private static DatasetSchema Schema(MlTask task) =>
+        new(100, new ColumnSchema("y", ColumnKind.Categorical, 0, 2, null, null, null), task, task == MlTask.Regression ? null : ["a", "b"], null, []);
+
+    [Theory]
+    [InlineData(5.0, 1.0, "recall")]
+    [InlineData(1.0, 5.0, "precision")]
+    [InlineData(1.0, 1.5, "f1")]
+    public void Choose_BinaryWithCosts_FollowsDominantError(double fn, double fp, string expected) =>
+        Assert.Equal(expected, PrimaryMetric.Choose(new ProblemSpec { Costs = new CostSpec(fn, fp) }, Schema(MlTask.BinaryClassification), 1.0));
+
+    [Theory]
+    [InlineData(MlTask.BinaryClassification, 1.0, "auc")]
+    [InlineData(MlTask.BinaryClassification, 2.3, "f1")]
+    [InlineData(MlTask.MulticlassClassification, 1.2, "accuracy")]
+    [InlineData(MlTask.MulticlassClassification, 4.0, "balancedAccuracy")]
+    [InlineData(MlTask.Regression, null, "rmse")]
+    public void Choose_WithoutCosts_FollowsBalance(MlTask task, double? imbalance, string expected) =>
+        Assert.Equal(expected, PrimaryMetric.Choose(new ProblemSpec(), Schema(task), imbalance));
+
+    [Fact]
+    public void Choose_Declared_Wins() =>
+        Assert.Equal("logLoss", PrimaryMetric.Choose(new ProblemSpec { PrimaryMetric = "logLoss", Costs = new CostSpec(9, 1) }, Schema(MlTask.BinaryClassification), 3));
+
+    [Fact]
+    public void Check_ComparesInTheMetricsDirection()
+    {
+        var results = PrimaryMetric.Check(
+            new Dictionary<string, double> { ["f1"] = 0.7, ["rmse"] = 2.0, ["auc"] = 0.9 },
+            new Dictionary<string, double> { ["f1"] = 0.72, ["rmse"] = 2.5 });
+
+        Assert.True(results.Single(r => r.Metric == "f1").Passed);
+        Assert.False(results.Single(r => r.Metric == "rmse").Passed);
+        Assert.False(results.Single(r => r.Metric == "auc").Passed);
+        Assert.Null(results.Single(r => r.Metric == "auc").Value);
+    }
+}
