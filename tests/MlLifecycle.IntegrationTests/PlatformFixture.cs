@@ -32,11 +32,20 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     public string CreditBlob { get; } = $"{CreditModel}/credit-g.csv";
 
-    public static string CreditCsvPath => Path.Combine(AppContext.BaseDirectory, "data", "credit-g.csv");
+    /// <summary>Uploads larger than this are rejected (set low so a test can exceed it).</summary>
+    public const long MaxDatasetBytes = 1024 * 1024;
+
+    public static string CreditCsvPath => Sample("credit-g.csv");
+
+    public static string Sample(string file) => Path.Combine(AppContext.BaseDirectory, "data", file);
 
     public async Task InitializeAsync()
     {
-        Platform = await LocalPlatform.StartAsync(new LocalPlatformOptions(AzuriteOptions.Ephemeral, HttpPort: 0, WatchBlobs: true), _loggers);
+        var options = new LocalPlatformOptions(AzuriteOptions.Ephemeral, HttpPort: 0, WatchBlobs: true)
+        {
+            Settings = { ["MlLifecycle:MaxDatasetBytes"] = MaxDatasetBytes.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+        };
+        Platform = await LocalPlatform.StartAsync(options, _loggers);
         Http = new HttpClient { BaseAddress = Platform.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
         var etag = await UploadAsync(CreditBlob, await File.ReadAllBytesAsync(CreditCsvPath), label: "class");
         CreditRun = await WaitForRunAsync(RunIds.ForBlob(CreditBlob, etag));

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using MlLifecycle.Core.Data;
 using MlLifecycle.Storage;
 using MlLifecycle.Workflows;
 
@@ -60,17 +61,33 @@ public class TrainingApiTests(PlatformFixture platform)
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
     }
 
-    public static TheoryData<string, byte[], string?, string> BadUploads() => new()
+    private static byte[] Csv(string text) => Encoding.UTF8.GetBytes(text);
+
+    private static byte[] Numbers(int rows, Func<int, string> x) =>
+        Csv("x,name,class\n" + string.Concat(Enumerable.Range(0, rows).Select(i => $"{x(i)},n{i % 4},{(i % 2 == 0 ? "a" : "b")}\n")));
+
+    /// <summary>One upload per defect class: (model, content, label, expected code, expected column).</summary>
+    public static TheoryData<string, byte[], string?, string, string?> BadUploads() => new()
     {
-        { "bad-empty", [], null, "EmptyFile" },
-        { "bad-header", Encoding.UTF8.GetBytes("a,b,class\n"), "class", "NoRows" },
-        { "bad-nolabel", Encoding.UTF8.GetBytes("a,b\n1,2\n3,4\n"), "class", "MissingLabelColumn" },
-        { "bad-garbage", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0xFF, 0xFE, 0x81, 0xC3, 0x28, 0xA0, 0xA1, 0x0A], null, "InvalidEncoding" },
+        { "bad-empty", [], null, "EmptyFile", null },
+        { "bad-header", Csv("a,b,class\n"), "class", "NoRows", null },
+        { "bad-nolabel", Csv("a,b\n1,2\n3,4\n"), "class", "MissingLabelColumn", "class" },
+        { "bad-constant", Csv("x,class\n" + string.Concat(Enumerable.Range(0, 30).Select(i => $"{i},same\n"))), "class", "ConstantLabel", "class" },
+        { "bad-types", Numbers(40, i => i == 17 ? "seventeen" : $"{i}"), "class", "TypeMismatch", "x" },
+        { "bad-nan", Numbers(40, i => i == 3 ? "NaN" : $"{i}"), "class", "NonFiniteValue", "x" },
+        { "bad-inf", Numbers(40, i => i == 5 ? "-Infinity" : $"{i}"), "class", "NonFiniteValue", "x" },
+        { "bad-nullcol", Csv("x,empty,class\n" + string.Concat(Enumerable.Range(0, 30).Select(i => $"{i},,{(i % 2 == 0 ? "a" : "b")}\n"))), "class", "AllMissingColumn", "empty" },
+        { "bad-dupheader", Csv("a,b,a,class\n1,2,3,x\n"), "class", "DuplicateColumn", "a" },
+        { "bad-latin1", [.. Csv("name,class\nJos"), 0xE9, .. Csv(",a\nZ"), 0xFC, .. Csv("rich,b\n")], "class", "InvalidEncoding", null },
+        { "bad-garbage", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0xFF, 0xFE, 0x81, 0xC3, 0x28, 0xA0, 0xA1, 0x0A], null, "InvalidEncoding", null },
+        { "bad-fewrows", Numbers(5, i => $"{i}"), "class", "TooFewRows", null },
+        { "bad-toolarge", Numbers(90_000, i => $"{i}.123456"), "class", "FileTooLarge", null },
+        { "bad-injection", Csv("x,name,class\n" + string.Concat(Enumerable.Range(0, 30).Select(i => $"{i},{(i == 9 ? "=cmd|' /C calc'!A0" : "ok")},{(i % 2 == 0 ? "a" : "b")}\n"))), "class", "CsvInjection", "name" },
     };
 
     [Theory]
     [MemberData(nameof(BadUploads))]
-    public async Task BadUpload_IsRejectedQuarantinedAndRegistersNothing(string model, byte[] content, string? label, string code)
+    public async Task BadUpload_IsRejectedQuarantinedAndRegistersNothing(string model, byte[] content, string? label, string code, string? column)
     {
         var blob = $"{model}/upload.csv";
         var etag = await platform.UploadAsync(blob, content, label);
@@ -80,7 +97,9 @@ public class TrainingApiTests(PlatformFixture platform)
         var reason = await platform.Store.TryReadAsync(ArtifactStore.Quarantine, $"{blob}.reason.json");
 
         Assert.Equal(RunStatus.Rejected, run.Status);
-        Assert.Equal(code, Assert.Single(run.Anomalies!).Code);
+        var anomaly = Assert.Single(run.Anomalies!, a => a.Severity == Severity.Error);
+        Assert.Equal(code, anomaly.Code);
+        Assert.Equal(column, anomaly.Column);
         Assert.Equal("Rejected", status.GetProperty("status").GetString());
         Assert.Contains(code, status.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.NotNull(reason);
@@ -89,5 +108,69 @@ public class TrainingApiTests(PlatformFixture platform)
         Assert.Null(await platform.Store.TryReadAsync(ArtifactStore.Datasets, blob));
         Assert.Empty(await platform.Registry.ListVersionsAsync(model));
         Assert.Null(await platform.Registry.ResolveAliasAsync(model, ModelRegistry.Champion));
+    }
+
+    [Fact]
+    public async Task InvalidSpecNextToUpload_RejectsRunNamingTheField()
+    {
+        await platform.Store.WriteAsync(ArtifactStore.Datasets, "bad-spec/lifecycle.json", BinaryData.FromString("""{"label": "class", "split": {"train": 0.9, "validation": 0.1, "test": 0.1}}"""));
+        var etag = await platform.UploadAsync("bad-spec/data.csv", Numbers(40, i => $"{i}"));
+
+        var run = await platform.WaitForRunAsync(RunIds.ForBlob("bad-spec/data.csv", etag));
+
+        Assert.Equal(RunStatus.Rejected, run.Status);
+        var anomaly = Assert.Single(run.Anomalies!);
+        Assert.Equal("InvalidSpec", anomaly.Code);
+        Assert.Equal("split", anomaly.Column);
+        Assert.Empty(await platform.Registry.ListVersionsAsync("bad-spec"));
+    }
+
+    [Fact]
+    public async Task PostTraining_InvalidSpec_Returns400NamingTheField()
+    {
+        await platform.UploadAsync("spec-400/data.csv", Numbers(40, i => $"{i}"));
+
+        var response = await platform.Http.PostAsJsonAsync("api/training", new { dataset = "spec-400/data.csv", spec = new { label = "class", cleaning = new { scaling = "cubic" } } });
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("spec.cleaning.scaling", body.GetProperty("field").GetString());
+    }
+
+    [Fact]
+    public async Task DirtyPublicDataset_IsProfiledCleanedAndTrained()
+    {
+        // Breast Cancer (Ljubljana): '?' marks missing values, 14 rows are exact duplicates.
+        var etag = await platform.UploadAsync("breast/breast-cancer.csv", await File.ReadAllBytesAsync(PlatformFixture.Sample("breast-cancer-ljubljana.csv")), label: "Class");
+
+        var run = await platform.WaitForRunAsync(RunIds.ForBlob("breast/breast-cancer.csv", etag));
+        var report = JsonDocument.Parse((await platform.Store.ReadAsync(ArtifactStore.Artifacts, "breast/1/quality.json")).ToString()).RootElement;
+        var columns = report.GetProperty("columnStats").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!);
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(new DataSummary(286, 14, 0, 272, run.Data!.Warnings), run.Data);
+        Assert.Equal(8, columns["node-caps"].GetProperty("missing").GetInt32());
+        Assert.Equal(1, columns["breast-quad"].GetProperty("missing").GetInt32());
+        Assert.Equal(272, report.GetProperty("rowsAfterCleaning").GetInt32());
+        Assert.Equal("f1", run.PrimaryMetric); // 201 vs 85: imbalanced
+        Assert.InRange(run.Metrics!["accuracy"], 0.6, 1.0);
+    }
+
+    [Fact]
+    public async Task SpecNextToUpload_SetsSeedSplitMetricAndCriteria()
+    {
+        await platform.Store.WriteAsync(ArtifactStore.Datasets, "spec-ok/lifecycle.json", BinaryData.FromString(
+            """{"label": "y", "seed": 11, "primaryMetric": "mae", "successCriteria": {"r2": 0.9, "rmse": 0.001}, "split": {"train": 0.6, "validation": 0.2, "test": 0.2}, "cleaning": {"scaling": "standard", "outliers": "clip"}}"""));
+        var etag = await platform.UploadAsync("spec-ok/data.csv", RegressionCsv());
+
+        var run = await platform.WaitForRunAsync(RunIds.ForBlob("spec-ok/data.csv", etag));
+        var manifest = JsonDocument.Parse((await platform.Store.ReadAsync(ArtifactStore.Artifacts, "spec-ok/1/manifest.json")).ToString()).RootElement;
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal("mae", run.PrimaryMetric);
+        Assert.Equal(11, manifest.GetProperty("seed").GetInt32());
+        Assert.Equal([true, false], run.Criteria!.Select(c => c.Passed));
+        Assert.Equal(60, manifest.GetProperty("training").GetProperty("rows").GetInt32() * 100 / 300);
+        Assert.NotEqual(1.0, manifest.GetProperty("training").GetProperty("numericTransforms")[0].GetProperty("scale").GetDouble());
     }
 }
