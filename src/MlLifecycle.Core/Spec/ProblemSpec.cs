@@ -10,6 +10,10 @@ namespace MlLifecycle.Core.Spec;
 /// </summary>
 public sealed record ProblemSpec
 {
+    /// <summary>Editors' pointer to the JSON Schema; ignored.</summary>
+    [JsonPropertyName("$schema")]
+    public string? SchemaUri { get; init; }
+
     /// <summary>Label column (default: the last column).</summary>
     public string? Label { get; init; }
 
