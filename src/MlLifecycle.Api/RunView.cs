@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Microsoft.DurableTask.Client;
 using MlLifecycle.Core.Data;
+using MlLifecycle.Core.Evaluation;
 using MlLifecycle.Core.Spec;
 using MlLifecycle.Workflows;
 
@@ -21,6 +22,8 @@ public sealed record RunView(
     string? PrimaryMetric,
     Dictionary<string, double>? Metrics,
     IReadOnlyList<CriterionResult>? Criteria,
+    GateDecision? Gate,
+    SelectionSummary? Selection,
     DataSummary? Data,
     string? Message,
     IReadOnlyList<Anomaly>? Anomalies,
@@ -57,6 +60,8 @@ public sealed record RunView(
             null,
             null,
             null,
+            null,
+            null,
             instance.CreatedAt,
             instance.LastUpdatedAt);
         return instance.RuntimeStatus switch
@@ -70,6 +75,8 @@ public sealed record RunView(
                 PrimaryMetric = result.PrimaryMetric,
                 Metrics = result.Metrics,
                 Criteria = result.Criteria,
+                Gate = result.Gate,
+                Selection = result.Selection,
                 Data = result.Data,
                 Message = result.Message,
                 Anomalies = result.Anomalies,

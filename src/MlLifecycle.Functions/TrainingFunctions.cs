@@ -3,6 +3,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using MlLifecycle.Api;
+using MlLifecycle.Core.Evaluation;
 using MlLifecycle.Workflows;
 
 namespace MlLifecycle.Functions;
@@ -27,8 +28,11 @@ public sealed class TrainingFunctions(LifecycleStages stages, TrainingStarter st
     [Function(ActivityNames.SplitDataset)]
     public Task<SplitOutcome> SplitDataset([ActivityTrigger] RunContext run) => stages.SplitAsync(run);
 
+    [Function(ActivityNames.EvaluateFold)]
+    public Task<FoldResult> EvaluateFold([ActivityTrigger] FoldInput input) => stages.EvaluateFoldAsync(input);
+
     [Function(ActivityNames.TrainModel)]
-    public Task<TrainOutcome> TrainModel([ActivityTrigger] RunContext run) => stages.TrainAsync(run);
+    public Task<TrainOutcome> TrainModel([ActivityTrigger] TrainInput input) => stages.TrainAsync(input);
 
     [Function(ActivityNames.EvaluateModel)]
     public Task<EvaluationOutcome> EvaluateModel([ActivityTrigger] RunContext run) => stages.EvaluateAsync(run);
@@ -37,7 +41,7 @@ public sealed class TrainingFunctions(LifecycleStages stages, TrainingStarter st
     public Task<int> RegisterModel([ActivityTrigger] RegisterInput input) => stages.RegisterAsync(input);
 
     [Function(ActivityNames.PromoteModel)]
-    public Task<bool> PromoteModel([ActivityTrigger] PromoteInput input) => stages.PromoteIfNoChampionAsync(input);
+    public Task<bool> PromoteModel([ActivityTrigger] PromoteInput input) => stages.PromoteAsync(input);
 
     [Function(ActivityNames.RecordRun)]
     public async Task<bool> RecordRun([ActivityTrigger] RunResult result)

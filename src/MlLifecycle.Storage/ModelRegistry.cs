@@ -2,6 +2,7 @@ using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using MlLifecycle.Core;
+using MlLifecycle.Core.Evaluation;
 
 namespace MlLifecycle.Storage;
 
@@ -15,6 +16,7 @@ public sealed class ModelRegistry(TableServiceClient service)
     public const string ModelsTable = "models";
     public const string AliasesTable = "aliases";
     public const string RunsTable = "runs";
+    public const string TrialsTable = "trials";
     public const string Champion = "champion";
 
     private TableClient Models => service.GetTableClient(ModelsTable);
@@ -23,11 +25,13 @@ public sealed class ModelRegistry(TableServiceClient service)
 
     private TableClient Runs => service.GetTableClient(RunsTable);
 
+    private TableClient Trials => service.GetTableClient(TrialsTable);
+
     public static string VersionKey(int version) => version.ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
 
     public async Task EnsureTablesAsync(CancellationToken ct = default)
     {
-        foreach (var name in new[] { ModelsTable, AliasesTable, RunsTable })
+        foreach (var name in new[] { ModelsTable, AliasesTable, RunsTable, TrialsTable })
         {
             await service.GetTableClient(name).CreateIfNotExistsAsync(ct);
         }
@@ -189,6 +193,34 @@ public sealed class ModelRegistry(TableServiceClient service)
         var entity = new TableEntity(model, alias) { ["Version"] = previous, ["Previous"] = existing.Value.GetInt32("Version"), ["UpdatedAt"] = now };
         await Aliases.UpdateEntityAsync(entity, existing.Value.ETag, TableUpdateMode.Replace, ct);
         return previous;
+    }
+
+    /// <summary>Records one cross-validation fold of a run (<c>trials</c>: PK run id, RK trainer-fold); repeat-safe.</summary>
+    public Task RecordTrialAsync(string runId, string model, FoldResult result, DateTimeOffset now, CancellationToken ct = default) =>
+        Trials.UpsertEntityAsync(
+            new TableEntity(runId, $"{result.Trainer}-{result.Fold:D3}")
+            {
+                ["Model"] = model,
+                ["Trainer"] = result.Trainer,
+                ["Fold"] = result.Fold,
+                ["TrainRows"] = result.TrainRows,
+                ["ValidationRows"] = result.ValidationRows,
+                ["Metrics"] = JsonSerializer.Serialize(result.Metrics, LifecycleJson.Compact),
+                ["Seconds"] = result.Seconds,
+                ["RecordedAt"] = now,
+            },
+            TableUpdateMode.Replace,
+            ct);
+
+    public async Task<IReadOnlyList<FoldResult>> ListTrialsAsync(string runId, CancellationToken ct = default)
+    {
+        List<FoldResult> trials = [];
+        await foreach (var row in Trials.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {runId}"), cancellationToken: ct))
+        {
+            trials.Add(new FoldResult(row.GetString("Trainer") ?? "", row.GetInt32("Fold") ?? 0, row.GetInt32("TrainRows") ?? 0, row.GetInt32("ValidationRows") ?? 0, Metrics(row), row.GetDouble("Seconds") ?? 0));
+        }
+
+        return trials;
     }
 
     public Task RecordRunAsync(RunRecord run, CancellationToken ct = default) =>

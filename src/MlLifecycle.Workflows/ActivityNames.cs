@@ -7,6 +7,7 @@ public static class ActivityNames
     public const string ValidateDataset = nameof(ValidateDataset);
     public const string QuarantineDataset = nameof(QuarantineDataset);
     public const string SplitDataset = nameof(SplitDataset);
+    public const string EvaluateFold = nameof(EvaluateFold);
     public const string TrainModel = nameof(TrainModel);
     public const string EvaluateModel = nameof(EvaluateModel);
     public const string RegisterModel = nameof(RegisterModel);

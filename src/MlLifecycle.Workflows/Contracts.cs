@@ -1,4 +1,5 @@
 using MlLifecycle.Core.Data;
+using MlLifecycle.Core.Evaluation;
 using MlLifecycle.Core.Spec;
 
 namespace MlLifecycle.Workflows;
@@ -31,6 +32,8 @@ public sealed record RunContext(string RunId, string Model, string Dataset, Prob
     public string ModelBlob => $"{Folder}/model.zip";
 
     public string TrainingBlob => $"{Folder}/training.json";
+
+    public string EvaluationBlob => $"{Folder}/evaluation.json";
 }
 
 /// <summary>Rows read, exact duplicates removed, rows dropped for missing values, rows used.</summary>
@@ -48,15 +51,30 @@ public sealed record ValidationOutcome(
 
 public sealed record QuarantineInput(RunContext Run, IReadOnlyList<Anomaly> Anomalies);
 
-public sealed record SplitOutcome(int Train, int Validation, int Test);
+/// <summary>Sizes of the holdout split and the cross-validation plan.</summary>
+public sealed record SplitOutcome(int Train, int Validation, int Test, CvMethod Method, int Folds, IReadOnlyList<string> Trainers, int MaxConcurrency);
+
+/// <summary>One trainer on one fold: a fan-out activity's input.</summary>
+public sealed record FoldInput(RunContext Run, string Trainer, int Fold);
+
+/// <summary>Refit of the selected trainer on train + validation.</summary>
+public sealed record TrainInput(RunContext Run, string Trainer);
 
 public sealed record TrainOutcome(string Trainer, string ModelSha256, double Seconds, int Rows, int OutlierRowsDropped);
 
-public sealed record EvaluationOutcome(Dictionary<string, double> Test, Dictionary<string, double> Validation, IReadOnlyList<CriterionResult> Criteria);
+/// <summary>Cross-validation result: mean ± std per trainer and the selected one.</summary>
+public sealed record SelectionSummary(CvMethod Method, int Folds, string Winner, IReadOnlyList<TrainerSummary> Trainers);
 
-public sealed record RegisterInput(RunContext Run, ValidationOutcome Data, TrainOutcome Training, EvaluationOutcome Evaluation);
+/// <summary>Test metrics, criteria, the champion gate and the largest gap of each slice.</summary>
+public sealed record EvaluationOutcome(
+    Dictionary<string, double> Test,
+    IReadOnlyList<CriterionResult> Criteria,
+    GateDecision Gate,
+    IReadOnlyDictionary<string, double> SliceGaps);
 
-public sealed record PromoteInput(string Model, int Version);
+public sealed record RegisterInput(RunContext Run, ValidationOutcome Data, SelectionSummary Selection, TrainOutcome Training, EvaluationOutcome Evaluation);
+
+public sealed record PromoteInput(string Model, int Version, bool GatePassed);
 
 /// <summary>Progress shown while a run is going (the orchestration's custom status).</summary>
 public sealed record RunProgress(string Stage, int Step, int Steps);
@@ -80,6 +98,8 @@ public sealed record RunResult(
     string? PrimaryMetric = null,
     Dictionary<string, double>? Metrics = null,
     IReadOnlyList<CriterionResult>? Criteria = null,
+    GateDecision? Gate = null,
+    SelectionSummary? Selection = null,
     DataSummary? Data = null,
     string? Message = null,
     IReadOnlyList<Anomaly>? Anomalies = null,

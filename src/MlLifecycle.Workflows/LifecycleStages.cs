@@ -7,6 +7,7 @@ using MlLifecycle.Core.Data;
 using MlLifecycle.Core.Evaluation;
 using MlLifecycle.Core.Spec;
 using MlLifecycle.Core.Training;
+using MlLifecycle.Core.Validation;
 using MlLifecycle.Storage;
 
 namespace MlLifecycle.Workflows;
@@ -69,9 +70,7 @@ public sealed class LifecycleStages(
 
             var cleaning = Cleaner.Clean(data, inspection.Schema, spec.EffectiveCleaning);
             var schema = inspection.Schema with { Rows = cleaning.Data.Rows.Count };
-            var (_, labels) = FeatureRows.FromTable(cleaning.Data, schema);
-            var split = spec.EffectiveSplit;
-            DataSplit.Holdout(schema.Rows, spec.EffectiveSeed, split.Train, split.Validation, schema.IsClassification ? labels : null);
+            ValidationPlan.Create(cleaning.Data, schema, spec);
             var report = QualityReport.Build(data, schema, anomalies, cleaning);
             var resolved = spec with { Label = schema.Label.Name, Task = schema.Task, PositiveClass = schema.PositiveClass, Seed = spec.EffectiveSeed };
             resolved = resolved with { PrimaryMetric = PrimaryMetric.Choose(resolved, schema, report.ImbalanceRatio) };
@@ -100,21 +99,38 @@ public sealed class LifecycleStages(
     public Task QuarantineAsync(QuarantineInput input) =>
         store.QuarantineAsync(input.Run.Dataset, new { input.Run.RunId, input.Run.Model, dataset = $"{ArtifactStore.Datasets}/{input.Run.Dataset}", rejectedAt = time.GetUtcNow(), input.Anomalies });
 
+    /// <summary>Plans the holdout split and the cross-validation folds (<c>split.json</c>).</summary>
     public async Task<SplitOutcome> SplitAsync(RunContext run)
     {
-        var (schema, spec, _, labels) = await LoadAsync(run);
-        var fractions = spec.EffectiveSplit;
-        var split = DataSplit.Holdout(schema.Rows, spec.EffectiveSeed, fractions.Train, fractions.Validation, schema.IsClassification ? labels : null);
-        await store.WriteJsonAsync(ArtifactStore.Artifacts, run.SplitBlob, split);
-        return new SplitOutcome(split.Train.Length, split.Validation.Length, split.Test.Length);
+        var (data, schema, spec) = await LoadTableAsync(run);
+        var plan = ValidationPlan.Create(data, schema, spec);
+        await store.WriteJsonAsync(ArtifactStore.Artifacts, run.SplitBlob, plan);
+        return new SplitOutcome(plan.Split.Train.Length, plan.Split.Validation.Length, plan.Split.Test.Length, plan.Method, plan.Folds.Count, plan.Trainers, plan.MaxConcurrency);
     }
 
-    public async Task<TrainOutcome> TrainAsync(RunContext run)
+    /// <summary>Trains one candidate on one fold (one thread: folds run side by side) and scores it on the fold's rows.</summary>
+    public async Task<FoldResult> EvaluateFoldAsync(FoldInput input)
     {
+        var run = input.Run;
         var (schema, spec, rows, labels) = await LoadAsync(run);
-        var split = await store.ReadJsonAsync<DataSplit>(ArtifactStore.Artifacts, run.SplitBlob);
+        var fold = (await store.ReadJsonAsync<ValidationPlan>(ArtifactStore.Artifacts, run.SplitBlob)).Folds[input.Fold];
         var stopwatch = Stopwatch.StartNew();
-        var model = TrainedModel.Train(schema, Pick(rows, split.Train), Pick(labels, split.Train), spec.EffectiveSeed, spec.EffectiveCleaning);
+        var model = TrainedModel.Train(schema, Pick(rows, fold.Train), Pick(labels, fold.Train), spec.EffectiveSeed, spec.EffectiveCleaning, input.Trainer, threads: 1);
+        var metrics = Score(model, rows, labels, fold.Validation);
+        var result = new FoldResult(input.Trainer, input.Fold, fold.Train.Length, fold.Validation.Length, metrics, stopwatch.Elapsed.TotalSeconds);
+        await registry.RecordTrialAsync(run.RunId, run.Model, result, time.GetUtcNow());
+        return result;
+    }
+
+    /// <summary>Refits the selected trainer on train + validation (all cores) and stores the model in the run's folder.</summary>
+    public async Task<TrainOutcome> TrainAsync(TrainInput input)
+    {
+        var run = input.Run;
+        var (schema, spec, rows, labels) = await LoadAsync(run);
+        var split = (await store.ReadJsonAsync<ValidationPlan>(ArtifactStore.Artifacts, run.SplitBlob)).Split;
+        var fit = split.Train.Concat(split.Validation).Order().ToArray();
+        var stopwatch = Stopwatch.StartNew();
+        var model = TrainedModel.Train(schema, Pick(rows, fit), Pick(labels, fit), spec.EffectiveSeed, spec.EffectiveCleaning, input.Trainer);
         using var zip = new MemoryStream();
         model.Save(zip);
         var sha = await store.WriteAsync(ArtifactStore.Artifacts, run.ModelBlob, BinaryData.FromBytes(zip.ToArray()));
@@ -123,23 +139,37 @@ public sealed class LifecycleStages(
         return new TrainOutcome(model.Trainer, sha, stopwatch.Elapsed.TotalSeconds, model.Details.Rows, model.Details.OutlierRowsDropped);
     }
 
+    /// <summary>
+    /// Scores the model once on the untouched test split: metrics, confusion matrix and per-class metrics
+    /// (<c>evaluation.json</c>), success criteria, slices, and the champion gate (the champion scored on the same rows).
+    /// </summary>
     public async Task<EvaluationOutcome> EvaluateAsync(RunContext run)
     {
-        var (schema, spec, rows, labels) = await LoadAsync(run);
-        var split = await store.ReadJsonAsync<DataSplit>(ArtifactStore.Artifacts, run.SplitBlob);
-        var zip = await store.ReadAsync(ArtifactStore.Artifacts, run.ModelBlob);
-        var model = TrainedModel.Load(zip.ToStream(), schema, "LightGbm");
-        var test = Score(split.Test);
-        return new EvaluationOutcome(test, split.Validation.Length > 0 ? Score(split.Validation) : [], PrimaryMetric.Check(spec.SuccessCriteria, test));
-
-        Dictionary<string, double> Score(int[] indexes)
+        var (data, schema, spec) = await LoadTableAsync(run);
+        var (rows, labels) = FeatureRows.FromTable(data, schema);
+        var test = (await store.ReadJsonAsync<ValidationPlan>(ArtifactStore.Artifacts, run.SplitBlob)).Split.Test;
+        var model = TrainedModel.Load((await store.ReadAsync(ArtifactStore.Artifacts, run.ModelBlob)).ToStream(), schema, "candidate");
+        var metric = spec.PrimaryMetric!;
+        var metrics = Score(model, rows, labels, test);
+        var criteria = PrimaryMetric.Check(spec.SuccessCriteria, metrics);
+        var (championVersion, championMetrics) = await ScoreChampionAsync(run.Model, schema, data, test);
+        var gate = Gate.Decide(metric, metrics.TryGetValue(metric, out var value) ? value : null, championMetrics?.GetValueOrDefault(metric), championVersion, criteria, spec.EffectiveGate);
+        var slices = (spec.EffectiveValidation.SliceBy ?? []).Where(c => data.IndexOf(c) >= 0).Select(column =>
         {
-            var predictions = model.Predict(Pick(rows, indexes));
-            var actual = Pick(labels, indexes);
-            return schema.IsClassification
-                ? Metrics.Classification(actual, predictions.Select(p => p.Label).ToList(), predictions.Select(p => p.Probabilities!).ToList(), schema.Classes!, schema.PositiveClass)
-                : Metrics.Regression(actual.Select(a => (double)FeatureRows.ToSingle(a)).ToList(), predictions.Select(p => p.Score!.Value).ToList());
+            var index = data.IndexOf(column);
+            var values = test.Select(i => data.Rows[i][index]).ToList();
+            var numeric = schema.Columns.FirstOrDefault(c => c.Name == data.Columns[index])?.Kind == ColumnKind.Numeric;
+            return Slices.Compute(column, values, numeric, metric, subset => Score(model, rows, labels, subset.Select(k => test[k]).ToArray()));
+        }).ToList();
+        ClassificationDetail? detail = null;
+        if (schema.IsClassification)
+        {
+            var predictions = model.Predict(Pick(rows, test));
+            detail = Metrics.Detail(Pick(labels, test), predictions.Select(p => p.Label).ToList(), schema.Classes!);
         }
+
+        await store.WriteJsonAsync(ArtifactStore.Artifacts, run.EvaluationBlob, new { testRows = test.Length, metrics, detail, criteria, gate, championMetrics, slices });
+        return new EvaluationOutcome(metrics, criteria, gate, slices.ToDictionary(s => s.Column, s => s.Gap));
     }
 
     /// <summary>Takes a version number, copies the artifacts to <c>artifacts/{model}/{version}/</c>, then registers it.</summary>
@@ -151,7 +181,7 @@ public sealed class LifecycleStages(
         var folder = $"{run.Model}/{version}";
         var model = await store.ReadAsync(ArtifactStore.Artifacts, run.ModelBlob);
         var modelSha = await store.WriteAsync(ArtifactStore.Artifacts, $"{folder}/model.zip", model);
-        foreach (var file in new[] { run.SchemaBlob, run.SpecBlob, run.QualityBlob })
+        foreach (var file in new[] { run.SchemaBlob, run.SpecBlob, run.QualityBlob, run.EvaluationBlob })
         {
             await store.WriteAsync(ArtifactStore.Artifacts, $"{folder}/{Path.GetFileName(file)}", await store.ReadAsync(ArtifactStore.Artifacts, file));
         }
@@ -188,11 +218,14 @@ public sealed class LifecycleStages(
             record.ArtifactSha256,
             record.Rows,
             input.Data.PrimaryMetric,
-            metrics = new { test = input.Evaluation.Test, validation = input.Evaluation.Validation },
+            metrics = new { test = input.Evaluation.Test },
             successCriteria = input.Evaluation.Criteria,
+            gate = input.Evaluation.Gate,
+            selection = input.Selection,
+            sliceGaps = input.Evaluation.SliceGaps,
             data = input.Data.Data,
             training = new { input.Training.Seconds, input.Training.Rows, input.Training.OutlierRowsDropped, training.NumericTransforms, training.CategoricalFills },
-            transforms = TransformChain(input.Data.Task!.Value),
+            transforms = TransformChain(input.Data.Task!.Value, input.Training.Trainer),
             record.CodeVersion,
             packages = PackageVersions(),
             record.CreatedAt,
@@ -201,8 +234,17 @@ public sealed class LifecycleStages(
         return version;
     }
 
-    public Task<bool> PromoteIfNoChampionAsync(PromoteInput input) =>
-        registry.TryCreateAliasAsync(input.Model, ModelRegistry.Champion, input.Version, time.GetUtcNow());
+    /// <summary>Points <c>champion</c> at the version when it passed the gate (the previous champion is kept for rollback).</summary>
+    public async Task<bool> PromoteAsync(PromoteInput input)
+    {
+        if (!input.GatePassed)
+        {
+            return false;
+        }
+
+        await registry.SetAliasAsync(input.Model, ModelRegistry.Champion, input.Version, time.GetUtcNow());
+        return true;
+    }
 
     public Task RecordRunAsync(RunResult result) =>
         registry.RecordRunAsync(new RunRecord(result.RunId, result.Model, result.Status, result.Dataset, result.Version, result.Task?.ToString(), result.Metrics, result.Message, result.StartedAt, result.FinishedAt));
@@ -240,10 +282,51 @@ public sealed class LifecycleStages(
     }
 
     /// <summary>The saved chain, in order, for the manifest.</summary>
-    private static string[] TransformChain(MlTask task) =>
-        ["numeric: impute / clip / scale expression per column (parameters in training.numericTransforms)", "categorical: one-hot (≤ 64 values) or hashing (10 bits)", "text: TF-IDF n-grams (FeaturizeText)", "date: year, month, day, day of week, hour", $"trainer: LightGbm ({task})"];
+    private static string[] TransformChain(MlTask task, string trainer) =>
+        ["numeric: impute / clip / scale expression per column (parameters in training.numericTransforms)", "categorical: one-hot (≤ 64 values) or hashing (10 bits)", "text: TF-IDF n-grams (FeaturizeText)", "date: year, month, day, day of week, hour", $"trainer: {trainer} ({task})"];
 
     private static List<T> Pick<T>(List<T> items, int[] indexes) => indexes.Select(i => items[i]).ToList();
+
+    private async Task<(TabularData Data, DatasetSchema Schema, ProblemSpec Spec)> LoadTableAsync(RunContext run)
+    {
+        var schema = await store.ReadJsonAsync<DatasetSchema>(ArtifactStore.Artifacts, run.SchemaBlob);
+        var spec = await store.ReadJsonAsync<ProblemSpec>(ArtifactStore.Artifacts, run.SpecBlob);
+        var data = CsvLoader.Read((await store.ReadAsync(ArtifactStore.Artifacts, run.DataBlob)).ToStream());
+        return (data, schema, spec);
+    }
+
+    /// <summary>Metrics of a model on some rows.</summary>
+    private static Dictionary<string, double> Score(TrainedModel model, List<string?[]> rows, List<string> labels, int[] indexes)
+    {
+        var schema = model.Schema;
+        var predictions = model.Predict(Pick(rows, indexes));
+        var actual = Pick(labels, indexes);
+        return schema.IsClassification
+            ? Metrics.Classification(actual, predictions.Select(p => p.Label).ToList(), predictions.Select(p => p.Probabilities!).ToList(), schema.Classes!, schema.PositiveClass)
+            : Metrics.Regression(actual.Select(a => (double)FeatureRows.ToSingle(a)).ToList(), predictions.Select(p => p.Score!.Value).ToList());
+    }
+
+    /// <summary>The champion's metrics on this run's test rows; null metrics when there is no champion or it cannot read this data.</summary>
+    private async Task<(int? Version, Dictionary<string, double>? Metrics)> ScoreChampionAsync(string model, DatasetSchema schema, TabularData data, int[] test)
+    {
+        if (await registry.ResolveAliasAsync(model, ModelRegistry.Champion) is not { } version || await registry.GetVersionAsync(model, version) is not { } record)
+        {
+            return (null, null);
+        }
+
+        var zip = await store.ReadAsync(ArtifactStore.Artifacts, $"{model}/{version}/model.zip");
+        var championSchema = await store.ReadJsonAsync<DatasetSchema>(ArtifactStore.Artifacts, $"{model}/{version}/schema.json");
+        if (ArtifactStore.Sha256(zip) != record.ArtifactSha256 || championSchema.Task != schema.Task || championSchema.Features.Append(championSchema.Label).Any(c => data.IndexOf(c.Name) < 0))
+        {
+            logger.LogWarning("Champion v{Version} of {Model} cannot be scored on this run's data; the gate checks the criteria only", version, model);
+            return (version, null);
+        }
+
+        var champion = TrainedModel.Load(zip.ToStream(), championSchema, record.Trainer);
+        var (rows, labels) = FeatureRows.FromTable(new TabularData(data.Columns, test.Select(i => data.Rows[i]).ToList()), championSchema);
+        return (version, Score(champion, rows, labels, Enumerable.Range(0, rows.Count).ToArray()));
+    }
+
 
     /// <summary>Versions of the packages that shape a model, by NuGet package name.</summary>
     private static Dictionary<string, string> PackageVersions() => new()

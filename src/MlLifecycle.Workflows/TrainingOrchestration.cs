@@ -1,15 +1,18 @@
 using Microsoft.DurableTask;
 using MlLifecycle.Core.Data;
+using MlLifecycle.Core.Evaluation;
 
 namespace MlLifecycle.Workflows;
 
 /// <summary>
-/// The lifecycle run: validate → split → train → evaluate → register → promote, one activity per stage.
-/// A dataset that fails validation is quarantined and the run ends <c>Rejected</c> with nothing registered.
+/// The lifecycle run: validate → split → cross-validate every candidate trainer (one activity per trainer and fold,
+/// fanned out with a concurrency cap) → refit the best on train + validation → evaluate once on the test split →
+/// register → promote if the gate passes. A dataset that fails validation is quarantined and the run ends
+/// <c>Rejected</c> with nothing registered.
 /// </summary>
 public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, RunResult>
 {
-    public const int Steps = 6;
+    public const int Steps = 7;
 
     private static readonly TaskOptions Retry = TaskOptions.FromRetryPolicy(new RetryPolicy(3, TimeSpan.FromSeconds(2), backoffCoefficient: 2));
 
@@ -33,16 +36,21 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
             }
             else
             {
-                context.SetCustomStatus(new RunProgress("splitting train/validation/test", 2, Steps));
-                await context.CallActivityAsync<SplitOutcome>(ActivityNames.SplitDataset, run, Retry);
-                context.SetCustomStatus(new RunProgress("training", 3, Steps));
-                var training = await context.CallActivityAsync<TrainOutcome>(ActivityNames.TrainModel, run, Retry);
-                context.SetCustomStatus(new RunProgress("evaluating on the test split", 4, Steps));
+                context.SetCustomStatus(new RunProgress("splitting train/validation/test and planning folds", 2, Steps));
+                var split = await context.CallActivityAsync<SplitOutcome>(ActivityNames.SplitDataset, run, Retry);
+                context.SetCustomStatus(new RunProgress($"cross-validating {split.Trainers.Count} trainers × {split.Folds} folds ({split.Method})", 3, Steps));
+                var folds = split.Trainers.SelectMany(t => Enumerable.Range(0, split.Folds).Select(f => new FoldInput(run, t, f))).ToList();
+                var results = await FanOutAsync<FoldInput, FoldResult>(context, ActivityNames.EvaluateFold, folds, split.MaxConcurrency);
+                var summaries = ModelSelection.Summarize(results);
+                var selection = new SelectionSummary(split.Method, split.Folds, ModelSelection.Best(summaries, data.PrimaryMetric!), summaries);
+                context.SetCustomStatus(new RunProgress($"training {selection.Winner} on train + validation", 4, Steps));
+                var training = await context.CallActivityAsync<TrainOutcome>(ActivityNames.TrainModel, new TrainInput(run, selection.Winner), Retry);
+                context.SetCustomStatus(new RunProgress("evaluating on the test split", 5, Steps));
                 var evaluation = await context.CallActivityAsync<EvaluationOutcome>(ActivityNames.EvaluateModel, run, Retry);
-                context.SetCustomStatus(new RunProgress("registering", 5, Steps));
-                var version = await context.CallActivityAsync<int>(ActivityNames.RegisterModel, new RegisterInput(run, data, training, evaluation), Retry);
-                context.SetCustomStatus(new RunProgress("promoting", 6, Steps));
-                var champion = await context.CallActivityAsync<bool>(ActivityNames.PromoteModel, new PromoteInput(run.Model, version), Retry);
+                context.SetCustomStatus(new RunProgress("registering", 6, Steps));
+                var version = await context.CallActivityAsync<int>(ActivityNames.RegisterModel, new RegisterInput(run, data, selection, training, evaluation), Retry);
+                context.SetCustomStatus(new RunProgress(evaluation.Gate.Passed ? "promoting to champion" : "kept as candidate (gate failed)", 7, Steps));
+                var champion = await context.CallActivityAsync<bool>(ActivityNames.PromoteModel, new PromoteInput(run.Model, version, evaluation.Gate.Passed), Retry);
                 result = result with
                 {
                     Status = RunStatus.Succeeded,
@@ -52,6 +60,8 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
                     PrimaryMetric = data.PrimaryMetric,
                     Metrics = evaluation.Test,
                     Criteria = evaluation.Criteria,
+                    Gate = evaluation.Gate,
+                    Selection = selection,
                     Data = data.Data,
                     Anomalies = data.Anomalies,
                 };
@@ -66,5 +76,26 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
         await context.CallActivityAsync(ActivityNames.RecordRun, result, Retry);
         context.SetCustomStatus(new RunProgress(result.Status, Steps, Steps));
         return result;
+    }
+
+    /// <summary>Runs one activity per input with at most <paramref name="maxConcurrency"/> in flight; results keep the input order.</summary>
+    private static async Task<List<TOut>> FanOutAsync<TIn, TOut>(TaskOrchestrationContext context, string activity, IReadOnlyList<TIn> inputs, int maxConcurrency)
+    {
+        var results = new TOut[inputs.Count];
+        var running = new Dictionary<Task<TOut>, int>();
+        var next = 0;
+        while (next < inputs.Count || running.Count > 0)
+        {
+            while (running.Count < maxConcurrency && next < inputs.Count)
+            {
+                running[context.CallActivityAsync<TOut>(activity, inputs[next], Retry)] = next++;
+            }
+
+            var done = await Task.WhenAny(running.Keys);
+            results[running[done]] = await done;
+            running.Remove(done);
+        }
+
+        return [.. results];
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
+using MlLifecycle.Core.Evaluation;
 
 namespace MlLifecycle.Workflows;
 
@@ -24,10 +25,11 @@ public static class WorkflowRegistration
         Add<RunContext, ValidationOutcome>(ActivityNames.ValidateDataset, (s, i) => s.ValidateAsync(i));
         Add<QuarantineInput, bool>(ActivityNames.QuarantineDataset, async (s, i) => { await s.QuarantineAsync(i); return true; });
         Add<RunContext, SplitOutcome>(ActivityNames.SplitDataset, (s, i) => s.SplitAsync(i));
-        Add<RunContext, TrainOutcome>(ActivityNames.TrainModel, (s, i) => s.TrainAsync(i));
+        Add<FoldInput, FoldResult>(ActivityNames.EvaluateFold, (s, i) => s.EvaluateFoldAsync(i));
+        Add<TrainInput, TrainOutcome>(ActivityNames.TrainModel, (s, i) => s.TrainAsync(i));
         Add<RunContext, EvaluationOutcome>(ActivityNames.EvaluateModel, (s, i) => s.EvaluateAsync(i));
         Add<RegisterInput, int>(ActivityNames.RegisterModel, (s, i) => s.RegisterAsync(i));
-        Add<PromoteInput, bool>(ActivityNames.PromoteModel, (s, i) => s.PromoteIfNoChampionAsync(i));
+        Add<PromoteInput, bool>(ActivityNames.PromoteModel, (s, i) => s.PromoteAsync(i));
         Add<RunResult, bool>(ActivityNames.RecordRun, async (s, i) => { await s.RecordRunAsync(i); return true; });
         return registry;
 

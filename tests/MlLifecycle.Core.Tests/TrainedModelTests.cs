@@ -111,6 +111,41 @@ public class TrainedModelTests
         Assert.All(predictions, p => Assert.Equal(["high", "low", "mid"], p.Probabilities!.Keys.Order()));
     }
 
+    [Theory]
+    [InlineData(Trainers.LightGbm)]
+    [InlineData(Trainers.FastTree)]
+    [InlineData(Trainers.FastForest)]
+    [InlineData(Trainers.Linear)]
+    public void Train_EveryTrainer_LearnsEveryTask(string trainer)
+    {
+        var binary = Separable(400, 11);
+        var schema = SchemaInference.Infer(binary, "y");
+        var (rows, labels) = FeatureRows.FromTable(binary, schema);
+        var binaryModel = TrainedModel.Train(schema, rows[..300], labels[..300], seed: 1, trainer: trainer, threads: 1);
+        var binaryPredictions = binaryModel.Predict(rows[300..]);
+        var accuracy = binaryPredictions.Zip(labels[300..]).Count(p => p.First.Label == p.Second) / 100.0;
+
+        var random = new Random(12);
+        var multiRows = Enumerable.Range(0, 300).Select(i => new string?[] { ((i % 3) * 10 + random.NextDouble() * 5).ToString("R", CultureInfo.InvariantCulture), ((i % 3) switch { 0 => "low", 1 => "mid", _ => "high" }) }).ToList();
+        var multiTable = new TabularData(["x", "band"], multiRows);
+        var multiSchema = SchemaInference.Infer(multiTable, "band");
+        var (mx, my) = FeatureRows.FromTable(multiTable, multiSchema);
+        var multi = TrainedModel.Train(multiSchema, mx, my, seed: 1, trainer: trainer, threads: 1).Predict([["2"], ["12"], ["22"]]);
+
+        var regRows = Enumerable.Range(0, 300).Select(i => new string?[] { (i / 30.0).ToString("R", CultureInfo.InvariantCulture), (2 * i / 30.0 + 1).ToString("R", CultureInfo.InvariantCulture) }).ToList();
+        var regTable = new TabularData(["x", "y"], regRows);
+        var regSchema = SchemaInference.Infer(regTable, "y");
+        var (rx, ry) = FeatureRows.FromTable(regTable, regSchema);
+        var reg = TrainedModel.Train(regSchema, rx, ry, seed: 1, trainer: trainer, threads: 1).Predict([["5"]]);
+
+        Assert.Equal(trainer, binaryModel.Trainer);
+        Assert.True(accuracy > 0.8, $"{trainer} binary accuracy {accuracy}");
+        Assert.All(binaryPredictions, p => Assert.Equal(1.0, p.Probabilities!.Values.Sum(), 6));
+        Assert.Equal(["low", "mid", "high"], multi.Select(p => p.Label));
+        Assert.All(multi, p => Assert.Equal(1.0, p.Probabilities!.Values.Sum(), 6));
+        Assert.InRange(reg[0].Score!.Value, 9, 13);
+    }
+
     private sealed class PredictionComparer : IEqualityComparer<Prediction>
     {
         public bool Equals(Prediction? x, Prediction? y) =>

@@ -64,7 +64,7 @@ public class FunctionsMetadataTests
     {
         var names = typeof(ActivityNames).GetFields(BindingFlags.Public | BindingFlags.Static).Select(f => (string)f.GetValue(null)!).ToList();
 
-        Assert.Equal(9, names.Count);
+        Assert.Equal(10, names.Count);
         foreach (var name in names)
         {
             var expected = name == ActivityNames.TrainingOrchestration ? "orchestrationTrigger" : "activityTrigger";

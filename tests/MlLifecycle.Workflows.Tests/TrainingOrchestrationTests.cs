@@ -1,5 +1,6 @@
 using Microsoft.DurableTask;
 using MlLifecycle.Core.Data;
+using MlLifecycle.Core.Evaluation;
 using MlLifecycle.Core.Spec;
 using Moq;
 
@@ -31,9 +32,17 @@ public class TrainingOrchestrationTests
     private void SetupHappyPath()
     {
         Returns(ActivityNames.ValidateDataset, Accepted);
-        Returns(ActivityNames.SplitDataset, new SplitOutcome(70, 15, 15));
+        Returns(ActivityNames.SplitDataset, new SplitOutcome(70, 15, 15, CvMethod.StratifiedKFold, 3, ["LightGbm", "Linear"], 2));
+        _context.Setup(c => c.CallActivityAsync<FoldResult>(It.Is<TaskName>(n => n.Name == ActivityNames.EvaluateFold), It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
+            .Callback<TaskName, object?, TaskOptions?>((name, _, _) => _calls.Add(name.Name))
+            .Returns<TaskName, object?, TaskOptions?>((_, input, _) =>
+            {
+                var fold = (FoldInput)input!;
+                var auc = fold.Trainer == "Linear" ? 0.80 + 0.01 * fold.Fold : 0.70;
+                return Task.FromResult(new FoldResult(fold.Trainer, fold.Fold, 57, 28, new() { ["f1"] = auc }, 0.1));
+            });
         Returns(ActivityNames.TrainModel, new TrainOutcome("LightGbm", "sha", 1.5, 70, 0));
-        Returns(ActivityNames.EvaluateModel, new EvaluationOutcome(new() { ["accuracy"] = 0.8 }, new() { ["accuracy"] = 0.75 }, [new CriterionResult("accuracy", 0.7, 0.8, true)]));
+        Returns(ActivityNames.EvaluateModel, new EvaluationOutcome(new() { ["accuracy"] = 0.8 }, [new CriterionResult("accuracy", 0.7, 0.8, true)], new GateDecision(true, "no champion yet", "f1", 0.8, null, null), new Dictionary<string, double>()));
         Returns(ActivityNames.RegisterModel, 3);
         Returns(ActivityNames.PromoteModel, true);
     }
@@ -46,7 +55,7 @@ public class TrainingOrchestrationTests
         var result = await new TrainingOrchestration().RunAsync(_context.Object, Request);
 
         Assert.Equal(
-            [ActivityNames.ValidateDataset, ActivityNames.SplitDataset, ActivityNames.TrainModel, ActivityNames.EvaluateModel, ActivityNames.RegisterModel, ActivityNames.PromoteModel, ActivityNames.RecordRun],
+            [ActivityNames.ValidateDataset, ActivityNames.SplitDataset, .. Enumerable.Repeat(ActivityNames.EvaluateFold, 6), ActivityNames.TrainModel, ActivityNames.EvaluateModel, ActivityNames.RegisterModel, ActivityNames.PromoteModel, ActivityNames.RecordRun],
             _calls);
         Assert.Equal(RunStatus.Succeeded, result.Status);
         Assert.Equal(3, result.Version);
@@ -56,7 +65,10 @@ public class TrainingOrchestrationTests
         Assert.True(Assert.Single(result.Criteria!).Passed);
         Assert.Equal(5, result.Data!.Duplicates);
         Assert.Equal("run-1", result.RunId);
-        _context.Verify(c => c.CallActivityAsync<TrainOutcome>(It.IsAny<TaskName>(), It.Is<RunContext>(r => r.RunId == "run-1" && r.Spec!.Seed == 7 && r.Spec.Label == "class"), It.IsAny<TaskOptions?>()));
+        _context.Verify(c => c.CallActivityAsync<TrainOutcome>(It.IsAny<TaskName>(), It.Is<TrainInput>(t => t.Trainer == "Linear" && t.Run.RunId == "run-1" && t.Run.Spec!.Seed == 7), It.IsAny<TaskOptions?>()));
+        Assert.Equal("Linear", result.Selection!.Winner);
+        Assert.Equal(0.81, result.Selection.Trainers.Single(t => t.Trainer == "Linear").Metrics["f1"].Mean, 10);
+        Assert.Equal(0.01, result.Selection.Trainers.Single(t => t.Trainer == "Linear").Metrics["f1"].Std, 10);
     }
 
     [Fact]
@@ -87,6 +99,21 @@ public class TrainingOrchestrationTests
         Assert.Equal("TrainModel failed: out of memory", result.Message);
         Assert.DoesNotContain(ActivityNames.RegisterModel, _calls);
         Assert.Equal(ActivityNames.RecordRun, _calls[^1]);
+    }
+
+    [Fact]
+    public async Task RunAsync_GateFails_RegistersButDoesNotPromote()
+    {
+        SetupHappyPath();
+        Returns(ActivityNames.EvaluateModel, new EvaluationOutcome(new() { ["f1"] = 0.6 }, [], new GateDecision(false, "f1 0.6 vs champion 0.7", "f1", 0.6, 0.7, 1), new Dictionary<string, double>()));
+        Returns(ActivityNames.PromoteModel, false);
+
+        var result = await new TrainingOrchestration().RunAsync(_context.Object, Request);
+
+        _context.Verify(c => c.CallActivityAsync<bool>(It.Is<TaskName>(n => n.Name == ActivityNames.PromoteModel), It.Is<PromoteInput>(p => !p.GatePassed), It.IsAny<TaskOptions?>()));
+        Assert.Equal(RunStatus.Succeeded, result.Status);
+        Assert.False(result.Champion);
+        Assert.False(result.Gate!.Passed);
     }
 
     [Fact]

@@ -26,6 +26,7 @@ public static class AnomalyCodes
     public const string ConstantLabel = "ConstantLabel";
     public const string NoFeatures = "NoUsableFeatures";
     public const string TooFewRows = "TooFewRows";
+    public const string TooManyFolds = "TooManyFolds";
     public const string InvalidSpec = "InvalidSpec";
     public const string AllMissingColumn = "AllMissingColumn";
     public const string TypeMismatch = "TypeMismatch";

@@ -47,6 +47,9 @@ public static class Metrics
             ["accuracy"] = (double)correct / n,
             ["balancedAccuracy"] = present.Average(c => Recall(c)),
             ["macroF1"] = classes.Average(c => F1(c)),
+            // Single-label: micro precision = micro recall = accuracy.
+            ["microF1"] = (double)correct / n,
+            ["weightedF1"] = present.Sum(c => F1(c) * (tp[c] + fn[c])) / n,
         };
         if (probabilities is not null)
         {
@@ -60,7 +63,10 @@ public static class Metrics
             result["f1"] = F1(positive);
             if (probabilities is not null)
             {
-                result["auc"] = Auc(actual.Select(a => a == positive).ToList(), probabilities.Select(p => p.GetValueOrDefault(positive)).ToList());
+                var isPositive = actual.Select(a => a == positive).ToList();
+                var scores = probabilities.Select(p => p.GetValueOrDefault(positive)).ToList();
+                result["auc"] = Auc(isPositive, scores);
+                result["aucPr"] = AveragePrecision(isPositive, scores);
             }
         }
 
@@ -102,7 +108,56 @@ public static class Metrics
         return (rankSum - positives * (positives + 1) / 2) / (positives * negatives);
     }
 
-    /// <summary>RMSE, MAE and R² (R² is 0 when the actual values are constant and predicted exactly, else negative).</summary>
+    /// <summary>
+    /// Area under the precision-recall curve as average precision (Σ (Rₙ − Rₙ₋₁) Pₙ over score thresholds, ties
+    /// taken together), as scikit-learn's <c>average_precision_score</c>.
+    /// </summary>
+    public static double AveragePrecision(IReadOnlyList<bool> actual, IReadOnlyList<double> score)
+    {
+        var positives = actual.Count(a => a);
+        if (positives == 0)
+        {
+            return double.NaN;
+        }
+
+        double ap = 0, truePositives = 0, seen = 0, previousRecall = 0;
+        foreach (var group in Enumerable.Range(0, actual.Count).GroupBy(i => score[i]).OrderByDescending(g => g.Key))
+        {
+            truePositives += group.Count(i => actual[i]);
+            seen += group.Count();
+            var recall = truePositives / positives;
+            ap += (recall - previousRecall) * (truePositives / seen);
+            previousRecall = recall;
+        }
+
+        return ap;
+    }
+
+    /// <summary>Confusion matrix (rows = actual, columns = predicted, in class order) and per-class precision, recall, F1.</summary>
+    public static ClassificationDetail Detail(IReadOnlyList<string> actual, IReadOnlyList<string?> predicted, IReadOnlyList<string> classes)
+    {
+        var index = classes.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
+        var matrix = classes.Select(_ => new int[classes.Count]).ToArray();
+        for (var i = 0; i < actual.Count; i++)
+        {
+            if (predicted[i] is { } p && index.TryGetValue(p, out var column))
+            {
+                matrix[index[actual[i]]][column]++;
+            }
+        }
+
+        var perClass = classes.Select((c, i) =>
+        {
+            var tp = matrix[i][i];
+            var support = matrix[i].Sum();
+            var predictedCount = matrix.Sum(row => row[i]);
+            double precision = predictedCount == 0 ? 0 : (double)tp / predictedCount, recall = support == 0 ? 0 : (double)tp / support;
+            return new ClassMetrics(c, precision, recall, precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall), support);
+        }).ToList();
+        return new ClassificationDetail(classes, matrix, perClass);
+    }
+
+    /// <summary>RMSE, MAE, R² and MAPE (R² is 1 when constant actual values are predicted exactly, else 0).</summary>
     public static Dictionary<string, double> Regression(IReadOnlyList<double> actual, IReadOnlyList<double> predicted)
     {
         var n = actual.Count;
@@ -116,11 +171,25 @@ public static class Metrics
             total += (actual[i] - mean) * (actual[i] - mean);
         }
 
-        return new Dictionary<string, double>
+        var result = new Dictionary<string, double>
         {
             ["rmse"] = Math.Sqrt(squared / n),
             ["mae"] = absolute / n,
             ["r2"] = total == 0 ? (squared == 0 ? 1 : 0) : 1 - squared / total,
         };
+
+        // MAPE is undefined where the actual value is 0: those rows are left out, and the metric too if all are 0.
+        var nonZero = Enumerable.Range(0, n).Where(i => Math.Abs(actual[i]) > 1e-12).ToList();
+        if (nonZero.Count > 0)
+        {
+            result["mape"] = nonZero.Average(i => Math.Abs((predicted[i] - actual[i]) / actual[i]));
+        }
+
+        return result;
     }
 }
+
+public sealed record ClassMetrics(string Class, double Precision, double Recall, double F1, int Support);
+
+/// <summary>Confusion matrix (rows actual, columns predicted, both in <see cref="Classes"/> order) and per-class metrics.</summary>
+public sealed record ClassificationDetail(IReadOnlyList<string> Classes, int[][] ConfusionMatrix, IReadOnlyList<ClassMetrics> PerClass);

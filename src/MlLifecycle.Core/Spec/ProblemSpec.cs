@@ -45,8 +45,11 @@ public sealed record ProblemSpec
     /// <summary>Reserved for the feature-engineering stage.</summary>
     public JsonElement? Features { get; init; }
 
-    /// <summary>Reserved for the validation stage (cross-validation).</summary>
-    public JsonElement? Validation { get; init; }
+    /// <summary>Model selection by cross-validation.</summary>
+    public ValidationSpec? Validation { get; init; }
+
+    /// <summary>When a new version may replace the champion.</summary>
+    public GateSpec? Gate { get; init; }
 
     /// <summary>Reserved for the tuning stage.</summary>
     public JsonElement? Tuning { get; init; }
@@ -62,6 +65,12 @@ public sealed record ProblemSpec
 
     [JsonIgnore]
     public SplitSpec EffectiveSplit => Split ?? new SplitSpec();
+
+    [JsonIgnore]
+    public ValidationSpec EffectiveValidation => Validation ?? new ValidationSpec();
+
+    [JsonIgnore]
+    public GateSpec EffectiveGate => Gate ?? new GateSpec();
 
     public const int DefaultSeed = 42;
 }
@@ -135,3 +144,47 @@ public enum OutlierMethod { Iqr, ZScore, Mad }
 
 [JsonConverter(typeof(JsonStringEnumConverter<Scaling>))]
 public enum Scaling { None, Standard, MinMax, Robust }
+
+/// <summary>How candidate trainers are compared (on the train + validation rows; the test split stays untouched).</summary>
+public sealed record ValidationSpec
+{
+    /// <summary>Default: time series when <see cref="OrderBy"/> is set, stratified k-fold for classification, k-fold for regression.</summary>
+    public CvMethod? Method { get; init; }
+
+    /// <summary>Number of folds (2–20; ignored by leave-one-out and holdout). Default 5.</summary>
+    public int Folds { get; init; } = 5;
+
+    /// <summary>Date or numeric column that orders rows in time (time-series CV, and a chronological test split).</summary>
+    public string? OrderBy { get; init; }
+
+    /// <summary>Time series: train on a sliding window of one block instead of everything before (expanding).</summary>
+    public bool Sliding { get; init; }
+
+    /// <summary>Column whose groups must not be split across folds (group k-fold).</summary>
+    public string? GroupBy { get; init; }
+
+    /// <summary>Fold activities running at once (default 2).</summary>
+    public int MaxConcurrency { get; init; } = 2;
+
+    /// <summary>Candidate trainers (default all): LightGbm, FastTree, FastForest, Linear.</summary>
+    public IReadOnlyList<string>? Trainers { get; init; }
+
+    /// <summary>Columns whose values (numbers in quartile bands) slice the test metrics, e.g. ["sex"].</summary>
+    public IReadOnlyList<string>? SliceBy { get; init; }
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<CvMethod>))]
+public enum CvMethod { Holdout, KFold, StratifiedKFold, LeaveOneOut, TimeSeries, GroupKFold }
+
+/// <summary>
+/// The champion gate: a new version replaces the champion only when the spec's success criteria pass and its primary
+/// metric beats the champion's on the same test rows by more than these margins (like MLflow's MetricThreshold).
+/// </summary>
+public sealed record GateSpec
+{
+    /// <summary>Minimum improvement in the metric's own units (default 0: any improvement).</summary>
+    public double MinImprovement { get; init; }
+
+    /// <summary>Minimum improvement relative to the champion's value (0.01 = 1 %).</summary>
+    public double MinRelativeImprovement { get; init; }
+}

@@ -122,6 +122,44 @@ public static class SpecReader
             errors.Add(new($"columns.{l}", "the label column cannot be given a feature kind"));
         }
 
+        if (spec.Validation is { } validation)
+        {
+            if (validation.Folds is < 2 or > 20)
+            {
+                errors.Add(new("validation.folds", $"must be between 2 and 20, got {validation.Folds}"));
+            }
+
+            if (validation.MaxConcurrency is < 1 or > 16)
+            {
+                errors.Add(new("validation.maxConcurrency", $"must be between 1 and 16, got {validation.MaxConcurrency}"));
+            }
+
+            if (validation.Method == CvMethod.TimeSeries && validation.OrderBy is null)
+            {
+                errors.Add(new("validation.orderBy", "time-series validation needs the column that orders rows in time"));
+            }
+
+            if (validation.Method == CvMethod.GroupKFold && validation.GroupBy is null)
+            {
+                errors.Add(new("validation.groupBy", "group k-fold needs the column that names each row's group"));
+            }
+
+            foreach (var trainer in (validation.Trainers ?? []).Where(t => !Training.Trainers.All.Contains(t, StringComparer.Ordinal)))
+            {
+                errors.Add(new("validation.trainers", $"unknown trainer '{trainer}'; use {string.Join(", ", Training.Trainers.All)}"));
+            }
+
+            if (validation.Trainers is { Count: 0 })
+            {
+                errors.Add(new("validation.trainers", "name at least one trainer"));
+            }
+        }
+
+        if (spec.Gate is { } gate && (gate.MinImprovement < 0 || gate.MinRelativeImprovement < 0))
+        {
+            errors.Add(new("gate", "improvement margins cannot be negative"));
+        }
+
         return errors.Count == 0 ? spec : throw new SpecException(errors);
     }
 }

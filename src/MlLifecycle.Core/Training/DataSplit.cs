@@ -50,4 +50,19 @@ public sealed record DataSplit(int[] Train, int[] Validation, int[] Test)
         test.Sort();
         return new DataSplit([.. train], [.. validation], [.. test]);
     }
+
+    /// <summary>Chronological holdout: the earliest rows train, the next validate, the latest test (no look-ahead).</summary>
+    public static DataSplit Chronological(IReadOnlyList<double> order, double trainFraction = 0.7, double validationFraction = 0.15)
+    {
+        var rows = order.Count;
+        var sorted = Enumerable.Range(0, rows).OrderBy(i => order[i]).ThenBy(i => i).ToArray();
+        var nTrain = (int)Math.Round(rows * trainFraction);
+        var nValidation = (int)Math.Round(rows * validationFraction);
+        if (rows < 10 || nTrain == 0 || nTrain + nValidation >= rows)
+        {
+            throw new DataValidationException(AnomalyCodes.TooFewRows, null, $"The dataset has {rows} usable rows: too few for a chronological split.");
+        }
+
+        return new DataSplit(sorted[..nTrain].Order().ToArray(), sorted[nTrain..(nTrain + nValidation)].Order().ToArray(), sorted[(nTrain + nValidation)..].Order().ToArray());
+    }
 }

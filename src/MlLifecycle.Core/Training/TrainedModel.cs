@@ -1,6 +1,5 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Microsoft.ML.Trainers.LightGbm;
 using Microsoft.ML.Transforms;
 using MlLifecycle.Core.Data;
 using MlLifecycle.Core.Spec;
@@ -49,7 +48,14 @@ public sealed class TrainedModel
     /// and categorical imputation fitted on these rows only (outlier rows dropped first when the spec says so),
     /// then encodings and LightGBM.
     /// </summary>
-    public static TrainedModel Train(DatasetSchema schema, IReadOnlyList<string?[]> rows, IReadOnlyList<string> labels, int seed, CleaningSpec? cleaning = null)
+    /// <param name="schema">The dataset schema.</param>
+    /// <param name="rows">Training rows: raw feature cells in schema order.</param>
+    /// <param name="labels">Their labels.</param>
+    /// <param name="seed">Seed of ML.NET and the trainer.</param>
+    /// <param name="cleaning">Imputation, outlier and scaling settings.</param>
+    /// <param name="trainer">One of <see cref="Trainers.All"/>.</param>
+    /// <param name="threads">Trainer threads (1 when several trainings share the machine; null = all cores).</param>
+    public static TrainedModel Train(DatasetSchema schema, IReadOnlyList<string?[]> rows, IReadOnlyList<string> labels, int seed, CleaningSpec? cleaning = null, string trainer = Trainers.LightGbm, int? threads = null)
     {
         cleaning ??= new CleaningSpec();
         var inputs = FeatureRows.Inputs(schema);
@@ -74,9 +80,9 @@ public sealed class TrainedModel
         var fills = FitCategorical(inputs, rows, cleaning);
         var ml = new MLContext(seed);
         var data = FeatureRows.ToDataView(schema, inputs, rows, labels);
-        var pipeline = Featurize(ml, schema, inputs, transforms, fills).Append(LightGbm(ml, schema, seed));
+        var pipeline = Featurize(ml, schema, inputs, transforms, fills).Append(Trainers.Create(ml, trainer, schema, seed, threads));
         var transformer = pipeline.Fit(data);
-        return new TrainedModel(ml, transformer, data.Schema, schema, "LightGbm", new TrainingDetails(rows.Count, dropped, transforms, fills));
+        return new TrainedModel(ml, transformer, data.Schema, schema, trainer, new TrainingDetails(rows.Count, dropped, transforms, fills));
     }
 
     public static TrainedModel Load(Stream zip, DatasetSchema schema, string trainer)
@@ -107,10 +113,15 @@ public sealed class TrainedModel
                 var classes = Schema.Classes!;
                 var keys = output.GetColumn<uint>("PredictedLabel").ToList();
                 var scores = output.GetColumn<float[]>("Score").ToList();
-                return keys.Select((k, i) => new Prediction(
-                    k == 0 ? null : classes[(int)k - 1],
-                    null,
-                    classes.Select((c, j) => (c, p: (double)scores[i][j])).ToDictionary(x => x.c, x => x.p))).ToList();
+                return keys.Select((k, i) =>
+                {
+                    // One-versus-all scores are per-class probabilities that need not add up to 1.
+                    var total = scores[i].Sum(s => Math.Max(0, (double)s));
+                    return new Prediction(
+                        k == 0 ? null : classes[(int)k - 1],
+                        null,
+                        classes.Select((c, j) => (c, p: total > 0 ? Math.Max(0, scores[i][j]) / total : 1.0 / classes.Count)).ToDictionary(x => x.c, x => x.p));
+                }).ToList();
             default:
                 return output.GetColumn<float>("Score").Select(s => new Prediction(null, s, null)).ToList();
         }
@@ -178,33 +189,6 @@ public sealed class TrainedModel
         }
 
         return chain.Append(ml.Transforms.Concatenate("Features", [.. parts]));
-    }
-
-    private static IEstimator<ITransformer> LightGbm(MLContext ml, DatasetSchema schema, int seed)
-    {
-        // Small data needs small leaves: LightGBM's default of 20 rows per leaf starves datasets of a few hundred rows.
-        var minPerLeaf = Math.Clamp(schema.Rows / 100, 2, 20);
-        return schema.Task switch
-        {
-            MlTask.BinaryClassification => ml.BinaryClassification.Trainers.LightGbm(new LightGbmBinaryTrainer.Options
-            {
-                LabelColumnName = FeatureRows.LabelColumn,
-                Seed = seed,
-                MinimumExampleCountPerLeaf = minPerLeaf,
-            }),
-            MlTask.MulticlassClassification => ml.MulticlassClassification.Trainers.LightGbm(new LightGbmMulticlassTrainer.Options
-            {
-                LabelColumnName = FeatureRows.LabelColumn,
-                Seed = seed,
-                MinimumExampleCountPerLeaf = minPerLeaf,
-            }),
-            _ => ml.Regression.Trainers.LightGbm(new LightGbmRegressionTrainer.Options
-            {
-                LabelColumnName = FeatureRows.LabelColumn,
-                Seed = seed,
-                MinimumExampleCountPerLeaf = minPerLeaf,
-            }),
-        };
     }
 }
 

@@ -274,6 +274,18 @@ internal static class Commands
             Console.WriteLine($"  test metrics (primary: {run.PrimaryMetric}): {FormatMetrics(run.Metrics)}");
         }
 
+        if (run.Selection is { } selection)
+        {
+            var metric = run.PrimaryMetric!;
+            Console.WriteLine($"  cross-validation ({selection.Method}, {selection.Folds} folds, {metric}): " + string.Join("  ", selection.Trainers.Select(t =>
+                t.Metrics.TryGetValue(metric, out var m) ? $"{t.Trainer} {m.Mean:F4} ± {m.Std:F4}{(t.Trainer == selection.Winner ? " (selected)" : "")}" : t.Trainer)));
+        }
+
+        if (run.Gate is { } gate)
+        {
+            Console.WriteLine($"  champion gate: {(gate.Passed ? "passed" : "failed")} — {gate.Reason}");
+        }
+
         foreach (var criterion in run.Criteria ?? [])
         {
             Console.WriteLine($"  success criterion {criterion.Metric} {(PrimaryMetric.HigherIsBetter(criterion.Metric) ? ">=" : "<=")} {criterion.Threshold}: {(criterion.Passed ? "passed" : "FAILED")} ({criterion.Value?.ToString("F4", CultureInfo.InvariantCulture) ?? "n/a"})");
