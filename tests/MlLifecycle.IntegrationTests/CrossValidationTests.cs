@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Text;
+using Azure.Data.Tables;
+using MlLifecycle.Storage;
+using MlLifecycle.Workflows;
+
+namespace MlLifecycle.IntegrationTests;
+
+[Collection(PlatformCollection.Name)]
+public class CrossValidationTests(PlatformFixture platform)
+{
+    private static byte[] RegressionCsv(int seed)
+    {
+        var random = new Random(seed);
+        var text = new StringBuilder("x1,x2,y\n");
+        for (var i = 0; i < 200; i++)
+        {
+            double x1 = random.NextDouble() * 10, x2 = random.NextDouble() * 5;
+            text.Append(CultureInfo.InvariantCulture, $"{x1:F3},{x2:F3},{3 * x1 - x2 + random.NextDouble():F4}\n");
+        }
+
+        return Encoding.UTF8.GetBytes(text.ToString());
+    }
+
+    [Fact]
+    public async Task FiveFoldRun_SchedulesFiveFoldActivities_AndAggregatesTheirMean()
+    {
+        await platform.Store.WriteAsync(ArtifactStore.Datasets, "cv5/lifecycle.json", BinaryData.FromString("""{"label": "y", "validation": {"method": "kFold", "folds": 5, "trainers": ["LightGbm"]}}"""));
+        var etag = await platform.UploadAsync("cv5/data.csv", RegressionCsv(3));
+
+        var run = await platform.WaitForRunAsync(RunIds.ForBlob("cv5/data.csv", etag));
+        var history = new TableServiceClient(platform.Platform.StorageConnectionString).GetTableClient("mllifecycleHistory");
+        var scheduled = 0;
+        await foreach (var e in history.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {run.RunId}")))
+        {
+            scheduled += e.GetString("EventType") == "TaskScheduled" && e.GetString("Name") == ActivityNames.EvaluateFold ? 1 : 0;
+        }
+
+        var trials = await platform.Registry.ListTrialsAsync(run.RunId);
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(5, scheduled);
+        Assert.Equal(5, trials.Count);
+        Assert.Equal([0, 1, 2, 3, 4], trials.Select(t => t.Fold).Order());
+        Assert.Equal(170, trials.Sum(t => t.ValidationRows)); // every train + validation row once: 140 + 30 of 200
+        var summary = Assert.Single(run.Selection!.Trainers);
+        Assert.Equal(trials.Average(t => t.Metrics["rmse"]), summary.Metrics["rmse"].Mean, 9);
+        Assert.Equal(trials.Average(t => t.Metrics["r2"]), summary.Metrics["r2"].Mean, 9);
+    }
+
+    [Fact]
+    public async Task RetrainWithoutImprovement_IsRegisteredAsCandidate_ChampionUnchanged()
+    {
+        await platform.Store.WriteAsync(ArtifactStore.Datasets, "gate/lifecycle.json", BinaryData.FromString("""{"label": "y", "validation": {"folds": 3, "trainers": ["LightGbm", "Linear"]}}"""));
+        var first = await platform.WaitForRunAsync(RunIds.ForBlob("gate/a.csv", await platform.UploadAsync("gate/a.csv", RegressionCsv(5))));
+
+        var second = await platform.WaitForRunAsync(RunIds.ForBlob("gate/b.csv", await platform.UploadAsync("gate/b.csv", RegressionCsv(5))));
+        var version = await platform.Registry.GetVersionAsync("gate", 2);
+
+        Assert.True(first.Champion);
+        Assert.Equal(RunStatus.Succeeded, second.Status);
+        Assert.Equal(2, second.Version);
+        Assert.False(second.Champion);
+        Assert.False(second.Gate!.Passed);
+        Assert.Equal(1, second.Gate.ChampionVersion);
+        Assert.Equal(second.Gate.Candidate, second.Gate.Champion);
+        Assert.NotNull(version);
+        Assert.Equal(1, await platform.Registry.ResolveAliasAsync("gate", ModelRegistry.Champion));
+    }
+}
