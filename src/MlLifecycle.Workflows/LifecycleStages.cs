@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Reflection;
 using Microsoft.Extensions.Logging;
@@ -25,6 +26,12 @@ public sealed class LifecycleStages(
 {
     /// <summary>The optional spec next to uploads: <c>datasets/{model}/lifecycle.json</c>.</summary>
     public const string SpecFileName = "lifecycle.json";
+
+    /// <summary>Runs whose parsed data stays in memory for their fold activities.</summary>
+    private const int CachedRuns = 2;
+
+    private readonly ConcurrentDictionary<string, Lazy<Task<RunData>>> _runData = new(StringComparer.Ordinal);
+    private readonly List<string> _runOrder = [];
 
     public static readonly string CodeVersion =
         typeof(LifecycleStages).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
@@ -251,12 +258,55 @@ public sealed class LifecycleStages(
 
     private async Task<(DatasetSchema Schema, ProblemSpec Spec, List<string?[]> Rows, List<string> Labels)> LoadAsync(RunContext run)
     {
-        var schema = await store.ReadJsonAsync<DatasetSchema>(ArtifactStore.Artifacts, run.SchemaBlob);
-        var spec = await store.ReadJsonAsync<ProblemSpec>(ArtifactStore.Artifacts, run.SpecBlob);
-        var data = CsvLoader.Read((await store.ReadAsync(ArtifactStore.Artifacts, run.DataBlob)).ToStream());
-        var (rows, labels) = FeatureRows.FromTable(data, schema);
-        return (schema, spec, rows, labels);
+        var data = await LoadRunDataAsync(run);
+        return (data.Schema, data.Spec, data.Rows, data.Labels);
     }
+
+    private async Task<(TabularData Data, DatasetSchema Schema, ProblemSpec Spec)> LoadTableAsync(RunContext run)
+    {
+        var data = await LoadRunDataAsync(run);
+        return (data.Table, data.Schema, data.Spec);
+    }
+
+    /// <summary>
+    /// The run's cleaned data, schema and spec, parsed once per process: the fold activities of a run share it. The
+    /// blobs are written once by ValidateDataset, so the cache cannot go stale; only the latest runs are kept.
+    /// </summary>
+    private Task<RunData> LoadRunDataAsync(RunContext run)
+    {
+        var lazy = _runData.GetOrAdd(run.RunId, _ => new Lazy<Task<RunData>>(async () =>
+        {
+            var schema = await store.ReadJsonAsync<DatasetSchema>(ArtifactStore.Artifacts, run.SchemaBlob);
+            var spec = await store.ReadJsonAsync<ProblemSpec>(ArtifactStore.Artifacts, run.SpecBlob);
+            var table = CsvLoader.Read((await store.ReadAsync(ArtifactStore.Artifacts, run.DataBlob)).ToStream());
+            var (rows, labels) = FeatureRows.FromTable(table, schema);
+            return new RunData(table, schema, spec, rows, labels);
+        }));
+        lock (_runOrder)
+        {
+            _runOrder.Remove(run.RunId);
+            _runOrder.Add(run.RunId);
+            while (_runOrder.Count > CachedRuns)
+            {
+                _runData.TryRemove(_runOrder[0], out _);
+                _runOrder.RemoveAt(0);
+            }
+        }
+
+        return lazy.Value.ContinueWith(
+            t =>
+            {
+                if (t.IsFaulted)
+                {
+                    _runData.TryRemove(new KeyValuePair<string, Lazy<Task<RunData>>>(run.RunId, lazy));
+                }
+
+                return t;
+            },
+            TaskScheduler.Default).Unwrap();
+    }
+
+    private sealed record RunData(TabularData Table, DatasetSchema Schema, ProblemSpec Spec, List<string?[]> Rows, List<string> Labels);
 
     /// <summary>The spec of a run: the request's, else <c>datasets/{model}/lifecycle.json</c>, else defaults; the blob's <c>label</c> metadata fills a missing label.</summary>
     private async Task<ProblemSpec> ResolveSpecAsync(RunContext run, IDictionary<string, string> metadata)
@@ -286,14 +336,6 @@ public sealed class LifecycleStages(
         ["numeric: impute / clip / scale expression per column (parameters in training.numericTransforms)", "categorical: one-hot (≤ 64 values) or hashing (10 bits)", "text: TF-IDF n-grams (FeaturizeText)", "date: year, month, day, day of week, hour", $"trainer: {trainer} ({task})"];
 
     private static List<T> Pick<T>(List<T> items, int[] indexes) => indexes.Select(i => items[i]).ToList();
-
-    private async Task<(TabularData Data, DatasetSchema Schema, ProblemSpec Spec)> LoadTableAsync(RunContext run)
-    {
-        var schema = await store.ReadJsonAsync<DatasetSchema>(ArtifactStore.Artifacts, run.SchemaBlob);
-        var spec = await store.ReadJsonAsync<ProblemSpec>(ArtifactStore.Artifacts, run.SpecBlob);
-        var data = CsvLoader.Read((await store.ReadAsync(ArtifactStore.Artifacts, run.DataBlob)).ToStream());
-        return (data, schema, spec);
-    }
 
     /// <summary>Metrics of a model on some rows.</summary>
     private static Dictionary<string, double> Score(TrainedModel model, List<string?[]> rows, List<string> labels, int[] indexes)

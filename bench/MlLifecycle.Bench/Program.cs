@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs.Models;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using MlLifecycle.Api;
+using MlLifecycle.Core.Data;
+using MlLifecycle.Core.Spec;
+using MlLifecycle.Core.Training;
+using MlLifecycle.Core.Validation;
+using MlLifecycle.Local.Hosting;
+using MlLifecycle.Local.Infrastructure;
+using MlLifecycle.Storage;
+using MlLifecycle.Workflows;
+
+// Cross-validation fanned out as Durable activities vs the same folds run one after another in this process.
+// Usage: dotnet run -c Release --project bench/MlLifecycle.Bench -- [rows] [features] [repeats]
+var rows = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 150_000;
+var features = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20;
+var repeats = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3;
+const string Spec = """{"label": "y", "validation": {"method": "kFold", "folds": 5, "trainers": ["LightGbm"], "maxConcurrency": 2}}""";
+var csv = Synthetic(rows, features, seed: 7);
+Console.WriteLine($"dataset: {rows} rows × {features} numeric features, binary label; 5-fold CV of LightGBM; {Environment.ProcessorCount} cores; {repeats} repeats");
+
+// Sequential baseline: the same plan and the same per-fold work (one thread per fold, as the activities use).
+var table = CsvLoader.Read(new MemoryStream(csv));
+var spec = SpecReader.Parse(Spec);
+var schema = SchemaInference.Inspect(table, spec).Schema;
+var plan = ValidationPlan.Create(table, schema, spec);
+var (featureRows, labels) = FeatureRows.FromTable(table, schema);
+List<double> sequential = [], sequentialAllCores = [], fanOut = [], foldCompute = [], makespan = [];
+for (var r = 0; r < repeats; r++)
+{
+    sequential.Add(RunSequential(threads: 1));
+    sequentialAllCores.Add(RunSequential(threads: null));
+}
+
+using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning).AddFilter("DurableTask", LogLevel.Error).AddFilter("Microsoft.DurableTask", LogLevel.Error));
+await using var platform = await LocalPlatform.StartAsync(new LocalPlatformOptions(AzuriteOptions.Ephemeral, WatchBlobs: false), loggers);
+var store = platform.Services.GetRequiredService<ArtifactStore>();
+var registry = platform.Services.GetRequiredService<ModelRegistry>();
+var starter = platform.Services.GetRequiredService<TrainingStarter>();
+var history = new TableServiceClient(platform.StorageConnectionString).GetTableClient("mllifecycleHistory");
+await store.WriteAsync(ArtifactStore.Datasets, "bench/lifecycle.json", BinaryData.FromString(Spec));
+for (var r = 0; r < repeats; r++)
+{
+    var blob = $"bench/data-{r}.csv";
+    var upload = await store.Blob(ArtifactStore.Datasets, blob).UploadAsync(BinaryData.FromBytes(csv), new BlobUploadOptions());
+    var runId = await starter.StartForBlobAsync(platform.Client, blob, upload.Value.ETag.ToString()) ?? throw new InvalidOperationException("not started");
+    RunView? view;
+    while ((view = await RunView.GetAsync(platform.Client, runId)) is not { IsFinished: true })
+    {
+        await Task.Delay(200);
+    }
+
+    if (view.Status != RunStatus.Succeeded)
+    {
+        throw new InvalidOperationException($"run failed: {view.Message}");
+    }
+
+    // CV wall time from the orchestration history: first fold scheduled → last fold completed.
+    List<(DateTime At, string Type, string? Name)> events = [];
+    await foreach (var e in history.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {runId}")))
+    {
+        events.Add((e.GetDateTime("_Timestamp") ?? e.GetDateTime("Timestamp") ?? default, e.GetString("EventType") ?? "", e.GetString("Name")));
+    }
+
+    var foldIds = events.Where(e => e.Type == "TaskScheduled" && e.Name == ActivityNames.EvaluateFold).ToList();
+    var start = foldIds.Min(e => e.At);
+    var trials = await registry.ListTrialsAsync(runId);
+    var trainStart = events.Where(e => e.Type == "TaskScheduled" && e.Name == ActivityNames.TrainModel).Min(e => e.At);
+    fanOut.Add((trainStart - start).TotalSeconds);
+    foldCompute.Add(trials.Sum(t => t.Seconds));
+    makespan.Add(Makespan(trials.OrderBy(t => t.Fold).Select(t => t.Seconds).ToList(), slots: 2));
+}
+
+var seq = Median(sequential);
+var seqAll = Median(sequentialAllCores);
+var fan = Median(fanOut);
+var compute = Median(foldCompute);
+var ideal = Median(makespan);
+Console.WriteLine($"sequential, 1 thread per fold (same work):   {seq,7:F2} s   (median of {repeats})");
+Console.WriteLine($"sequential, all cores per fold:              {seqAll,7:F2} s");
+Console.WriteLine($"fan-out, 5 fold activities, 2 at a time:     {fan,7:F2} s   (history: first fold scheduled → next stage scheduled)");
+Console.WriteLine($"  fold compute inside activities (Σ):        {compute,7:F2} s   → makespan of those folds on 2 slots {ideal:F2} s (5 folds: 3 waves)");
+Console.WriteLine($"speed-up vs sequential same work:            {seq / fan,7:F2}×  (ceiling 2× on 2 cores; target ≥ 1.6×)");
+Console.WriteLine($"speed-up vs sequential all cores:            {seqAll / fan,7:F2}×");
+Console.WriteLine($"orchestration overhead share of CV wall:     {Math.Max(0, fan - ideal) / fan,7:P1}  (wall − makespan; target ≤ 10 %)");
+Console.WriteLine($"2-thread scaling of this machine (LightGBM): {seq / seqAll,7:F2}×  (sequential 1 thread / all cores)");
+return 0;
+
+double RunSequential(int? threads)
+{
+    var stopwatch = Stopwatch.StartNew();
+    foreach (var fold in plan.Folds)
+    {
+        var model = TrainedModel.Train(schema, fold.Train.Select(i => featureRows[i]).ToList(), fold.Train.Select(i => labels[i]).ToList(), spec.EffectiveSeed, spec.EffectiveCleaning, Trainers.LightGbm, threads);
+        model.Predict(fold.Validation.Select(i => featureRows[i]).ToList());
+    }
+
+    return stopwatch.Elapsed.TotalSeconds;
+}
+
+static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+
+// Wall time of running the folds in order on a number of slots, each starting when a slot frees up.
+static double Makespan(List<double> durations, int slots)
+{
+    var free = new double[slots];
+    foreach (var duration in durations)
+    {
+        var slot = Array.IndexOf(free, free.Min());
+        free[slot] += duration;
+    }
+
+    return free.Max();
+}
+
+static byte[] Synthetic(int rows, int features, int seed)
+{
+    var random = new Random(seed);
+    var text = new StringBuilder(string.Join(',', Enumerable.Range(0, features).Select(i => $"x{i}")) + ",y\n");
+    for (var r = 0; r < rows; r++)
+    {
+        var x = Enumerable.Range(0, features).Select(_ => random.NextDouble() * 2 - 1).ToArray();
+        var logit = x.Select((v, i) => v * (i % 3 == 0 ? 1.5 : 0.3)).Sum() + x[0] * x[1] + random.NextDouble() - 0.5;
+        text.Append(string.Join(',', x.Select(v => v.ToString("F4", CultureInfo.InvariantCulture)))).Append(logit > 0 ? ",1\n" : ",0\n");
+    }
+
+    return Encoding.UTF8.GetBytes(text.ToString());
+}
