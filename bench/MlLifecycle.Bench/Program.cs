@@ -15,8 +15,15 @@ using MlLifecycle.Local.Infrastructure;
 using MlLifecycle.Storage;
 using MlLifecycle.Workflows;
 
+// Usage: dotnet run -c Release --project bench/MlLifecycle.Bench -- cv [rows] [features] [repeats]
+//        dotnet run -c Release --project bench/MlLifecycle.Bench -- metrics <out-folder> <csv> <label> [<csv> <label> …]
+if (args.FirstOrDefault() == "metrics")
+{
+    return MetricsExport.Run(args[1], args.Skip(2).Chunk(2).Select(p => (p[0], p[1])).ToList());
+}
+
 // Cross-validation fanned out as Durable activities vs the same folds run one after another in this process.
-// Usage: dotnet run -c Release --project bench/MlLifecycle.Bench -- [rows] [features] [repeats]
+args = args.SkipWhile(a => a == "cv").ToArray();
 var rows = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 150_000;
 var features = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20;
 var repeats = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3;

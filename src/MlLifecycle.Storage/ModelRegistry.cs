@@ -101,6 +101,8 @@ public sealed class ModelRegistry(TableServiceClient service)
             ["CodeVersion"] = version.CodeVersion,
             ["CreatedAt"] = version.CreatedAt,
             ["PrimaryMetric"] = version.PrimaryMetric,
+            ["GatePassed"] = version.Gate?.Passed,
+            ["GateReason"] = version.Gate?.Reason,
         };
         await Models.UpdateEntityAsync(entity, current.Value.ETag, TableUpdateMode.Replace, ct);
     }
@@ -279,5 +281,6 @@ public sealed class ModelRegistry(TableServiceClient service)
         row.GetInt32("Seed") ?? 0,
         row.GetString("CodeVersion") ?? "",
         row.GetDateTimeOffset("CreatedAt") ?? default,
-        row.GetString("PrimaryMetric"));
+        row.GetString("PrimaryMetric"),
+        row.GetBoolean("GatePassed") is { } passed ? new GateRecord(passed, row.GetString("GateReason") ?? "") : null);
 }

@@ -17,7 +17,11 @@ public sealed record ModelVersion(
     int Seed,
     string CodeVersion,
     DateTimeOffset CreatedAt,
-    string? PrimaryMetric = null);
+    string? PrimaryMetric = null,
+    GateRecord? Gate = null);
+
+/// <summary>The champion gate's decision recorded on a version.</summary>
+public sealed record GateRecord(bool Passed, string Reason);
 
 /// <summary>The outcome of one lifecycle run (the <c>runs</c> table).</summary>
 public sealed record RunRecord(

@@ -210,7 +210,8 @@ public sealed class LifecycleStages(
             input.Data.Seed,
             CodeVersion,
             now,
-            input.Data.PrimaryMetric);
+            input.Data.PrimaryMetric,
+            new GateRecord(input.Evaluation.Gate.Passed, input.Evaluation.Gate.Reason));
         await store.WriteJsonAsync(ArtifactStore.Artifacts, $"{folder}/manifest.json", new
         {
             record.Model,

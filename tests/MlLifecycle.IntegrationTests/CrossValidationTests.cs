@@ -64,7 +64,8 @@ public class CrossValidationTests(PlatformFixture platform)
         Assert.False(second.Gate!.Passed);
         Assert.Equal(1, second.Gate.ChampionVersion);
         Assert.Equal(second.Gate.Candidate, second.Gate.Champion);
-        Assert.NotNull(version);
+        Assert.False(version!.Gate!.Passed);
+        Assert.Contains("champion v1", version.Gate.Reason, StringComparison.Ordinal);
         Assert.Equal(1, await platform.Registry.ResolveAliasAsync("gate", ModelRegistry.Champion));
     }
 }

@@ -237,7 +237,8 @@ internal static class Commands
                 Console.WriteLine($"{model}  {string.Join(' ', shownAliases.Select(a => $"{a.Key}=v{a.Value}"))}");
                 foreach (var v in shown)
                 {
-                    Console.WriteLine($"  v{v.Version,-4} {v.CreatedAt:u} {v.Task,-26} {v.Trainer,-10} {FormatMetrics(v.Metrics)}");
+                    var role = string.Join(',', shownAliases.Where(a => a.Value == v.Version).Select(a => a.Key).DefaultIfEmpty(v.Gate?.Passed == false ? "candidate (gate failed)" : "-"));
+                    Console.WriteLine($"  v{v.Version,-4} {v.CreatedAt:u} {v.Task,-26} {v.Trainer,-10} {role,-24} {FormatMetrics(v.Metrics)}");
                 }
 
                 return 0;
