@@ -56,7 +56,7 @@ internal static class Commands
         if (json)
         {
             Console.WriteLine(LifecycleJson.Serialize(
-                new { run.RunId, run.Model, run.Version, run.Status, run.Task, run.PrimaryMetric, run.Metrics, run.Criteria, run.Data, durationMs = (long)(run.LastUpdatedAt - run.CreatedAt).TotalMilliseconds, run.Message, run.Anomalies },
+                new { run.RunId, run.Model, run.Version, run.Status, run.Task, run.PrimaryMetric, run.Metrics, run.Criteria, run.Gate, run.Selection, run.Champion, run.Data, durationMs = (long)(run.LastUpdatedAt - run.CreatedAt).TotalMilliseconds, run.Message, run.Anomalies },
                 compact: true));
         }
         else
