@@ -15,6 +15,9 @@ public sealed class TrainingFunctions(LifecycleStages stages, TrainingStarter st
     public static Task<RunResult> RunTraining([OrchestrationTrigger] TaskOrchestrationContext context, TrainingRequest request) =>
         new TrainingOrchestration().RunAsync(context, request);
 
+    [Function(ActivityNames.RunTrial)]
+    public Task<TrialRecord> RunTrial([ActivityTrigger] TrialInput input) => stages.RunTrialAsync(input);
+
     [Function(ActivityNames.ValidateDataset)]
     public Task<ValidationOutcome> ValidateDataset([ActivityTrigger] RunContext run) => stages.ValidateAsync(run);
 

@@ -214,10 +214,45 @@ public sealed class ModelRegistry(TableServiceClient service)
             TableUpdateMode.Replace,
             ct);
 
+    /// <summary>Records one tuning trial (<c>trials</c>: PK run id, RK <c>tune-{id}</c>); counts executions, so a re-run shows.</summary>
+    public async Task RecordTuningTrialAsync(string runId, string model, string trainer, int id, IReadOnlyDictionary<string, double> options, double resource, double score, IReadOnlyDictionary<string, double> metrics, double seconds, DateTimeOffset now, CancellationToken ct = default)
+    {
+        var key = $"tune-{id:D4}";
+        var existing = await Trials.GetEntityIfExistsAsync<TableEntity>(runId, key, cancellationToken: ct);
+        await Trials.UpsertEntityAsync(
+            new TableEntity(runId, key)
+            {
+                ["Model"] = model,
+                ["Trainer"] = trainer,
+                ["Trial"] = id,
+                ["Options"] = JsonSerializer.Serialize(options, LifecycleJson.Compact),
+                ["Resource"] = resource,
+                ["Score"] = double.IsFinite(score) ? score : null,
+                ["Metrics"] = JsonSerializer.Serialize(metrics, LifecycleJson.Compact),
+                ["Seconds"] = seconds,
+                ["Executions"] = (existing.HasValue ? existing.Value!.GetInt32("Executions") ?? 0 : 0) + 1,
+                ["RecordedAt"] = now,
+            },
+            TableUpdateMode.Replace,
+            ct);
+    }
+
+    /// <summary>Tuning trials of a run: id, resource, score, executions.</summary>
+    public async Task<IReadOnlyList<(int Id, double Resource, double? Score, int Executions, DateTimeOffset RecordedAt)>> ListTuningTrialsAsync(string runId, CancellationToken ct = default)
+    {
+        List<(int, double, double?, int, DateTimeOffset)> trials = [];
+        await foreach (var row in Trials.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {runId} and RowKey ge {"tune-"} and RowKey lt {"tune."}"), cancellationToken: ct))
+        {
+            trials.Add((row.GetInt32("Trial") ?? 0, row.GetDouble("Resource") ?? 0, row.GetDouble("Score"), row.GetInt32("Executions") ?? 0, row.GetDateTimeOffset("RecordedAt") ?? default));
+        }
+
+        return trials;
+    }
+
     public async Task<IReadOnlyList<FoldResult>> ListTrialsAsync(string runId, CancellationToken ct = default)
     {
         List<FoldResult> trials = [];
-        await foreach (var row in Trials.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {runId}"), cancellationToken: ct))
+        await foreach (var row in Trials.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {runId} and Fold ge {0}"), cancellationToken: ct))
         {
             trials.Add(new FoldResult(row.GetString("Trainer") ?? "", row.GetInt32("Fold") ?? 0, row.GetInt32("TrainRows") ?? 0, row.GetInt32("ValidationRows") ?? 0, Metrics(row), row.GetDouble("Seconds") ?? 0));
         }

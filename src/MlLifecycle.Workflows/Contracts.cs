@@ -1,6 +1,7 @@
 using MlLifecycle.Core.Data;
 using MlLifecycle.Core.Evaluation;
 using MlLifecycle.Core.Spec;
+using MlLifecycle.Core.Tuning;
 
 namespace MlLifecycle.Workflows;
 
@@ -51,14 +52,26 @@ public sealed record ValidationOutcome(
 
 public sealed record QuarantineInput(RunContext Run, IReadOnlyList<Anomaly> Anomalies);
 
-/// <summary>Sizes of the holdout split and the cross-validation plan.</summary>
-public sealed record SplitOutcome(int Train, int Validation, int Test, CvMethod Method, int Folds, IReadOnlyList<string> Trainers, int MaxConcurrency);
+/// <summary>Sizes of the holdout split, the cross-validation plan, and the tuning settings of the spec.</summary>
+public sealed record SplitOutcome(int Train, int Validation, int Test, CvMethod Method, int Folds, IReadOnlyList<string> Trainers, int MaxConcurrency, TuningSpec Tuning, int Seed);
 
 /// <summary>One trainer on one fold: a fan-out activity's input.</summary>
 public sealed record FoldInput(RunContext Run, string Trainer, int Fold);
 
-/// <summary>Refit of the selected trainer on train + validation.</summary>
-public sealed record TrainInput(RunContext Run, string Trainer);
+/// <summary>Refit of the selected trainer (with tuned options, if any) on train + validation.</summary>
+public sealed record TrainInput(RunContext Run, string Trainer, Dictionary<string, double>? Hyperparameters = null);
+
+/// <summary>What tuning works on: the run, the selected trainer, the metric, the seed and the budget.</summary>
+public sealed record TuningInput(RunContext Run, string Trainer, string Metric, int Seed, TuningSpec Tuning);
+
+/// <summary>One tuning trial: a fan-out activity's input.</summary>
+public sealed record TrialInput(RunContext Run, string Trainer, string Metric, Trial Trial, Dictionary<string, double> Options);
+
+/// <summary>A finished trial: its configuration, higher-is-better score on the validation split, metrics and time.</summary>
+public sealed record TrialRecord(Trial Trial, double Score, Dictionary<string, double> Metrics, double Seconds);
+
+/// <summary>What tuning found: the best configuration and why it stopped.</summary>
+public sealed record TuningResult(TuningStrategy Strategy, int Trials, double TotalResource, Dictionary<string, double>? BestOptions, double? BestScore, string StopReason);
 
 public sealed record TrainOutcome(string Trainer, string ModelSha256, double Seconds, int Rows, int OutlierRowsDropped);
 
@@ -72,7 +85,7 @@ public sealed record EvaluationOutcome(
     GateDecision Gate,
     IReadOnlyDictionary<string, double> SliceGaps);
 
-public sealed record RegisterInput(RunContext Run, ValidationOutcome Data, SelectionSummary Selection, TrainOutcome Training, EvaluationOutcome Evaluation);
+public sealed record RegisterInput(RunContext Run, ValidationOutcome Data, SelectionSummary Selection, TrainOutcome Training, EvaluationOutcome Evaluation, TuningResult? Tuning = null);
 
 public sealed record PromoteInput(string Model, int Version, bool GatePassed);
 
@@ -100,6 +113,7 @@ public sealed record RunResult(
     IReadOnlyList<CriterionResult>? Criteria = null,
     GateDecision? Gate = null,
     SelectionSummary? Selection = null,
+    TuningResult? Tuning = null,
     DataSummary? Data = null,
     string? Message = null,
     IReadOnlyList<Anomaly>? Anomalies = null,

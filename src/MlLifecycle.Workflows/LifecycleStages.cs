@@ -112,7 +112,28 @@ public sealed class LifecycleStages(
         var (data, schema, spec) = await LoadTableAsync(run);
         var plan = ValidationPlan.Create(data, schema, spec);
         await store.WriteJsonAsync(ArtifactStore.Artifacts, run.SplitBlob, plan);
-        return new SplitOutcome(plan.Split.Train.Length, plan.Split.Validation.Length, plan.Split.Test.Length, plan.Method, plan.Folds.Count, plan.Trainers, plan.MaxConcurrency);
+        if (spec.EffectiveTuning.Strategy != TuningStrategy.None && plan.Split.Validation.Length == 0)
+        {
+            throw new InvalidOperationException("Tuning scores trials on the validation split: set split.validation > 0.");
+        }
+
+        return new SplitOutcome(plan.Split.Train.Length, plan.Split.Validation.Length, plan.Split.Test.Length, plan.Method, plan.Folds.Count, plan.Trainers, plan.MaxConcurrency, spec.EffectiveTuning, spec.EffectiveSeed);
+    }
+
+    /// <summary>One tuning trial: trains on the training split with the trial's options (one thread) and scores it on the validation split.</summary>
+    public async Task<TrialRecord> RunTrialAsync(TrialInput input)
+    {
+        var run = input.Run;
+        var (schema, spec, rows, labels) = await LoadAsync(run);
+        var split = (await store.ReadJsonAsync<ValidationPlan>(ArtifactStore.Artifacts, run.SplitBlob)).Split;
+        var stopwatch = Stopwatch.StartNew();
+        var model = TrainedModel.Train(schema, Pick(rows, split.Train), Pick(labels, split.Train), spec.EffectiveSeed, spec.EffectiveCleaning, input.Trainer, threads: 1, input.Options);
+        var metrics = Score(model, rows, labels, split.Validation);
+        var value = metrics.GetValueOrDefault(input.Metric, double.NaN);
+        var score = double.IsFinite(value) ? (PrimaryMetric.HigherIsBetter(input.Metric) ? value : -value) : double.NegativeInfinity;
+        var record = new TrialRecord(input.Trial, score, metrics, stopwatch.Elapsed.TotalSeconds);
+        await registry.RecordTuningTrialAsync(run.RunId, run.Model, input.Trainer, input.Trial.Id, input.Options, input.Trial.Resource, score, metrics, record.Seconds, time.GetUtcNow());
+        return record;
     }
 
     /// <summary>Trains one candidate on one fold (one thread: folds run side by side) and scores it on the fold's rows.</summary>
@@ -137,7 +158,7 @@ public sealed class LifecycleStages(
         var split = (await store.ReadJsonAsync<ValidationPlan>(ArtifactStore.Artifacts, run.SplitBlob)).Split;
         var fit = split.Train.Concat(split.Validation).Order().ToArray();
         var stopwatch = Stopwatch.StartNew();
-        var model = TrainedModel.Train(schema, Pick(rows, fit), Pick(labels, fit), spec.EffectiveSeed, spec.EffectiveCleaning, input.Trainer);
+        var model = TrainedModel.Train(schema, Pick(rows, fit), Pick(labels, fit), spec.EffectiveSeed, spec.EffectiveCleaning, input.Trainer, hyperparameters: input.Hyperparameters);
         using var zip = new MemoryStream();
         model.Save(zip);
         var sha = await store.WriteAsync(ArtifactStore.Artifacts, run.ModelBlob, BinaryData.FromBytes(zip.ToArray()));
@@ -230,6 +251,7 @@ public sealed class LifecycleStages(
             successCriteria = input.Evaluation.Criteria,
             gate = input.Evaluation.Gate,
             selection = input.Selection,
+            tuning = input.Tuning,
             sliceGaps = input.Evaluation.SliceGaps,
             data = input.Data.Data,
             training = new { input.Training.Seconds, input.Training.Rows, input.Training.OutlierRowsDropped, training.NumericTransforms, training.CategoricalFills },

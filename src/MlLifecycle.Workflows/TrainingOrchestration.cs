@@ -1,6 +1,7 @@
 using Microsoft.DurableTask;
 using MlLifecycle.Core.Data;
 using MlLifecycle.Core.Evaluation;
+using MlLifecycle.Core.Spec;
 
 namespace MlLifecycle.Workflows;
 
@@ -43,12 +44,19 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
                 var results = await FanOutAsync<FoldInput, FoldResult>(context, ActivityNames.EvaluateFold, folds, split.MaxConcurrency);
                 var summaries = ModelSelection.Summarize(results);
                 var selection = new SelectionSummary(split.Method, split.Folds, ModelSelection.Best(summaries, data.PrimaryMetric!), summaries);
+                TuningResult? tuning = null;
+                if (split.Tuning.Strategy != TuningStrategy.None)
+                {
+                    context.SetCustomStatus(new RunProgress($"tuning {selection.Winner} ({split.Tuning.Strategy})", 4, Steps));
+                    tuning = await TuningLoop.RunAsync(context, new TuningInput(run, selection.Winner, data.PrimaryMetric!, split.Seed, split.Tuning));
+                }
+
                 context.SetCustomStatus(new RunProgress($"training {selection.Winner} on train + validation", 4, Steps));
-                var training = await context.CallActivityAsync<TrainOutcome>(ActivityNames.TrainModel, new TrainInput(run, selection.Winner), Retry);
+                var training = await context.CallActivityAsync<TrainOutcome>(ActivityNames.TrainModel, new TrainInput(run, selection.Winner, tuning?.BestOptions), Retry);
                 context.SetCustomStatus(new RunProgress("evaluating on the test split", 5, Steps));
                 var evaluation = await context.CallActivityAsync<EvaluationOutcome>(ActivityNames.EvaluateModel, run, Retry);
                 context.SetCustomStatus(new RunProgress("registering", 6, Steps));
-                var version = await context.CallActivityAsync<int>(ActivityNames.RegisterModel, new RegisterInput(run, data, selection, training, evaluation), Retry);
+                var version = await context.CallActivityAsync<int>(ActivityNames.RegisterModel, new RegisterInput(run, data, selection, training, evaluation, tuning), Retry);
                 context.SetCustomStatus(new RunProgress(evaluation.Gate.Passed ? "promoting to champion" : "kept as candidate (gate failed)", 7, Steps));
                 var champion = await context.CallActivityAsync<bool>(ActivityNames.PromoteModel, new PromoteInput(run.Model, version, evaluation.Gate.Passed), Retry);
                 result = result with
@@ -62,6 +70,7 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
                     Criteria = evaluation.Criteria,
                     Gate = evaluation.Gate,
                     Selection = selection,
+                    Tuning = tuning,
                     Data = data.Data,
                     Anomalies = data.Anomalies,
                 };
@@ -79,7 +88,7 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
     }
 
     /// <summary>Runs one activity per input with at most <paramref name="maxConcurrency"/> in flight; results keep the input order.</summary>
-    private static async Task<List<TOut>> FanOutAsync<TIn, TOut>(TaskOrchestrationContext context, string activity, IReadOnlyList<TIn> inputs, int maxConcurrency)
+    internal static async Task<List<TOut>> FanOutAsync<TIn, TOut>(TaskOrchestrationContext context, string activity, IReadOnlyList<TIn> inputs, int maxConcurrency)
     {
         var results = new TOut[inputs.Count];
         var running = new Dictionary<Task<TOut>, int>();

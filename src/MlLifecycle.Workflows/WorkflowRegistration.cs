@@ -26,6 +26,7 @@ public static class WorkflowRegistration
         Add<QuarantineInput, bool>(ActivityNames.QuarantineDataset, async (s, i) => { await s.QuarantineAsync(i); return true; });
         Add<RunContext, SplitOutcome>(ActivityNames.SplitDataset, (s, i) => s.SplitAsync(i));
         Add<FoldInput, FoldResult>(ActivityNames.EvaluateFold, (s, i) => s.EvaluateFoldAsync(i));
+        Add<TrialInput, TrialRecord>(ActivityNames.RunTrial, (s, i) => s.RunTrialAsync(i));
         Add<TrainInput, TrainOutcome>(ActivityNames.TrainModel, (s, i) => s.TrainAsync(i));
         Add<RunContext, EvaluationOutcome>(ActivityNames.EvaluateModel, (s, i) => s.EvaluateAsync(i));
         Add<RegisterInput, int>(ActivityNames.RegisterModel, (s, i) => s.RegisterAsync(i));

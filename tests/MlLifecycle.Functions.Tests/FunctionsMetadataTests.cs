@@ -64,10 +64,10 @@ public class FunctionsMetadataTests
     {
         var names = typeof(ActivityNames).GetFields(BindingFlags.Public | BindingFlags.Static).Select(f => (string)f.GetValue(null)!).ToList();
 
-        Assert.Equal(10, names.Count);
+        Assert.Equal(11, names.Count);
         foreach (var name in names)
         {
-            var expected = name == ActivityNames.TrainingOrchestration ? "orchestrationTrigger" : "activityTrigger";
+            var expected = name.EndsWith("Orchestration", StringComparison.Ordinal) ? "orchestrationTrigger" : "activityTrigger";
             Assert.Equal(expected, Trigger(name).GetProperty("type").GetString());
         }
     }

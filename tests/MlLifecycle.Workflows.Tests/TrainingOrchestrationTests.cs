@@ -32,7 +32,7 @@ public class TrainingOrchestrationTests
     private void SetupHappyPath()
     {
         Returns(ActivityNames.ValidateDataset, Accepted);
-        Returns(ActivityNames.SplitDataset, new SplitOutcome(70, 15, 15, CvMethod.StratifiedKFold, 3, ["LightGbm", "Linear"], 2));
+        Returns(ActivityNames.SplitDataset, new SplitOutcome(70, 15, 15, CvMethod.StratifiedKFold, 3, ["LightGbm", "Linear"], 2, new TuningSpec(), 7));
         _context.Setup(c => c.CallActivityAsync<FoldResult>(It.Is<TaskName>(n => n.Name == ActivityNames.EvaluateFold), It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
             .Callback<TaskName, object?, TaskOptions?>((name, _, _) => _calls.Add(name.Name))
             .Returns<TaskName, object?, TaskOptions?>((_, input, _) =>

@@ -51,8 +51,8 @@ public sealed record ProblemSpec
     /// <summary>When a new version may replace the champion.</summary>
     public GateSpec? Gate { get; init; }
 
-    /// <summary>Reserved for the tuning stage.</summary>
-    public JsonElement? Tuning { get; init; }
+    /// <summary>Hyperparameter tuning of the selected trainer (off unless a strategy is named).</summary>
+    public TuningSpec? Tuning { get; init; }
 
     /// <summary>Reserved for the monitoring stage.</summary>
     public JsonElement? Drift { get; init; }
@@ -71,6 +71,9 @@ public sealed record ProblemSpec
 
     [JsonIgnore]
     public GateSpec EffectiveGate => Gate ?? new GateSpec();
+
+    [JsonIgnore]
+    public TuningSpec EffectiveTuning => Tuning ?? new TuningSpec();
 
     public const int DefaultSeed = 42;
 }
@@ -187,4 +190,41 @@ public sealed record GateSpec
 
     /// <summary>Minimum improvement relative to the champion's value (0.01 = 1 %).</summary>
     public double MinRelativeImprovement { get; init; }
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<TuningStrategy>))]
+public enum TuningStrategy { None, Grid, Random, Tpe, Hyperband }
+
+/// <summary>
+/// Tuning of the trainer that cross-validation selected: trials train on the training split and are scored on the
+/// validation split; the best configuration is refit on train + validation. Budget: whichever of trials, total
+/// resource and minutes runs out first.
+/// </summary>
+public sealed record TuningSpec
+{
+    public TuningStrategy Strategy { get; init; } = TuningStrategy.None;
+
+    public int MaxTrials { get; init; } = 30;
+
+    /// <summary>Sum of the trials' resource (boosting rounds / trees) allowed; 0 = no limit.</summary>
+    public double MaxTotalResource { get; init; }
+
+    public double MaxMinutes { get; init; } = 30;
+
+    public int MaxConcurrency { get; init; } = 2;
+
+    /// <summary>Resource of a full trial (boosting rounds or trees); Hyperband's R.</summary>
+    public double MaxResource { get; init; } = 243;
+
+    /// <summary>Hyperband's smallest resource (default R / η⁴).</summary>
+    public double? MinResource { get; init; }
+
+    /// <summary>Hyperband's reduction factor η.</summary>
+    public int Eta { get; init; } = 3;
+
+    /// <summary>Grid: values per parameter.</summary>
+    public int GridPoints { get; init; } = 3;
+
+    /// <summary>Ranges that replace the trainer's defaults, by parameter name.</summary>
+    public Dictionary<string, Tuning.ParamRange>? Space { get; init; }
 }

@@ -55,7 +55,8 @@ public sealed class TrainedModel
     /// <param name="cleaning">Imputation, outlier and scaling settings.</param>
     /// <param name="trainer">One of <see cref="Trainers.All"/>.</param>
     /// <param name="threads">Trainer threads (1 when several trainings share the machine; null = all cores).</param>
-    public static TrainedModel Train(DatasetSchema schema, IReadOnlyList<string?[]> rows, IReadOnlyList<string> labels, int seed, CleaningSpec? cleaning = null, string trainer = Trainers.LightGbm, int? threads = null)
+    /// <param name="hyperparameters">Tuned trainer options; null = defaults.</param>
+    public static TrainedModel Train(DatasetSchema schema, IReadOnlyList<string?[]> rows, IReadOnlyList<string> labels, int seed, CleaningSpec? cleaning = null, string trainer = Trainers.LightGbm, int? threads = null, IReadOnlyDictionary<string, double>? hyperparameters = null)
     {
         cleaning ??= new CleaningSpec();
         var inputs = FeatureRows.Inputs(schema);
@@ -80,7 +81,7 @@ public sealed class TrainedModel
         var fills = FitCategorical(inputs, rows, cleaning);
         var ml = new MLContext(seed);
         var data = FeatureRows.ToDataView(schema, inputs, rows, labels);
-        var pipeline = Featurize(ml, schema, inputs, transforms, fills).Append(Trainers.Create(ml, trainer, schema, seed, threads));
+        var pipeline = Featurize(ml, schema, inputs, transforms, fills).Append(Trainers.Create(ml, trainer, schema, seed, threads, hyperparameters));
         var transformer = pipeline.Fit(data);
         return new TrainedModel(ml, transformer, data.Schema, schema, trainer, new TrainingDetails(rows.Count, dropped, transforms, fills));
     }

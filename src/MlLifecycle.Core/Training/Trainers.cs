@@ -1,5 +1,4 @@
 using Microsoft.ML;
-using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
 using Microsoft.ML.Trainers.FastTree;
 using Microsoft.ML.Trainers.LightGbm;
@@ -20,37 +19,101 @@ public static class Trainers
     public static readonly IReadOnlyList<string> All = [LightGbm, FastTree, FastForest, Linear];
 
     /// <summary>The trainer estimator, reading <c>Features</c> and <c>Label</c>.</summary>
-    /// <param name="threads">Threads for the trainer; 1 when folds run in parallel, null = all cores.</param>
-    public static IEstimator<ITransformer> Create(MLContext ml, string name, DatasetSchema schema, int seed, int? threads)
+    /// <param name="ml">The context.</param>
+    /// <param name="name">One of <see cref="All"/>.</param>
+    /// <param name="schema">Schema (task, row count).</param>
+    /// <param name="seed">Trainer seed.</param>
+    /// <param name="threads">Threads for the trainer; 1 when trainings run side by side, null = all cores.</param>
+    /// <param name="hyperparameters">Tuned values by option name (see <see cref="Tuning.SearchSpace.Default"/>); absent = default.</param>
+    public static IEstimator<ITransformer> Create(MLContext ml, string name, DatasetSchema schema, int seed, int? threads, IReadOnlyDictionary<string, double>? hyperparameters = null)
     {
+        var hp = hyperparameters ?? new Dictionary<string, double>();
         // Small data needs small leaves: the usual 20 rows per leaf starves datasets of a few hundred rows.
-        var minPerLeaf = Math.Clamp(schema.Rows / 100, 2, 20);
+        var minPerLeaf = I("minimumExampleCountPerLeaf", Math.Clamp(schema.Rows / 100, 2, 20));
         const string label = FeatureRows.LabelColumn;
         return (name, schema.Task) switch
         {
-            (LightGbm, MlTask.BinaryClassification) => ml.BinaryClassification.Trainers.LightGbm(new LightGbmBinaryTrainer.Options { LabelColumnName = label, Seed = seed, MinimumExampleCountPerLeaf = minPerLeaf, NumberOfThreads = threads }),
-            (LightGbm, MlTask.MulticlassClassification) => ml.MulticlassClassification.Trainers.LightGbm(new LightGbmMulticlassTrainer.Options { LabelColumnName = label, Seed = seed, MinimumExampleCountPerLeaf = minPerLeaf, NumberOfThreads = threads }),
-            (LightGbm, _) => ml.Regression.Trainers.LightGbm(new LightGbmRegressionTrainer.Options { LabelColumnName = label, Seed = seed, MinimumExampleCountPerLeaf = minPerLeaf, NumberOfThreads = threads }),
-            (FastTree, MlTask.BinaryClassification) => ml.BinaryClassification.Trainers.FastTree(FastTreeBinary(seed, minPerLeaf, threads)),
-            (FastTree, MlTask.MulticlassClassification) => ml.MulticlassClassification.Trainers.OneVersusAll(ml.BinaryClassification.Trainers.FastTree(FastTreeBinary(seed, minPerLeaf, threads)), label),
-            (FastTree, _) => ml.Regression.Trainers.FastTree(new FastTreeRegressionTrainer.Options { LabelColumnName = label, Seed = seed, MinimumExampleCountPerLeaf = minPerLeaf, NumberOfThreads = threads }),
-            (FastForest, MlTask.BinaryClassification) => ml.BinaryClassification.Trainers.FastForest(FastForestBinary(seed, minPerLeaf, threads))
+            (LightGbm, MlTask.BinaryClassification) => ml.BinaryClassification.Trainers.LightGbm(new LightGbmBinaryTrainer.Options
+            {
+                LabelColumnName = label, Seed = seed, NumberOfThreads = threads, MinimumExampleCountPerLeaf = minPerLeaf, Booster = Booster(),
+                LearningRate = D("learningRate"), NumberOfLeaves = N("numberOfLeaves"), NumberOfIterations = I("numberOfIterations", 100),
+            }),
+            (LightGbm, MlTask.MulticlassClassification) => ml.MulticlassClassification.Trainers.LightGbm(new LightGbmMulticlassTrainer.Options
+            {
+                LabelColumnName = label, Seed = seed, NumberOfThreads = threads, MinimumExampleCountPerLeaf = minPerLeaf, Booster = Booster(),
+                LearningRate = D("learningRate"), NumberOfLeaves = N("numberOfLeaves"), NumberOfIterations = I("numberOfIterations", 100),
+            }),
+            (LightGbm, _) => ml.Regression.Trainers.LightGbm(new LightGbmRegressionTrainer.Options
+            {
+                LabelColumnName = label, Seed = seed, NumberOfThreads = threads, MinimumExampleCountPerLeaf = minPerLeaf, Booster = Booster(),
+                LearningRate = D("learningRate"), NumberOfLeaves = N("numberOfLeaves"), NumberOfIterations = I("numberOfIterations", 100),
+            }),
+            (FastTree, MlTask.BinaryClassification) => ml.BinaryClassification.Trainers.FastTree(Boosted(new FastTreeBinaryTrainer.Options())),
+            (FastTree, MlTask.MulticlassClassification) => ml.MulticlassClassification.Trainers.OneVersusAll(ml.BinaryClassification.Trainers.FastTree(Boosted(new FastTreeBinaryTrainer.Options())), label),
+            (FastTree, _) => ml.Regression.Trainers.FastTree(Boosted(new FastTreeRegressionTrainer.Options())),
+            (FastForest, MlTask.BinaryClassification) => ml.BinaryClassification.Trainers.FastForest(Forest(new FastForestBinaryTrainer.Options()))
                 .Append(ml.BinaryClassification.Calibrators.Platt(labelColumnName: label)),
-            (FastForest, MlTask.MulticlassClassification) => ml.MulticlassClassification.Trainers.OneVersusAll(ml.BinaryClassification.Trainers.FastForest(FastForestBinary(seed, minPerLeaf, threads)), label),
-            (FastForest, _) => ml.Regression.Trainers.FastForest(new FastForestRegressionTrainer.Options { LabelColumnName = label, Seed = seed, MinimumExampleCountPerLeaf = minPerLeaf, NumberOfThreads = threads }),
-            (Linear, MlTask.BinaryClassification) => Standardize(ml).Append(ml.BinaryClassification.Trainers.LbfgsLogisticRegression(new LbfgsLogisticRegressionBinaryTrainer.Options { LabelColumnName = label, NumberOfThreads = threads })),
-            (Linear, MlTask.MulticlassClassification) => Standardize(ml).Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new LbfgsMaximumEntropyMulticlassTrainer.Options { LabelColumnName = label, NumberOfThreads = threads })),
+            (FastForest, MlTask.MulticlassClassification) => ml.MulticlassClassification.Trainers.OneVersusAll(ml.BinaryClassification.Trainers.FastForest(Forest(new FastForestBinaryTrainer.Options())), label),
+            (FastForest, _) => ml.Regression.Trainers.FastForest(Forest(new FastForestRegressionTrainer.Options())),
+            (Linear, MlTask.BinaryClassification) => Standardize(ml).Append(ml.BinaryClassification.Trainers.LbfgsLogisticRegression(new LbfgsLogisticRegressionBinaryTrainer.Options
+            {
+                LabelColumnName = label, NumberOfThreads = threads, L1Regularization = F("l1Regularization", 1), L2Regularization = F("l2Regularization", 1),
+            })),
+            (Linear, MlTask.MulticlassClassification) => Standardize(ml).Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new LbfgsMaximumEntropyMulticlassTrainer.Options
+            {
+                LabelColumnName = label, NumberOfThreads = threads, L1Regularization = F("l1Regularization", 1), L2Regularization = F("l2Regularization", 1),
+            })),
             // SDCA regression diverges to non-finite weights on simple data in ML.NET 5.0.1; online gradient descent does not.
-            (Linear, _) => Standardize(ml).Append(ml.Regression.Trainers.OnlineGradientDescent(new OnlineGradientDescentTrainer.Options { LabelColumnName = label, NumberOfIterations = 50 })),
+            (Linear, _) => Standardize(ml).Append(ml.Regression.Trainers.OnlineGradientDescent(new OnlineGradientDescentTrainer.Options
+            {
+                LabelColumnName = label, NumberOfIterations = 50, L2Regularization = F("l2Regularization", 0),
+            })),
             _ => throw new ArgumentException($"Unknown trainer '{name}'; use {string.Join(", ", All)}.", nameof(name)),
         };
+
+        GradientBooster.Options Booster()
+        {
+            var booster = new GradientBooster.Options();
+            booster.L1Regularization = hp.TryGetValue("l1Regularization", out var l1) ? l1 : booster.L1Regularization;
+            booster.L2Regularization = hp.TryGetValue("l2Regularization", out var l2) ? l2 : booster.L2Regularization;
+            booster.FeatureFraction = hp.TryGetValue("featureFraction", out var ff) ? ff : booster.FeatureFraction;
+            return booster;
+        }
+
+        double? D(string key) => hp.TryGetValue(key, out var v) ? v : null;
+
+        int? N(string key) => hp.TryGetValue(key, out var v) ? (int)Math.Round(v) : null;
+
+        int I(string key, int fallback) => hp.TryGetValue(key, out var v) ? (int)Math.Round(v) : fallback;
+
+        float F(string key, float fallback) => hp.TryGetValue(key, out var v) ? (float)v : fallback;
+
+        TOptions Boosted<TOptions>(TOptions o)
+            where TOptions : BoostedTreeOptions
+        {
+            Tree(o);
+            o.LearningRate = hp.TryGetValue("learningRate", out var lr) ? lr : o.LearningRate;
+            return o;
+        }
+
+        TOptions Forest<TOptions>(TOptions o)
+            where TOptions : FastForestOptionsBase
+        {
+            Tree(o);
+            return o;
+        }
+
+        void Tree(TreeOptions o)
+        {
+            o.LabelColumnName = label;
+            o.Seed = seed;
+            o.NumberOfThreads = threads;
+            o.MinimumExampleCountPerLeaf = minPerLeaf;
+            o.NumberOfLeaves = I("numberOfLeaves", o.NumberOfLeaves);
+            o.NumberOfTrees = I("numberOfTrees", o.NumberOfTrees);
+            o.FeatureFraction = hp.TryGetValue("featureFraction", out var ff) ? ff : o.FeatureFraction;
+        }
     }
 
     private static IEstimator<ITransformer> Standardize(MLContext ml) => ml.Transforms.NormalizeMeanVariance("Features", fixZero: false);
-
-    private static FastTreeBinaryTrainer.Options FastTreeBinary(int seed, int minPerLeaf, int? threads) =>
-        new() { LabelColumnName = FeatureRows.LabelColumn, Seed = seed, MinimumExampleCountPerLeaf = minPerLeaf, NumberOfThreads = threads };
-
-    private static FastForestBinaryTrainer.Options FastForestBinary(int seed, int minPerLeaf, int? threads) =>
-        new() { LabelColumnName = FeatureRows.LabelColumn, Seed = seed, MinimumExampleCountPerLeaf = minPerLeaf, NumberOfThreads = threads };
 }

@@ -1,0 +1,50 @@
+using Microsoft.DurableTask;
+using MlLifecycle.Core.Spec;
+using MlLifecycle.Core.Tuning;
+
+namespace MlLifecycle.Workflows;
+
+/// <summary>
+/// Hyperparameter tuning, run inside the training orchestration: the strategy (a pure function of seed and history)
+/// proposes a wave, the wave fans out as <c>RunTrial</c> activities (at most <c>maxConcurrency</c> at once), results
+/// feed back, until the strategy is done or the budget (trials, total resource, minutes) is spent. Completed trials
+/// live in the Durable history, so a host that dies mid-tuning resumes without re-running them.
+/// </summary>
+/// <remarks>
+/// Not a sub-orchestration: the preview gRPC sidecar hands DTFx the sub-orchestration's tags as a protobuf
+/// <c>MapField</c>, which the Azure Storage backend cannot deserialize (the run hangs). Each trial adds two history
+/// events, so a 100-trial search replays ~200 small events.
+/// </remarks>
+public static class TuningLoop
+{
+    public static async Task<TuningResult> RunAsync(TaskOrchestrationContext context, TuningInput input)
+    {
+        var tuning = input.Tuning;
+        var space = SearchSpace.For(input.Trainer, tuning.Space);
+        var tuner = Tuners.Create(tuning.Strategy, space, input.Seed, tuning);
+        List<TrialRecord> history = [];
+        var started = context.CurrentUtcDateTime;
+        while (true)
+        {
+            var used = history.Sum(h => h.Trial.Resource);
+            var stop = history.Count >= tuning.MaxTrials ? "trial budget spent"
+                : tuning.MaxTotalResource > 0 && used >= tuning.MaxTotalResource ? "resource budget spent"
+                : (context.CurrentUtcDateTime - started).TotalMinutes >= tuning.MaxMinutes ? "time budget spent"
+                : null;
+            var proposals = stop is null ? tuner.NextWave(history.Select(h => new TrialOutcome(h.Trial, h.Score)).ToList(), tuning.MaxConcurrency) : [];
+            var trials = proposals.Take(tuning.MaxTrials - history.Count)
+                .TakeWhile((t, i) => tuning.MaxTotalResource <= 0 || used + proposals.Take(i + 1).Sum(p => p.Resource) <= tuning.MaxTotalResource)
+                .ToList();
+            if (trials.Count == 0)
+            {
+                var best = history.OrderByDescending(h => h.Score).ThenBy(h => h.Trial.Id).FirstOrDefault();
+                return new TuningResult(tuning.Strategy, history.Count, used, best is null ? null : space.Options(best.Trial), best?.Score, stop ?? "search complete");
+            }
+
+            var bestSoFar = history.Count == 0 ? "" : $", best {history.Max(h => h.Score):F4}";
+            context.SetCustomStatus(new RunProgress($"tuning {input.Trainer} ({tuning.Strategy}): {history.Count}/{tuning.MaxTrials} trials{bestSoFar}", 4, TrainingOrchestration.Steps));
+            var inputs = trials.Select(t => new TrialInput(input.Run, input.Trainer, input.Metric, t, space.Options(t))).ToList();
+            history.AddRange(await TrainingOrchestration.FanOutAsync<TrialInput, TrialRecord>(context, ActivityNames.RunTrial, inputs, tuning.MaxConcurrency));
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using System.Globalization;
+using System.Text;
+using Azure.Data.Tables;
+using MlLifecycle.Storage;
+using MlLifecycle.Workflows;
+
+namespace MlLifecycle.IntegrationTests;
+
+[Collection(PlatformCollection.Name)]
+public class TuningTests(PlatformFixture platform)
+{
+    internal static byte[] ClassificationCsv(int rows, int seed)
+    {
+        var random = new Random(seed);
+        var text = new StringBuilder("a,b,c,y\n");
+        for (var i = 0; i < rows; i++)
+        {
+            double a = random.NextDouble(), b = random.NextDouble(), c = random.NextDouble();
+            text.Append(CultureInfo.InvariantCulture, $"{a:F4},{b:F4},{c:F4},{(a + b * b + 0.2 * random.NextDouble() > 0.8 ? "yes" : "no")}\n");
+        }
+
+        return Encoding.UTF8.GetBytes(text.ToString());
+    }
+
+    [Fact]
+    public async Task EightTrialsAtConcurrencyTwo_RunEightTrialActivities_AndRecordEightRows()
+    {
+        await platform.Store.WriteAsync(ArtifactStore.Datasets, "tune8/lifecycle.json", BinaryData.FromString(
+            """{"label": "y", "validation": {"folds": 2, "trainers": ["LightGbm"]}, "tuning": {"strategy": "tpe", "maxTrials": 8, "maxConcurrency": 2, "maxResource": 60}}"""));
+        var etag = await platform.UploadAsync("tune8/data.csv", ClassificationCsv(400, 1));
+
+        var run = await platform.WaitForRunAsync(RunIds.ForBlob("tune8/data.csv", etag));
+        var history = new TableServiceClient(platform.Platform.StorageConnectionString).GetTableClient("mllifecycleHistory");
+        var scheduled = 0;
+        await foreach (var e in history.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {run.RunId}")))
+        {
+            scheduled += e.GetString("EventType") == "TaskScheduled" && e.GetString("Name") == ActivityNames.RunTrial ? 1 : 0;
+        }
+
+        var trials = await platform.Registry.ListTuningTrialsAsync(run.RunId);
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(8, scheduled);
+        Assert.Equal(8, trials.Count);
+        Assert.Equal(Enumerable.Range(0, 8), trials.Select(t => t.Id).Order());
+        Assert.All(trials, t => Assert.Equal(1, t.Executions));
+        var manifest = System.Text.Json.JsonDocument.Parse((await platform.Store.ReadAsync(ArtifactStore.Artifacts, $"tune8/{run.Version}/manifest.json")).ToString()).RootElement;
+        Assert.Equal(60, manifest.GetProperty("tuning").GetProperty("bestOptions").GetProperty("numberOfIterations").GetDouble());
+        Assert.Equal(trials.Max(t => t.Score)!.Value, manifest.GetProperty("tuning").GetProperty("bestScore").GetDouble(), 9);
+    }
+}
