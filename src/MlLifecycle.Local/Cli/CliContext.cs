@@ -19,9 +19,18 @@ internal static class CliContext
         .AddFilter("Azure", LogLevel.Warning)
         .Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
 
-    /// <summary>Options of the full local platform for the CLI (storage from <c>MLLIFECYCLE_STORAGE</c> when set).</summary>
+    /// <summary>
+    /// Options of the full local platform for the CLI: storage from <c>MLLIFECYCLE_STORAGE</c> when set, the Durable
+    /// lock timeout from <c>MLLIFECYCLE_LOCK_TIMEOUT_SECONDS</c> when set.
+    /// </summary>
     public static LocalPlatformOptions Platform(int? httpPort, bool watchBlobs, bool runTimers = false) =>
-        new(AzuriteOptions.Default(LocalPaths.AzuriteData()), httpPort, watchBlobs, runTimers, Environment.GetEnvironmentVariable("MLLIFECYCLE_STORAGE"));
+        new(
+            AzuriteOptions.Default(LocalPaths.AzuriteData()),
+            httpPort,
+            watchBlobs,
+            runTimers,
+            Environment.GetEnvironmentVariable("MLLIFECYCLE_STORAGE"),
+            int.TryParse(Environment.GetEnvironmentVariable("MLLIFECYCLE_LOCK_TIMEOUT_SECONDS"), out var seconds) ? TimeSpan.FromSeconds(seconds) : null);
 
     /// <summary>Storage-only services (registry, artifacts, model server) for verbs that need no Durable engine.</summary>
     public static async Task<(ServiceProvider Services, IAsyncDisposable? Azurite)> StartStorageAsync(ILoggerFactory loggerFactory, CancellationToken ct)

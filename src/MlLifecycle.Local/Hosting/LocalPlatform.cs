@@ -13,12 +13,14 @@ namespace MlLifecycle.Local.Hosting;
 /// <param name="WatchBlobs">Run the blob trigger (a watcher on <c>datasets/</c>).</param>
 /// <param name="RunTimers">Run the drift timer.</param>
 /// <param name="StorageConnectionString">Use this storage instead of starting Azurite.</param>
+/// <param name="LockTimeout">Durable work-item visibility timeout (default 15 min; crash tests shorten it).</param>
 public sealed record LocalPlatformOptions(
     AzuriteOptions Azurite,
     int? HttpPort = null,
     bool WatchBlobs = true,
     bool RunTimers = false,
-    string? StorageConnectionString = null)
+    string? StorageConnectionString = null,
+    TimeSpan? LockTimeout = null)
 {
     public Dictionary<string, string?> Settings { get; init; } = [];
 }
@@ -60,7 +62,7 @@ public sealed class LocalPlatform : IAsyncDisposable
             }
 
             var storage = options.StorageConnectionString ?? azurite!.ConnectionString;
-            sidecar = await DurableSidecar.StartAsync(storage, loggerFactory, ct);
+            sidecar = await DurableSidecar.StartAsync(storage, loggerFactory, options.LockTimeout, ct);
             var app = BuildApp(options, storage, sidecar, loggerFactory);
             await app.Services.EnsureMlLifecycleStorageAsync(ct);
             await app.StartAsync(ct);

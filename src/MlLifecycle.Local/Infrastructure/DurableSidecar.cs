@@ -29,7 +29,14 @@ public sealed class DurableSidecar : IAsyncDisposable
     /// <summary>Channel for the Durable worker and client of this process.</summary>
     public GrpcChannel Channel { get; }
 
-    public static async Task<DurableSidecar> StartAsync(string storageConnectionString, ILoggerFactory loggerFactory, CancellationToken ct = default)
+    /// <summary>How long a dequeued work item stays invisible: above the longest activity, since the sidecar never renews it.</summary>
+    public static readonly TimeSpan DefaultLockTimeout = TimeSpan.FromMinutes(15);
+
+    /// <param name="storageConnectionString">Azure Storage (Azurite) connection string.</param>
+    /// <param name="loggerFactory">Logging.</param>
+    /// <param name="lockTimeout">Work-item visibility timeout; also how long a crashed host's in-flight work waits to be redelivered.</param>
+    /// <param name="ct">Cancellation.</param>
+    public static async Task<DurableSidecar> StartAsync(string storageConnectionString, ILoggerFactory loggerFactory, TimeSpan? lockTimeout = null, CancellationToken ct = default)
     {
         var service = new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
         {
@@ -44,8 +51,8 @@ public sealed class DurableSidecar : IAsyncDisposable
             LeaseInterval = TimeSpan.FromSeconds(10),
             LeaseRenewInterval = TimeSpan.FromSeconds(3),
             LeaseAcquireInterval = TimeSpan.FromSeconds(3),
-            // Above the longest activity: the sidecar never renews work-item locks.
-            WorkItemQueueVisibilityTimeout = TimeSpan.FromMinutes(15),
+            WorkItemQueueVisibilityTimeout = lockTimeout ?? DefaultLockTimeout,
+            ControlQueueVisibilityTimeout = lockTimeout is { } timeout && timeout < TimeSpan.FromMinutes(5) ? timeout : TimeSpan.FromMinutes(5),
             MaxConcurrentTaskActivityWorkItems = Environment.ProcessorCount,
             MaxConcurrentTaskOrchestrationWorkItems = 8,
         });
