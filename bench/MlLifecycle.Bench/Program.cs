@@ -17,6 +17,13 @@ using MlLifecycle.Workflows;
 
 // Usage: dotnet run -c Release --project bench/MlLifecycle.Bench -- cv [rows] [features] [repeats]
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- metrics <out-folder> <csv> <label> [<csv> <label> …]
+//        dotnet run -c Release --project bench/MlLifecycle.Bench -- tuning <csv> <label> [seeds | serve]
+if (args.FirstOrDefault() == "tuning")
+{
+    var bench = new TuningBench(args[1], args[2]);
+    return args.Length > 3 && args[3] == "serve" ? bench.Serve() : bench.Report(args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 5);
+}
+
 if (args.FirstOrDefault() == "metrics")
 {
     return MetricsExport.Run(args[1], args.Skip(2).Chunk(2).Select(p => (p[0], p[1])).ToList());
