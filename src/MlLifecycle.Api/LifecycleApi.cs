@@ -67,11 +67,13 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
         return new WithLocation(Results.Json(new { runId, statusUrl }, LifecycleJson.Options, statusCode: StatusCodes.Status202Accepted), statusUrl);
     }
 
-    /// <summary><c>GET /api/runs/{runId}</c>: status, stage and, when finished, the outcome.</summary>
+    /// <summary><c>GET /api/runs/{runId}</c>: status, stage, the trial tables so far and, when finished, the outcome.</summary>
     public async Task<IResult> GetRunAsync(string runId, DurableTaskClient client, CancellationToken ct)
     {
         var view = await RunView.GetAsync(client, runId, ct);
-        return view is null ? Problems.NotFound($"Run '{runId}' does not exist.") : Results.Json(view, LifecycleJson.Options);
+        return view is null
+            ? Problems.NotFound($"Run '{runId}' does not exist.")
+            : Results.Json(view with { Folds = await registry.ListTrialsAsync(runId, ct), Trials = await registry.ListTuningTrialsAsync(runId, ct) }, LifecycleJson.Options);
     }
 
     /// <summary><c>GET /api/models</c>.</summary>

@@ -30,6 +30,14 @@ public sealed record RunView(
     DateTimeOffset CreatedAt,
     DateTimeOffset LastUpdatedAt)
 {
+    /// <summary>Cross-validation folds scored so far (trainer, fold, metrics).</summary>
+    public IReadOnlyList<FoldResult>? Folds { get; init; }
+
+    /// <summary>Tuning trials so far (options, resource, score, executions).</summary>
+    public IReadOnlyList<MlLifecycle.Storage.TuningTrialRecord>? Trials { get; init; }
+
+    public TuningResult? Tuning { get; init; }
+
     [JsonIgnore]
     public bool IsFinished => Status is RunStatus.Succeeded or RunStatus.Rejected or RunStatus.Failed or "Terminated";
 
@@ -77,6 +85,7 @@ public sealed record RunView(
                 Criteria = result.Criteria,
                 Gate = result.Gate,
                 Selection = result.Selection,
+                Tuning = result.Tuning,
                 Data = result.Data,
                 Message = result.Message,
                 Anomalies = result.Anomalies,

@@ -237,16 +237,24 @@ public sealed class ModelRegistry(TableServiceClient service)
             ct);
     }
 
-    /// <summary>Tuning trials of a run: id, resource, score, executions.</summary>
-    public async Task<IReadOnlyList<(int Id, double Resource, double? Score, int Executions, DateTimeOffset RecordedAt)>> ListTuningTrialsAsync(string runId, CancellationToken ct = default)
+    /// <summary>Tuning trials of a run, in id order.</summary>
+    public async Task<IReadOnlyList<TuningTrialRecord>> ListTuningTrialsAsync(string runId, CancellationToken ct = default)
     {
-        List<(int, double, double?, int, DateTimeOffset)> trials = [];
+        List<TuningTrialRecord> trials = [];
         await foreach (var row in Trials.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {runId} and RowKey ge {"tune-"} and RowKey lt {"tune."}"), cancellationToken: ct))
         {
-            trials.Add((row.GetInt32("Trial") ?? 0, row.GetDouble("Resource") ?? 0, row.GetDouble("Score"), row.GetInt32("Executions") ?? 0, row.GetDateTimeOffset("RecordedAt") ?? default));
+            trials.Add(new TuningTrialRecord(
+                row.GetInt32("Trial") ?? 0,
+                row.GetString("Trainer") ?? "",
+                row.GetString("Options") is { } options ? LifecycleJson.Deserialize<Dictionary<string, double>>(options) : [],
+                row.GetDouble("Resource") ?? 0,
+                row.GetDouble("Score"),
+                row.GetDouble("Seconds") ?? 0,
+                row.GetInt32("Executions") ?? 0,
+                row.GetDateTimeOffset("RecordedAt") ?? default));
         }
 
-        return trials;
+        return [.. trials.OrderBy(t => t.Id)];
     }
 
     public async Task<IReadOnlyList<FoldResult>> ListTrialsAsync(string runId, CancellationToken ct = default)

@@ -42,3 +42,6 @@ public static class VersionStatus
     public const string Pending = "Pending";
     public const string Registered = "Registered";
 }
+
+/// <summary>One tuning trial as recorded in the <c>trials</c> table (score is higher-is-better).</summary>
+public sealed record TuningTrialRecord(int Id, string Trainer, IReadOnlyDictionary<string, double> Options, double Resource, double? Score, double Seconds, int Executions, DateTimeOffset RecordedAt);

@@ -48,7 +48,7 @@ public sealed class ResumeTests
         var runId = RunIds.ForBlob("resume/data.csv", upload.Value.ETag.ToString());
 
         var first = StartHost(azurite.ConnectionString, Azurite.FreePort());
-        IReadOnlyList<(int Id, double Resource, double? Score, int Executions, DateTimeOffset RecordedAt)> beforeKill = [];
+        IReadOnlyList<TuningTrialRecord> beforeKill = [];
         try
         {
             var deadline = DateTime.UtcNow.AddMinutes(3);

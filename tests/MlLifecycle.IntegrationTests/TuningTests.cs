@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Http.Json;
 using System.Text;
 using Azure.Data.Tables;
 using MlLifecycle.Storage;
@@ -47,5 +48,9 @@ public class TuningTests(PlatformFixture platform)
         var manifest = System.Text.Json.JsonDocument.Parse((await platform.Store.ReadAsync(ArtifactStore.Artifacts, $"tune8/{run.Version}/manifest.json")).ToString()).RootElement;
         Assert.Equal(60, manifest.GetProperty("tuning").GetProperty("bestOptions").GetProperty("numberOfIterations").GetDouble());
         Assert.Equal(trials.Max(t => t.Score)!.Value, manifest.GetProperty("tuning").GetProperty("bestScore").GetDouble(), 9);
+        var status = await platform.Http.GetFromJsonAsync<System.Text.Json.JsonElement>($"api/runs/{run.RunId}");
+        Assert.Equal(8, status.GetProperty("trials").GetArrayLength());
+        Assert.Equal(2, status.GetProperty("folds").GetArrayLength());
+        Assert.Equal(8, status.GetProperty("tuning").GetProperty("trials").GetInt32());
     }
 }

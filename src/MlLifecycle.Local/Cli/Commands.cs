@@ -114,13 +114,20 @@ internal static class Commands
         using var loggers = CliContext.CreateLoggerFactory(verbose);
         await using var platform = await LocalPlatform.StartAsync(CliContext.Platform(httpPort: null, watchBlobs: false), loggers, ct);
         var view = await RunView.GetAsync(platform.Client, runId, ct) ?? throw new CliException($"Run '{runId}' does not exist.");
+        var registry = platform.Services.GetRequiredService<ModelRegistry>();
+        view = view with { Folds = await registry.ListTrialsAsync(runId, ct), Trials = await registry.ListTuningTrialsAsync(runId, ct) };
         if (json)
         {
             Console.WriteLine(LifecycleJson.Serialize(view, compact: true));
         }
         else
         {
+            Console.WriteLine($"run {view.RunId}: {view.Status}" + (view.Stage is null ? "" : $" — [{view.Step}/{view.Steps}] {view.Stage}"));
             PrintRun(view);
+            foreach (var trial in view.Trials ?? [])
+            {
+                Console.WriteLine($"  trial {trial.Id,3} {trial.Trainer} resource {trial.Resource,5} score {trial.Score?.ToString("F4", CultureInfo.InvariantCulture) ?? "n/a",8} {trial.Seconds,6:F1}s  {string.Join(' ', trial.Options.Select(o => $"{o.Key}={o.Value.ToString("G4", CultureInfo.InvariantCulture)}"))}");
+            }
         }
 
         return 0;
@@ -280,6 +287,11 @@ internal static class Commands
             var metric = run.PrimaryMetric!;
             Console.WriteLine($"  cross-validation ({selection.Method}, {selection.Folds} folds, {metric}): " + string.Join("  ", selection.Trainers.Select(t =>
                 t.Metrics.TryGetValue(metric, out var m) ? $"{t.Trainer} {m.Mean:F4} ± {m.Std:F4}{(t.Trainer == selection.Winner ? " (selected)" : "")}" : t.Trainer)));
+        }
+
+        if (run.Tuning is { } tuning)
+        {
+            Console.WriteLine($"  tuning ({tuning.Strategy}): {tuning.Trials} trials, Σ resource {tuning.TotalResource}, best validation score {tuning.BestScore:F4} ({tuning.StopReason})");
         }
 
         if (run.Gate is { } gate)
