@@ -24,7 +24,8 @@ public static class TuningLoop
         var tuner = Tuners.Create(tuning.Strategy, space, input.Seed, tuning);
         List<TrialRecord> history = [];
         var started = context.CurrentUtcDateTime;
-        while (true)
+        // Every wave runs at least one trial, so MaxTrials waves always suffice.
+        for (var wave = 0; wave <= tuning.MaxTrials; wave++)
         {
             var used = history.Sum(h => h.Trial.Resource);
             var stop = history.Count >= tuning.MaxTrials ? "trial budget spent"
@@ -46,5 +47,7 @@ public static class TuningLoop
             var inputs = trials.Select(t => new TrialInput(input.Run, input.Trainer, input.Metric, t, space.Options(t))).ToList();
             history.AddRange(await TrainingOrchestration.FanOutAsync<TrialInput, TrialRecord>(context, ActivityNames.RunTrial, inputs, tuning.MaxConcurrency));
         }
+
+        throw new InvalidOperationException("Tuning did not stop within its trial budget.");
     }
 }

@@ -54,6 +54,12 @@ public class SpecReaderTests
     [InlineData("""{"label": "y", "columns": {"y": "numeric"}}""", "columns.y")]
     [InlineData("""{"task": "multiclassClassification", "positiveClass": "a"}""", "positiveClass")]
     [InlineData("""[1, 2]""", "$")]
+    [InlineData("""{"tuning": {"strategy": "tpe", "maxTrials": 0}}""", "tuning.maxTrials")]
+    [InlineData("""{"tuning": {"eta": 1}}""", "tuning.eta")]
+    [InlineData("""{"tuning": {"space": {"learningRate": {"min": 0, "max": 0.3, "log": true}}}}""", "tuning.space.learningRate")]
+    [InlineData("""{"tuning": {"strategy": "bayes"}}""", "tuning.strategy")]
+    [InlineData("""{"validation": {"method": "timeSeries"}}""", "validation.orderBy")]
+    [InlineData("""{"validation": {"trainers": ["Xgboost"]}}""", "validation.trainers")]
     public void Parse_InvalidField_NamesIt(string json, string field)
     {
         var ex = Assert.Throws<SpecException>(() => SpecReader.Parse(json));

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using Azure.Data.Tables;
 using MlLifecycle.Storage;
 using MlLifecycle.Workflows;
 
@@ -29,12 +28,7 @@ public class CrossValidationTests(PlatformFixture platform)
         var etag = await platform.UploadAsync("cv5/data.csv", RegressionCsv(3));
 
         var run = await platform.WaitForRunAsync(RunIds.ForBlob("cv5/data.csv", etag));
-        var history = new TableServiceClient(platform.Platform.StorageConnectionString).GetTableClient("mllifecycleHistory");
-        var scheduled = 0;
-        await foreach (var e in history.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {run.RunId}")))
-        {
-            scheduled += e.GetString("EventType") == "TaskScheduled" && e.GetString("Name") == ActivityNames.EvaluateFold ? 1 : 0;
-        }
+        var scheduled = await platform.CountScheduledAsync(run.RunId, ActivityNames.EvaluateFold);
 
         var trials = await platform.Registry.ListTrialsAsync(run.RunId);
 

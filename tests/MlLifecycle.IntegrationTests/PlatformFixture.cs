@@ -76,6 +76,19 @@ public sealed class PlatformFixture : IAsyncLifetime
         throw new TimeoutException($"Run {runId} did not finish within {timeoutSeconds} s.");
     }
 
+    /// <summary>How many times an orchestration scheduled an activity, read from the Durable history table.</summary>
+    public async Task<int> CountScheduledAsync(string instanceId, string activity)
+    {
+        var history = new Azure.Data.Tables.TableServiceClient(Platform.StorageConnectionString).GetTableClient($"{DurableSidecar.TaskHub}History");
+        var scheduled = 0;
+        await foreach (var e in history.QueryAsync<Azure.Data.Tables.TableEntity>(Azure.Data.Tables.TableClient.CreateQueryFilter($"PartitionKey eq {instanceId}")))
+        {
+            scheduled += e.GetString("EventType") == "TaskScheduled" && e.GetString("Name") == activity ? 1 : 0;
+        }
+
+        return scheduled;
+    }
+
     public async Task DisposeAsync()
     {
         Http.Dispose();

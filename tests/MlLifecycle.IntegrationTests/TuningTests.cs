@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text;
-using Azure.Data.Tables;
 using MlLifecycle.Storage;
 using MlLifecycle.Workflows;
 
@@ -31,12 +30,7 @@ public class TuningTests(PlatformFixture platform)
         var etag = await platform.UploadAsync("tune8/data.csv", ClassificationCsv(400, 1));
 
         var run = await platform.WaitForRunAsync(RunIds.ForBlob("tune8/data.csv", etag));
-        var history = new TableServiceClient(platform.Platform.StorageConnectionString).GetTableClient("mllifecycleHistory");
-        var scheduled = 0;
-        await foreach (var e in history.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {run.RunId}")))
-        {
-            scheduled += e.GetString("EventType") == "TaskScheduled" && e.GetString("Name") == ActivityNames.RunTrial ? 1 : 0;
-        }
+        var scheduled = await platform.CountScheduledAsync(run.RunId, ActivityNames.RunTrial);
 
         var trials = await platform.Registry.ListTuningTrialsAsync(run.RunId);
 

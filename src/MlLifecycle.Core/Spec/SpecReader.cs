@@ -29,6 +29,9 @@ public static class SpecReader
     public static readonly IReadOnlySet<string> RegressionMetrics =
         new HashSet<string>(["rmse", "mae", "r2"], StringComparer.Ordinal);
 
+    /// <summary>Upper bound of <c>tuning.maxTrials</c>: each trial adds two events to the run's Durable history.</summary>
+    public const int MaxTuningTrials = 500;
+
     private static readonly JsonSerializerOptions Strict = new(LifecycleJson.Options)
     {
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
@@ -152,6 +155,47 @@ public static class SpecReader
             if (validation.Trainers is { Count: 0 })
             {
                 errors.Add(new("validation.trainers", "name at least one trainer"));
+            }
+        }
+
+        if (spec.Tuning is { } tuning)
+        {
+            if (tuning.MaxTrials is < 1 or > MaxTuningTrials)
+            {
+                errors.Add(new("tuning.maxTrials", $"must be between 1 and {MaxTuningTrials}, got {tuning.MaxTrials}"));
+            }
+
+            if (tuning.MaxConcurrency is < 1 or > 16)
+            {
+                errors.Add(new("tuning.maxConcurrency", $"must be between 1 and 16, got {tuning.MaxConcurrency}"));
+            }
+
+            if (tuning.MaxResource < 1 || tuning.MinResource is <= 0 || tuning.MinResource > tuning.MaxResource)
+            {
+                errors.Add(new("tuning.maxResource", "must be ≥ 1, and minResource must lie in (0, maxResource]"));
+            }
+
+            if (tuning.Eta < 2)
+            {
+                errors.Add(new("tuning.eta", $"must be at least 2, got {tuning.Eta}"));
+            }
+
+            if (tuning.GridPoints is < 1 or > 10)
+            {
+                errors.Add(new("tuning.gridPoints", $"must be between 1 and 10, got {tuning.GridPoints}"));
+            }
+
+            if (tuning.MaxMinutes <= 0 || tuning.MaxTotalResource < 0)
+            {
+                errors.Add(new("tuning", "maxMinutes must be positive and maxTotalResource not negative"));
+            }
+
+            foreach (var (name, range) in tuning.Space ?? [])
+            {
+                if (range.Choices is not { Count: > 0 } && (range.Max < range.Min || (range.Log && range.Min <= 0)))
+                {
+                    errors.Add(new($"tuning.space.{name}", "needs min ≤ max (and min > 0 on a log scale), or choices"));
+                }
             }
         }
 
