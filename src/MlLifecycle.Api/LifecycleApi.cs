@@ -47,12 +47,18 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
         {
             spec = body.TryGetProperty("spec", out var raw) && raw.ValueKind != JsonValueKind.Null ? SpecReader.Parse(raw.GetRawText()) : new ProblemSpec();
             spec = String(body, "label") is { } label ? spec with { Label = label } : spec;
-            spec = body.TryGetProperty("seed", out var seed) && seed.ValueKind == JsonValueKind.Number ? spec with { Seed = seed.GetInt32() } : spec;
+            if (body.TryGetProperty("seed", out var seed))
+            {
+                spec = seed.ValueKind == JsonValueKind.Number && seed.TryGetInt32(out var value)
+                    ? spec with { Seed = value }
+                    : throw new SpecException([new SpecError("seed", "must be a 32-bit integer")]);
+            }
+
             SpecReader.Validate(spec);
         }
         catch (SpecException ex)
         {
-            return Problems.BadRequest(ex.Message, $"spec.{ex.Errors[0].Field}");
+            return Problems.BadRequest(ex.Message, ex.Errors[0].Field == "seed" ? "seed" : $"spec.{ex.Errors[0].Field}");
         }
 
         var properties = await store.TryGetPropertiesAsync(ArtifactStore.Datasets, dataset, request.HttpContext.RequestAborted);

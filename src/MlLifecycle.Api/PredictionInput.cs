@@ -75,7 +75,7 @@ public static class PredictionInput
             JsonValueKind.Null => null,
             JsonValueKind.String => value.GetString(),
             JsonValueKind.Number => value.GetRawText(),
-            JsonValueKind.True or JsonValueKind.False when feature.Kind == ColumnKind.Categorical => value.GetRawText(),
+            JsonValueKind.True or JsonValueKind.False when feature.Kind is ColumnKind.Categorical or ColumnKind.Boolean => value.GetRawText(),
             _ => throw new InvalidInputException($"Field '{feature.Name}' must be {Expected(feature)}, not {value.ValueKind.ToString().ToLowerInvariant()} (row {r}).", feature.Name, r),
         };
         return Check(text, feature, r);
@@ -96,7 +96,12 @@ public static class PredictionInput
         return text.Trim();
     }
 
-    private static string Expected(ColumnSchema feature) => feature.Kind == ColumnKind.Numeric ? "a number" : "a string";
+    private static string Expected(ColumnSchema feature) => feature.Kind switch
+    {
+        ColumnKind.Numeric => "a number",
+        ColumnKind.Boolean => "a boolean",
+        _ => "a string",
+    };
 
     private static bool TryGetProperty(JsonElement row, string name, out JsonElement value)
     {

@@ -179,8 +179,52 @@ public sealed class ModelRegistry(TableServiceClient service)
             return;
         }
 
-        entity["Previous"] = existing.Value!.GetInt32("Version");
+        if (existing.Value!.GetInt32("Version") == version)
+        {
+            return;
+        }
+
+        entity["Previous"] = existing.Value.GetInt32("Version");
         await Aliases.UpdateEntityAsync(entity, existing.Value.ETag, TableUpdateMode.Replace, ct);
+    }
+
+    /// <summary>
+    /// Moves an alias to <paramref name="version"/> only if it still points at <paramref name="expected"/> (null = the
+    /// alias does not exist yet); ETag-guarded, so of two concurrent moves one wins. True when the alias points at the
+    /// version afterwards.
+    /// </summary>
+    public async Task<bool> TryMoveAliasAsync(string model, string alias, int version, int? expected, DateTimeOffset now, CancellationToken ct = default)
+    {
+        var existing = await Aliases.GetEntityIfExistsAsync<TableEntity>(model, alias, cancellationToken: ct);
+        var current = existing.HasValue ? existing.Value!.GetInt32("Version") : null;
+        if (current == version)
+        {
+            return true;
+        }
+
+        if (current != expected)
+        {
+            return false;
+        }
+
+        try
+        {
+            var entity = new TableEntity(model, alias) { ["Version"] = version, ["Previous"] = current, ["UpdatedAt"] = now };
+            if (existing.HasValue)
+            {
+                await Aliases.UpdateEntityAsync(entity, existing.Value!.ETag, TableUpdateMode.Replace, ct);
+            }
+            else
+            {
+                await Aliases.AddEntityAsync(entity, ct);
+            }
+
+            return true;
+        }
+        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
+        {
+            return await ResolveAliasAsync(model, alias, ct) == version;
+        }
     }
 
     /// <summary>Points an alias back at the version it pointed at before its last move; returns that version.</summary>

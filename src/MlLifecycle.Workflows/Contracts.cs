@@ -87,7 +87,8 @@ public sealed record EvaluationOutcome(
 
 public sealed record RegisterInput(RunContext Run, ValidationOutcome Data, SelectionSummary Selection, TrainOutcome Training, EvaluationOutcome Evaluation, TuningResult? Tuning = null);
 
-public sealed record PromoteInput(string Model, int Version, bool GatePassed);
+/// <summary>Promotion request; <paramref name="ExpectedChampion"/> is the champion the gate compared against (null = none).</summary>
+public sealed record PromoteInput(string Model, int Version, bool GatePassed, int? ExpectedChampion = null);
 
 /// <summary>Progress shown while a run is going (the orchestration's custom status).</summary>
 public sealed record RunProgress(string Stage, int Step, int Steps);

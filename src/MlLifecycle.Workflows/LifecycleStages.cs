@@ -75,6 +75,16 @@ public sealed class LifecycleStages(
                 return Rejected(anomalies);
             }
 
+            try
+            {
+                // Metrics, costs and criteria are checked again now that the task is known.
+                SpecReader.Validate(spec with { Task = inspection.Schema.Task });
+            }
+            catch (SpecException ex)
+            {
+                return Rejected([.. ex.Errors.Select(e => Anomaly.Error(AnomalyCodes.InvalidSpec, e.Field, $"Invalid spec field '{e.Field}' for a {inspection.Schema.Task} label: {e.Message}."))]);
+            }
+
             var cleaning = Cleaner.Clean(data, inspection.Schema, spec.EffectiveCleaning);
             var schema = inspection.Schema with { Rows = cleaning.Data.Rows.Count };
             ValidationPlan.Create(cleaning.Data, schema, spec);
@@ -130,7 +140,8 @@ public sealed class LifecycleStages(
         var model = TrainedModel.Train(schema, Pick(rows, split.Train), Pick(labels, split.Train), spec.EffectiveSeed, spec.EffectiveCleaning, input.Trainer, threads: 1, input.Options);
         var metrics = Score(model, rows, labels, split.Validation);
         var value = metrics.GetValueOrDefault(input.Metric, double.NaN);
-        var score = double.IsFinite(value) ? (PrimaryMetric.HigherIsBetter(input.Metric) ? value : -value) : double.NegativeInfinity;
+        // A trial whose metric is undefined ranks last; double.MinValue, not −∞, because the result must serialize.
+        var score = double.IsFinite(value) ? (PrimaryMetric.HigherIsBetter(input.Metric) ? value : -value) : double.MinValue;
         var record = new TrialRecord(input.Trial, score, metrics, stopwatch.Elapsed.TotalSeconds);
         await registry.RecordTuningTrialAsync(run.RunId, run.Model, input.Trainer, input.Trial.Id, input.Options, input.Trial.Resource, score, metrics, record.Seconds, time.GetUtcNow());
         return record;
@@ -264,7 +275,10 @@ public sealed class LifecycleStages(
         return version;
     }
 
-    /// <summary>Points <c>champion</c> at the version when it passed the gate (the previous champion is kept for rollback).</summary>
+    /// <summary>
+    /// Points <c>champion</c> at the version when it passed the gate and the champion is still the one the gate compared
+    /// against (another run may have promoted in between); the previous champion is kept for rollback.
+    /// </summary>
     public async Task<bool> PromoteAsync(PromoteInput input)
     {
         if (!input.GatePassed)
@@ -272,8 +286,13 @@ public sealed class LifecycleStages(
             return false;
         }
 
-        await registry.SetAliasAsync(input.Model, ModelRegistry.Champion, input.Version, time.GetUtcNow());
-        return true;
+        var moved = await registry.TryMoveAliasAsync(input.Model, ModelRegistry.Champion, input.Version, input.ExpectedChampion, time.GetUtcNow());
+        if (!moved)
+        {
+            logger.LogWarning("{Model} v{Version} passed the gate against v{Expected}, but the champion changed meanwhile; it stays a candidate", input.Model, input.Version, input.ExpectedChampion);
+        }
+
+        return moved;
     }
 
     public Task RecordRunAsync(RunResult result) =>
@@ -381,7 +400,10 @@ public sealed class LifecycleStages(
 
         var zip = await store.ReadAsync(ArtifactStore.Artifacts, $"{model}/{version}/model.zip");
         var championSchema = await store.ReadJsonAsync<DatasetSchema>(ArtifactStore.Artifacts, $"{model}/{version}/schema.json");
-        if (ArtifactStore.Sha256(zip) != record.ArtifactSha256 || championSchema.Task != schema.Task || championSchema.Features.Append(championSchema.Label).Any(c => data.IndexOf(c.Name) < 0))
+        var labelIndex = data.IndexOf(championSchema.Label.Name);
+        var newClasses = championSchema.IsClassification && labelIndex >= 0 && test.Any(i => data.Rows[i][labelIndex] is { } l && !championSchema.Classes!.Contains(l));
+        if (ArtifactStore.Sha256(zip) != record.ArtifactSha256 || championSchema.Task != schema.Task || championSchema.PositiveClass != schema.PositiveClass
+            || labelIndex < 0 || newClasses || championSchema.Features.Any(c => data.IndexOf(c.Name) < 0))
         {
             logger.LogWarning("Champion v{Version} of {Model} cannot be scored on this run's data; the gate checks the criteria only", version, model);
             return (version, null);

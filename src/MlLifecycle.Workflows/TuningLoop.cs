@@ -39,7 +39,8 @@ public static class TuningLoop
             if (trials.Count == 0)
             {
                 var best = history.OrderByDescending(h => h.Score).ThenBy(h => h.Trial.Id).FirstOrDefault();
-                return new TuningResult(tuning.Strategy, history.Count, used, best is null ? null : space.Options(best.Trial), best?.Score, stop ?? "search complete");
+                // The best configuration is refit with the full resource, whatever rung it was scored on.
+                return new TuningResult(tuning.Strategy, history.Count, used, best is null ? null : space.Options(best.Trial with { Resource = tuning.MaxResource }), best?.Score, stop ?? "search complete");
             }
 
             var bestSoFar = history.Count == 0 ? "" : $", best {history.Max(h => h.Score):F4}";

@@ -17,6 +17,7 @@ public class PredictionInputTests
             new ColumnSchema("age", ColumnKind.Numeric, 0, 50, 18, 90, null),
             new ColumnSchema("city", ColumnKind.Categorical, 0, 3, null, null, ["Oslo", "Rome", "Lima"]),
             new ColumnSchema("id", ColumnKind.Categorical, 0, 100, null, null, null, Ignored: "ID-like"),
+            new ColumnSchema("vip", ColumnKind.Boolean, 0, 2, null, null, ["yes", "no"]),
         ]);
 
     private static List<string?[]> Parse(string json) => PredictionInput.FromJson(JsonDocument.Parse(json).RootElement, Schema);
@@ -24,15 +25,15 @@ public class PredictionInputTests
     [Fact]
     public void FromJson_SingleObject_ReturnsFeaturesInSchemaOrder()
     {
-        var rows = Parse("""{"city": "Rome", "age": 41.5, "extra": true}""");
+        var rows = Parse("""{"city": "Rome", "age": 41.5, "extra": true, "vip": true}""");
 
-        Assert.Equal("41.5|Rome", string.Join('|', Assert.Single(rows)));
+        Assert.Equal("41.5|Rome|true", string.Join('|', Assert.Single(rows)));
     }
 
     [Fact]
     public void FromJson_RowsArray_ParsesEachRowAndIgnoresIgnoredColumns()
     {
-        var rows = Parse("""{"rows": [{"age": 30, "city": "Oslo"}, {"AGE": "31", "City": null}]}""");
+        var rows = Parse("""{"rows": [{"age": 30, "city": "Oslo", "vip": "yes"}, {"AGE": "31", "City": null, "vip": false}]}""");
 
         Assert.Equal(2, rows.Count);
         Assert.Equal("31", rows[1][0]);
@@ -42,7 +43,7 @@ public class PredictionInputTests
     [Fact]
     public void FromJson_MissingField_NamesFieldAndRow()
     {
-        var ex = Assert.Throws<InvalidInputException>(() => Parse("""{"rows": [{"age": 30, "city": "Oslo"}, {"age": 30}]}"""));
+        var ex = Assert.Throws<InvalidInputException>(() => Parse("""{"rows": [{"age": 30, "city": "Oslo", "vip": "no"}, {"age": 30}]}"""));
 
         Assert.Equal("city", ex.Field);
         Assert.Equal(1, ex.Row);
@@ -50,9 +51,9 @@ public class PredictionInputTests
     }
 
     [Theory]
-    [InlineData("""{"age": "old", "city": "Oslo"}""")]
-    [InlineData("""{"age": true, "city": "Oslo"}""")]
-    [InlineData("""{"age": [1], "city": "Oslo"}""")]
+    [InlineData("""{"age": "old", "city": "Oslo", "vip": "no"}""")]
+    [InlineData("""{"age": true, "city": "Oslo", "vip": "no"}""")]
+    [InlineData("""{"age": [1], "city": "Oslo", "vip": "no"}""")]
     public void FromJson_MistypedNumber_NamesField(string json)
     {
         var ex = Assert.Throws<InvalidInputException>(() => Parse(json));
@@ -70,7 +71,7 @@ public class PredictionInputTests
     [Fact]
     public void FromTable_MissingColumn_NamesIt()
     {
-        var table = new TabularData(["age"], [["3"]]);
+        var table = new TabularData(["age", "vip"], [["3", "no"]]);
 
         var ex = Assert.Throws<InvalidInputException>(() => PredictionInput.FromTable(table, Schema));
 

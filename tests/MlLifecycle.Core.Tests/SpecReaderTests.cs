@@ -56,6 +56,7 @@ public class SpecReaderTests
     [InlineData("""[1, 2]""", "$")]
     [InlineData("""{"tuning": {"strategy": "tpe", "maxTrials": 0}}""", "tuning.maxTrials")]
     [InlineData("""{"tuning": {"eta": 1}}""", "tuning.eta")]
+    [InlineData("""{"split": {"train": 0.8, "validation": 0, "test": 0.2}, "tuning": {"strategy": "random"}}""", "split.validation")]
     [InlineData("""{"tuning": {"space": {"learningRate": {"min": 0, "max": 0.3, "log": true}}}}""", "tuning.space.learningRate")]
     [InlineData("""{"tuning": {"strategy": "bayes"}}""", "tuning.strategy")]
     [InlineData("""{"validation": {"method": "timeSeries"}}""", "validation.orderBy")]

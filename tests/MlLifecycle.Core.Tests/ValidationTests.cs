@@ -195,6 +195,16 @@ public class MetricDetailTests
     }
 
     [Fact]
+    public void Classification_OneClassPresent_LeavesAucOut()
+    {
+        var m = Metrics.Classification(["p"], ["p"], [new Dictionary<string, double> { ["p"] = 0.9, ["n"] = 0.1 }], ["n", "p"], "p");
+
+        Assert.False(m.ContainsKey("auc"));
+        Assert.All(m.Values, v => Assert.True(double.IsFinite(v)));
+        Assert.Equal(1.0, m["macroF1"]); // "n" occurs nowhere, so it does not count
+    }
+
+    [Fact]
     public void Regression_Mape_SkipsZeroActuals()
     {
         var m = Metrics.Regression([0, 2, 4], [1, 3, 3]);

@@ -126,6 +126,30 @@ public class TrainingApiTests(PlatformFixture platform)
     }
 
     [Fact]
+    public async Task SpecMetricOfAnotherTask_RejectsRunOnceTheTaskIsKnown()
+    {
+        await platform.Store.WriteAsync(ArtifactStore.Datasets, "spec-task/lifecycle.json", BinaryData.FromString("""{"label": "class", "primaryMetric": "rmse"}"""));
+        var etag = await platform.UploadAsync("spec-task/data.csv", Numbers(40, i => $"{i}"));
+
+        var run = await platform.WaitForRunAsync(RunIds.ForBlob("spec-task/data.csv", etag));
+
+        Assert.Equal(RunStatus.Rejected, run.Status);
+        Assert.Equal("primaryMetric", Assert.Single(run.Anomalies!).Column);
+    }
+
+    [Fact]
+    public async Task PostTraining_NonIntegerSeed_Returns400()
+    {
+        await platform.UploadAsync("seed-400/data.csv", Numbers(40, i => $"{i}"));
+
+        var response = await platform.Http.PostAsJsonAsync("api/training", new { dataset = "seed-400/data.csv", label = "class", seed = 4.5 });
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("seed", body.GetProperty("field").GetString());
+    }
+
+    [Fact]
     public async Task PostTraining_InvalidSpec_Returns400NamingTheField()
     {
         await platform.UploadAsync("spec-400/data.csv", Numbers(40, i => $"{i}"));

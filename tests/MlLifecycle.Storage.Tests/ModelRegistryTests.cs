@@ -87,6 +87,31 @@ public class ModelRegistryTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task SetAlias_SameVersionTwice_KeepsTheRollbackTarget()
+    {
+        var model = NewModel();
+        await _registry.SetAliasAsync(model, "champion", 1, Now);
+        await _registry.SetAliasAsync(model, "champion", 2, Now);
+        await _registry.SetAliasAsync(model, "champion", 2, Now);
+
+        Assert.Equal(1, await _registry.RollbackAliasAsync(model, "champion", Now));
+    }
+
+    [Fact]
+    public async Task TryMoveAlias_OnlyFromTheExpectedVersion()
+    {
+        var model = NewModel();
+
+        Assert.True(await _registry.TryMoveAliasAsync(model, "champion", 1, expected: null, Now));
+        Assert.False(await _registry.TryMoveAliasAsync(model, "champion", 3, expected: null, Now)); // a gate that saw no champion
+        Assert.True(await _registry.TryMoveAliasAsync(model, "champion", 2, expected: 1, Now));
+        Assert.False(await _registry.TryMoveAliasAsync(model, "champion", 3, expected: 1, Now)); // champion moved to 2 meanwhile
+        Assert.True(await _registry.TryMoveAliasAsync(model, "champion", 2, expected: 1, Now)); // repeat of a move that happened
+        Assert.Equal(2, await _registry.ResolveAliasAsync(model, "champion"));
+        Assert.Equal(1, await _registry.RollbackAliasAsync(model, "champion", Now));
+    }
+
+    [Fact]
     public async Task Rollback_WithoutHistory_Throws()
     {
         var model = NewModel();

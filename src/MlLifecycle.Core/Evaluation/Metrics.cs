@@ -46,7 +46,8 @@ public static class Metrics
         {
             ["accuracy"] = (double)correct / n,
             ["balancedAccuracy"] = present.Average(c => Recall(c)),
-            ["macroF1"] = classes.Average(c => F1(c)),
+            // Over the classes that occur in actual or predicted values, as scikit-learn does by default.
+            ["macroF1"] = classes.Where(c => tp[c] + fp[c] + fn[c] > 0).Average(c => F1(c)),
             // Single-label: micro precision = micro recall = accuracy.
             ["microF1"] = (double)correct / n,
             ["weightedF1"] = present.Sum(c => F1(c) * (tp[c] + fn[c])) / n,
@@ -65,8 +66,12 @@ public static class Metrics
             {
                 var isPositive = actual.Select(a => a == positive).ToList();
                 var scores = probabilities.Select(p => p.GetValueOrDefault(positive)).ToList();
-                result["auc"] = Auc(isPositive, scores);
-                result["aucPr"] = AveragePrecision(isPositive, scores);
+                // Undefined when the rows hold one class: left out rather than NaN (NaN does not serialize).
+                if (isPositive.Contains(true) && isPositive.Contains(false))
+                {
+                    result["auc"] = Auc(isPositive, scores);
+                    result["aucPr"] = AveragePrecision(isPositive, scores);
+                }
             }
         }
 

@@ -20,14 +20,10 @@ public static class ModelSelection
     public static List<TrainerSummary> Summarize(IEnumerable<FoldResult> results) =>
         results.GroupBy(r => r.Trainer, StringComparer.Ordinal)
             .OrderBy(g => Order(g.Key))
-            .Select(g => new TrainerSummary(g.Key, g.SelectMany(r => r.Metrics.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToDictionary(
-                metric => metric,
-                metric =>
-                {
-                    var values = g.Select(r => r.Metrics.GetValueOrDefault(metric, double.NaN)).Where(double.IsFinite).ToArray();
-                    return new MetricSummary(values.Length == 0 ? double.NaN : values.Mean(), values.Length > 1 ? values.StandardDeviation() : 0, values.Length);
-                },
-                StringComparer.Ordinal)))
+            .Select(g => new TrainerSummary(g.Key, g.SelectMany(r => r.Metrics.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)
+                .Select(metric => (metric, values: g.Select(r => r.Metrics.GetValueOrDefault(metric, double.NaN)).Where(double.IsFinite).ToArray()))
+                .Where(m => m.values.Length > 0)
+                .ToDictionary(m => m.metric, m => new MetricSummary(m.values.Mean(), m.values.Length > 1 ? m.values.StandardDeviation() : 0, m.values.Length), StringComparer.Ordinal)))
             .ToList();
 
     /// <summary>The trainer with the best mean of <paramref name="metric"/>; ties go to the earlier trainer in <see cref="Trainers.All"/>.</summary>

@@ -175,6 +175,11 @@ public static class SpecReader
                 errors.Add(new("tuning.maxResource", "must be ≥ 1, and minResource must lie in (0, maxResource]"));
             }
 
+            if (tuning.Strategy != TuningStrategy.None && spec.Split is { Validation: 0 })
+            {
+                errors.Add(new("split.validation", "tuning scores trials on the validation split: it must not be 0"));
+            }
+
             if (tuning.Eta < 2)
             {
                 errors.Add(new("tuning.eta", $"must be at least 2, got {tuning.Eta}"));

@@ -68,6 +68,7 @@ public sealed class TrainedModel
                 .Select(c => (c.Number!, Stats: NumericStats.Of(rows.Select(r => (double)c.Number!(r)).Where(double.IsFinite).ToList())))
                 .Where(x => x.Stats is not null)
                 .Select(x => (x.Item1, Fence: x.Stats!.Fences(cleaning.OutlierMethod)))
+                .Where(x => x.Fence.Lower < x.Fence.Upper) // a column with IQR (or MAD, std) 0 has no outliers to drop
                 .ToList();
             var keep = Enumerable.Range(0, rows.Count)
                 .Where(i => fences.All(f => f.Item1(rows[i]) is var v && (!float.IsFinite(v) || (v >= f.Fence.Lower && v <= f.Fence.Upper))))

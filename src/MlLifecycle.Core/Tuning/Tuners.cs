@@ -29,6 +29,8 @@ public static class Tuners
         TuningStrategy.Grid => new GridSearch(space, tuning.GridPoints, tuning.MaxResource),
         TuningStrategy.Random => new RandomSearch(space, seed, tuning.MaxResource),
         TuningStrategy.Tpe => new TpeSearch(space, seed, tuning.MaxResource),
+        // Without a resource (the linear trainer) every rung would retrain the same model: search randomly instead.
+        TuningStrategy.Hyperband when space.ResourceParameter is null => new RandomSearch(space, seed, tuning.MaxResource),
         TuningStrategy.Hyperband => new Hyperband(space, seed, tuning.MaxResource, tuning.Eta, tuning.MinResource),
         _ => throw new ArgumentOutOfRangeException(nameof(strategy), strategy, "No tuner for this strategy."),
     };

@@ -9,7 +9,7 @@ namespace MlLifecycle.Local.Hosting;
 /// The local drift timer: on the same NCRONTAB schedule (<c>MlLifecycle:DriftSchedule</c>) and calling the same
 /// handler as the Functions <c>TimerTrigger</c>.
 /// </summary>
-internal sealed class DriftTimer(DriftCheck check, IOptions<LifecycleOptions> options, TimeProvider time) : BackgroundService
+internal sealed class DriftTimer(DriftCheck check, IOptions<LifecycleOptions> options, TimeProvider time, ILogger<DriftTimer> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -18,7 +18,14 @@ internal sealed class DriftTimer(DriftCheck check, IOptions<LifecycleOptions> op
         {
             var now = time.GetUtcNow().UtcDateTime;
             await Task.Delay(schedule.GetNextOccurrence(now) - now, time, stoppingToken);
-            await check.RunAsync(stoppingToken);
+            try
+            {
+                await check.RunAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogError(ex, "Drift check failed; the next one runs on schedule");
+            }
         }
     }
 }
