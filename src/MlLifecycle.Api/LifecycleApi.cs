@@ -67,7 +67,7 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
             return Problems.NotFound($"Dataset blob '{ArtifactStore.Datasets}/{dataset}' does not exist. Upload it first.");
         }
 
-        var training = new TrainingRequest(model, dataset, spec);
+        var training = new TrainingRequest(model, dataset, spec, properties.ETag.ToString());
         var runId = await starter.StartAsync(client, RunIds.ForRequest(training, properties.ETag.ToString()), training);
         var statusUrl = $"/api/runs/{runId}";
         return new WithLocation(Results.Json(new { runId, statusUrl }, LifecycleJson.Options, statusCode: StatusCodes.Status202Accepted), statusUrl);

@@ -24,7 +24,7 @@ public sealed class TrainingStarter(ILogger<TrainingStarter> logger)
             return null;
         }
 
-        return await StartAsync(client, RunIds.ForBlob(blobName, etag), new TrainingRequest(parts[0], blobName), ct);
+        return await StartAsync(client, RunIds.ForBlob(blobName, etag), new TrainingRequest(parts[0], blobName, ETag: etag), ct);
     }
 
     public async Task<string> StartAsync(DurableTaskClient client, string runId, TrainingRequest request, CancellationToken ct = default)

@@ -19,6 +19,12 @@ public sealed class ArtifactStore(BlobServiceClient service)
 
     public BlobServiceClient Service => service;
 
+    /// <summary>Blob listings give ETags bare, headers give them quoted: compare without the quotes.</summary>
+    public static bool SameETag(string a, string b) => a.Trim('"') == b.Trim('"');
+
+    private static BlobRequestConditions? IfMatch(string? etag) =>
+        etag is null ? null : new BlobRequestConditions { IfMatch = new ETag($"\"{etag.Trim('"')}\"") };
+
     public static string Sha256(BinaryData content) => Convert.ToHexStringLower(SHA256.HashData(content.ToMemory().Span));
 
     public async Task EnsureContainersAsync(CancellationToken ct = default)
@@ -32,14 +38,18 @@ public sealed class ArtifactStore(BlobServiceClient service)
     public BlobClient Blob(string container, string name) => service.GetBlobContainerClient(container).GetBlobClient(name);
 
     /// <summary>Reads a blob; null when it does not exist.</summary>
-    public async Task<BinaryData?> TryReadAsync(string container, string name, CancellationToken ct = default)
+    public Task<BinaryData?> TryReadAsync(string container, string name, CancellationToken ct = default) => TryReadAsync(container, name, null, ct);
+
+    /// <summary>Reads a blob (only the version with <paramref name="etag"/>, when given); null when it does not exist or has changed.</summary>
+    public async Task<BinaryData?> TryReadAsync(string container, string name, string? etag, CancellationToken ct = default)
     {
         try
         {
-            var result = await Blob(container, name).DownloadContentAsync(ct);
+            var options = new BlobDownloadOptions { Conditions = IfMatch(etag) };
+            var result = await Blob(container, name).DownloadContentAsync(options, ct);
             return result.Value.Content;
         }
-        catch (RequestFailedException ex) when (ex.Status == 404)
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
         {
             return null;
         }
@@ -74,14 +84,24 @@ public sealed class ArtifactStore(BlobServiceClient service)
     public Task<string> WriteJsonAsync<T>(string container, string name, T value, CancellationToken ct = default) =>
         WriteAsync(container, name, BinaryData.FromString(LifecycleJson.Serialize(value)), ct: ct);
 
-    /// <summary>Moves a dataset blob to <c>quarantine/</c> (same name) with <c>{name}.reason.json</c> beside it.</summary>
-    public async Task QuarantineAsync(string datasetName, object reason, CancellationToken ct = default)
+    /// <summary>
+    /// Moves a dataset blob to <c>quarantine/</c> (same name) with <c>{name}.reason.json</c> beside it. With an ETag only
+    /// that version moves: a newer upload under the same name stays where it is (it has its own run).
+    /// </summary>
+    public async Task QuarantineAsync(string datasetName, string? etag, object reason, CancellationToken ct = default)
     {
         await WriteJsonAsync(Quarantine, $"{datasetName}.reason.json", reason, ct);
-        if (await TryReadAsync(Datasets, datasetName, ct) is { } content)
+        if (await TryReadAsync(Datasets, datasetName, etag, ct) is { } content)
         {
             await WriteAsync(Quarantine, datasetName, content, ct: ct);
-            await Blob(Datasets, datasetName).DeleteIfExistsAsync(cancellationToken: ct);
+            try
+            {
+                await Blob(Datasets, datasetName).DeleteIfExistsAsync(conditions: IfMatch(etag), cancellationToken: ct);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 412)
+            {
+                // Replaced between the copy and the delete: the new version is not ours to move.
+            }
         }
     }
 

@@ -10,10 +10,11 @@ namespace MlLifecycle.Workflows;
 /// <param name="Dataset">Blob name inside the <c>datasets</c> container, e.g. <c>credit/credit-g.csv</c>.</param>
 /// <param name="Spec">Problem spec; null = <c>datasets/{model}/lifecycle.json</c> if present, else defaults (label from
 /// the blob's <c>label</c> metadata, else the last column).</param>
-public sealed record TrainingRequest(string Model, string Dataset, ProblemSpec? Spec = null);
+/// <param name="ETag">The dataset blob version the run is for; a replaced blob is not read or quarantined by this run.</param>
+public sealed record TrainingRequest(string Model, string Dataset, ProblemSpec? Spec = null, string? ETag = null);
 
 /// <summary>What every stage of one run works on: the run id and the files of its working folder.</summary>
-public sealed record RunContext(string RunId, string Model, string Dataset, ProblemSpec? Spec)
+public sealed record RunContext(string RunId, string Model, string Dataset, ProblemSpec? Spec, string? ETag = null)
 {
     /// <summary>Working folder of the run inside the <c>artifacts</c> container.</summary>
     public string Folder => $"{Model}/runs/{RunId}";

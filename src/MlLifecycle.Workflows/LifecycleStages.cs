@@ -48,6 +48,11 @@ public sealed class LifecycleStages(
             return Rejected(Anomaly.Error("DatasetNotFound", null, $"Blob 'datasets/{run.Dataset}' does not exist."));
         }
 
+        if (run.ETag is { } etag && !ArtifactStore.SameETag(properties.ETag.ToString(), etag))
+        {
+            return Rejected(Anomaly.Error("DatasetReplaced", null, $"Blob 'datasets/{run.Dataset}' was replaced after this run started; the new version has its own run."));
+        }
+
         if (properties.ContentLength > options.Value.MaxDatasetBytes)
         {
             return Rejected(Anomaly.Error(AnomalyCodes.FileTooLarge, null, $"The file has {properties.ContentLength} bytes; the limit is {options.Value.MaxDatasetBytes} (MlLifecycle:MaxDatasetBytes)."));
@@ -63,7 +68,11 @@ public sealed class LifecycleStages(
             return Rejected([.. ex.Errors.Select(e => Anomaly.Error(AnomalyCodes.InvalidSpec, e.Field, $"Invalid spec field '{e.Field}': {e.Message}."))]);
         }
 
-        var content = await store.ReadAsync(ArtifactStore.Datasets, run.Dataset);
+        if (await store.TryReadAsync(ArtifactStore.Datasets, run.Dataset, run.ETag) is not { } content)
+        {
+            return Rejected(Anomaly.Error("DatasetReplaced", null, $"Blob 'datasets/{run.Dataset}' was replaced or deleted while this run read it."));
+        }
+
         try
         {
             var data = CsvLoader.Read(content.ToStream());
@@ -114,7 +123,7 @@ public sealed class LifecycleStages(
     }
 
     public Task QuarantineAsync(QuarantineInput input) =>
-        store.QuarantineAsync(input.Run.Dataset, new { input.Run.RunId, input.Run.Model, dataset = $"{ArtifactStore.Datasets}/{input.Run.Dataset}", rejectedAt = time.GetUtcNow(), input.Anomalies });
+        store.QuarantineAsync(input.Run.Dataset, input.Run.ETag, new { input.Run.RunId, input.Run.Model, dataset = $"{ArtifactStore.Datasets}/{input.Run.Dataset}", rejectedAt = time.GetUtcNow(), input.Anomalies });
 
     /// <summary>Plans the holdout split and the cross-validation folds (<c>split.json</c>).</summary>
     public async Task<SplitOutcome> SplitAsync(RunContext run)

@@ -19,7 +19,7 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
 
     public override async Task<RunResult> RunAsync(TaskOrchestrationContext context, TrainingRequest request)
     {
-        var run = new RunContext(context.InstanceId, request.Model, request.Dataset, request.Spec);
+        var run = new RunContext(context.InstanceId, request.Model, request.Dataset, request.Spec, request.ETag);
         var result = new RunResult(run.RunId, run.Model, RunStatus.Failed, run.Dataset, StartedAt: context.CurrentUtcDateTime);
         try
         {

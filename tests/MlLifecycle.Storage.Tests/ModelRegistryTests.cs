@@ -153,11 +153,24 @@ public class ArtifactStoreTests(AzuriteFixture azurite)
     {
         await _store.WriteAsync(ArtifactStore.Datasets, "q/bad.csv", BinaryData.FromString("garbage"));
 
-        await _store.QuarantineAsync("q/bad.csv", new { code = "EmptyFile" });
+        await _store.QuarantineAsync("q/bad.csv", null, new { code = "EmptyFile" });
 
         Assert.Null(await _store.TryReadAsync(ArtifactStore.Datasets, "q/bad.csv"));
         Assert.Equal("garbage", (await _store.ReadAsync(ArtifactStore.Quarantine, "q/bad.csv")).ToString());
         Assert.Contains("EmptyFile", (await _store.ReadAsync(ArtifactStore.Quarantine, "q/bad.csv.reason.json")).ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Quarantine_OfAReplacedVersion_LeavesTheNewUploadInPlace()
+    {
+        var old = await _store.Blob(ArtifactStore.Datasets, "q/replaced.csv").UploadAsync(BinaryData.FromString("v1"));
+        await _store.WriteAsync(ArtifactStore.Datasets, "q/replaced.csv", BinaryData.FromString("v2"));
+
+        await _store.QuarantineAsync("q/replaced.csv", old.Value.ETag.ToString(), new { code = "EmptyFile" });
+
+        Assert.Equal("v2", (await _store.ReadAsync(ArtifactStore.Datasets, "q/replaced.csv")).ToString());
+        Assert.Null(await _store.TryReadAsync(ArtifactStore.Quarantine, "q/replaced.csv"));
+        Assert.NotNull(await _store.TryReadAsync(ArtifactStore.Quarantine, "q/replaced.csv.reason.json"));
     }
 
     [Fact]
