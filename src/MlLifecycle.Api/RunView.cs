@@ -38,6 +38,9 @@ public sealed record RunView(
 
     public TuningResult? Tuning { get; init; }
 
+    /// <summary>Top permutation importances of the final model on the test split.</summary>
+    public IReadOnlyList<FeatureImportance>? Importance { get; init; }
+
     [JsonIgnore]
     public bool IsFinished => Status is RunStatus.Succeeded or RunStatus.Rejected or RunStatus.Failed or "Terminated";
 
@@ -86,6 +89,7 @@ public sealed record RunView(
                 Gate = result.Gate,
                 Selection = result.Selection,
                 Tuning = result.Tuning,
+                Importance = result.Importance,
                 Data = result.Data,
                 Message = result.Message,
                 Anomalies = result.Anomalies,

@@ -84,7 +84,8 @@ public sealed record EvaluationOutcome(
     Dictionary<string, double> Test,
     IReadOnlyList<CriterionResult> Criteria,
     GateDecision Gate,
-    IReadOnlyDictionary<string, double> SliceGaps);
+    IReadOnlyDictionary<string, double> SliceGaps,
+    IReadOnlyList<FeatureImportance>? Importance = null);
 
 public sealed record RegisterInput(RunContext Run, ValidationOutcome Data, SelectionSummary Selection, TrainOutcome Training, EvaluationOutcome Evaluation, TuningResult? Tuning = null);
 
@@ -116,6 +117,7 @@ public sealed record RunResult(
     GateDecision? Gate = null,
     SelectionSummary? Selection = null,
     TuningResult? Tuning = null,
+    IReadOnlyList<FeatureImportance>? Importance = null,
     DataSummary? Data = null,
     string? Message = null,
     IReadOnlyList<Anomaly>? Anomalies = null,

@@ -209,6 +209,7 @@ public sealed class LifecycleStages(
             var numeric = schema.Columns.FirstOrDefault(c => c.Name == data.Columns[index])?.Kind == ColumnKind.Numeric;
             return Slices.Compute(column, values, numeric, metric, subset => Score(model, rows, labels, subset.Select(k => test[k]).ToArray()));
         }).ToList();
+        var importance = PermutationImportanceOnTest(model, schema, rows, labels, test, metric, spec.EffectiveSeed);
         ClassificationDetail? detail = null;
         if (schema.IsClassification)
         {
@@ -216,8 +217,8 @@ public sealed class LifecycleStages(
             detail = Metrics.Detail(Pick(labels, test), predictions.Select(p => p.Label).ToList(), schema.Classes!);
         }
 
-        await store.WriteJsonAsync(ArtifactStore.Artifacts, run.EvaluationBlob, new { testRows = test.Length, metrics, detail, criteria, gate, championMetrics, slices });
-        return new EvaluationOutcome(metrics, criteria, gate, slices.ToDictionary(s => s.Column, s => s.Gap));
+        await store.WriteJsonAsync(ArtifactStore.Artifacts, run.EvaluationBlob, new { testRows = test.Length, metrics, detail, criteria, gate, championMetrics, slices, permutationImportance = importance });
+        return new EvaluationOutcome(metrics, criteria, gate, slices.ToDictionary(s => s.Column, s => s.Gap), importance.Take(10).ToList());
     }
 
     /// <summary>Takes a version number, copies the artifacts to <c>artifacts/{model}/{version}/</c>, then registers it.</summary>
@@ -273,6 +274,8 @@ public sealed class LifecycleStages(
             selection = input.Selection,
             tuning = input.Tuning,
             sliceGaps = input.Evaluation.SliceGaps,
+            features = FeatureList(await store.ReadJsonAsync<DatasetSchema>(ArtifactStore.Artifacts, run.SchemaBlob)),
+            permutationImportance = input.Evaluation.Importance,
             data = input.Data.Data,
             training = new { input.Training.Seconds, input.Training.Rows, input.Training.OutlierRowsDropped, training.NumericTransforms, training.CategoricalFills },
             transforms = TransformChain(input.Data.Task!.Value, input.Training.Trainer),
@@ -382,6 +385,13 @@ public sealed class LifecycleStages(
             .Select(a => a with { Severity = Severity.Warning, Message = $"Compared with champion v{version}: {a.Message}" });
     }
 
+    /// <summary>The final feature set for the manifest: each used column, its kind and the model inputs made from it.</summary>
+    private static object[] FeatureList(DatasetSchema schema)
+    {
+        var inputs = FeatureRows.Inputs(schema);
+        return schema.Features.Select((f, i) => (object)new { f.Name, f.Kind, inputs = inputs.Where(c => c.Feature == i).Select(c => c.Name).ToArray() }).ToArray();
+    }
+
     /// <summary>The saved chain, in order, for the manifest.</summary>
     private static string[] TransformChain(MlTask task, string trainer) =>
         ["numeric: impute / clip / scale expression per column (parameters in training.numericTransforms)", "categorical: one-hot (≤ 64 values) or hashing (10 bits)", "text: TF-IDF n-grams (FeaturizeText)", "date: year, month, day, day of week, hour", $"trainer: {trainer} ({task})"];
@@ -397,6 +407,26 @@ public sealed class LifecycleStages(
         return schema.IsClassification
             ? Metrics.Classification(actual, predictions.Select(p => p.Label).ToList(), predictions.Select(p => p.Probabilities!).ToList(), schema.Classes!, schema.PositiveClass)
             : Metrics.Regression(actual.Select(a => (double)FeatureRows.ToSingle(a)).ToList(), predictions.Select(p => p.Score!.Value).ToList());
+    }
+
+    /// <summary>Permutation importance of each raw feature on (a seeded sample of) the test rows, by the primary metric.</summary>
+    private static List<FeatureImportance> PermutationImportanceOnTest(TrainedModel model, DatasetSchema schema, List<string?[]> rows, List<string> labels, int[] test, string metric, int seed)
+    {
+        var sample = test.Length <= PermutationImportance.MaxRows ? test : test.OrderBy(i => unchecked(i * 2654435761u ^ (uint)seed)).Take(PermutationImportance.MaxRows).Order().ToArray();
+        var actual = Pick(labels, sample);
+        return PermutationImportance.Compute(
+            schema.Features.Select(f => f.Name).ToList(),
+            Pick(rows, sample),
+            subset =>
+            {
+                var predictions = model.Predict(subset);
+                var scored = schema.IsClassification
+                    ? Metrics.Classification(actual, predictions.Select(p => p.Label).ToList(), predictions.Select(p => p.Probabilities!).ToList(), schema.Classes!, schema.PositiveClass)
+                    : Metrics.Regression(actual.Select(a => (double)FeatureRows.ToSingle(a)).ToList(), predictions.Select(p => p.Score!.Value).ToList());
+                return scored.GetValueOrDefault(metric, double.NaN);
+            },
+            PrimaryMetric.HigherIsBetter(metric),
+            seed);
     }
 
     /// <summary>The champion's metrics on this run's test rows; null metrics when there is no champion or it cannot read this data.</summary>

@@ -71,6 +71,7 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
                     Gate = evaluation.Gate,
                     Selection = selection,
                     Tuning = tuning,
+                    Importance = evaluation.Importance,
                     Data = data.Data,
                     Anomalies = data.Anomalies,
                 };

@@ -213,3 +213,40 @@ public class MetricDetailTests
         Assert.False(Metrics.Regression([0, 0], [1, 1]).ContainsKey("mape"));
     }
 }
+
+public class PermutationImportanceTests
+{
+    [Fact]
+    public void Compute_OnlyTheFeatureTheScoreReads_Matters()
+    {
+        var rows = Enumerable.Range(0, 40).Select(i => new string?[] { (i % 2).ToString(CultureInfo.InvariantCulture), "same", (i % 3).ToString(CultureInfo.InvariantCulture) }).ToList();
+        var expected = rows.Select(r => r[0]).ToList();
+
+        var importance = PermutationImportance.Compute(["signal", "constant", "noise"], rows, subset => subset.Select((r, i) => r[0] == expected[i] ? 1.0 : 0.0).Average(), higherIsBetter: true, seed: 1);
+
+        Assert.Equal("signal", importance[0].Feature);
+        Assert.True(importance[0].Drop > 0.2, $"drop {importance[0].Drop}");
+        Assert.Equal(0, importance.Single(i => i.Feature == "constant").Drop);
+        Assert.Equal(0, importance.Single(i => i.Feature == "noise").Drop);
+    }
+}
+
+public class DateFeatureTests
+{
+    [Fact]
+    public void Inputs_DateColumn_GivesPartsWeekendAndCyclicEncodings()
+    {
+        var schema = new DatasetSchema(1, new ColumnSchema("y", ColumnKind.Categorical, 0, 2, null, null, null), MlTask.BinaryClassification, ["a", "b"], "b",
+            [new ColumnSchema("when", ColumnKind.DateTime, 0, 1, null, null, null)]);
+
+        var values = MlLifecycle.Core.Training.FeatureRows.Inputs(schema).ToDictionary(c => c.Name, c => c.Number!(["2024-12-29 06:00"])); // a Sunday
+
+        Assert.Equal(2024, values["f0_year"]);
+        Assert.Equal(1, values["f0_weekend"]);
+        Assert.Equal(-0.5, values["f0_month_sin"], 5);        // sin(2π · 11/12)
+        Assert.Equal(Math.Sqrt(3) / 2, values["f0_month_cos"], 5);
+        Assert.Equal(0, values["f0_dayofweek_sin"], 5);       // Sunday = 0
+        Assert.Equal(1, values["f0_hour_sin"], 5);            // 6 h = a quarter of the day
+        Assert.Equal(0, values["f0_hour_cos"], 5);
+    }
+}

@@ -55,6 +55,9 @@ public class LifecycleTests(PlatformFixture platform)
         var manifest = JsonDocument.Parse((await platform.Store.ReadAsync(ArtifactStore.Artifacts, $"{PlatformFixture.CreditModel}/1/manifest.json")).ToString()).RootElement;
         Assert.Equal(version.DataSha256, manifest.GetProperty("dataSha256").GetString());
         Assert.True(manifest.GetProperty("packages").TryGetProperty("Microsoft.ML", out _));
+        Assert.Equal(20, manifest.GetProperty("features").GetArrayLength());
+        Assert.Equal(10, manifest.GetProperty("permutationImportance").GetArrayLength());
+        Assert.Equal(10, run.Importance!.Count);
     }
 
     [Fact]

@@ -24,6 +24,7 @@ public static class FeatureRows
 {
     public const string LabelColumn = "Label";
 
+    /// <summary>Date parts, with sine/cosine encodings so December sits next to January and Sunday next to Monday.</summary>
     private static readonly (string Part, Func<DateTime, float> Value)[] DateParts =
     [
         ("year", d => d.Year),
@@ -31,7 +32,16 @@ public static class FeatureRows
         ("day", d => d.Day),
         ("dayofweek", d => (float)d.DayOfWeek),
         ("hour", d => d.Hour),
+        ("weekend", d => d.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday ? 1 : 0),
+        ("month_sin", d => Cyclic(d.Month - 1, 12, Math.Sin)),
+        ("month_cos", d => Cyclic(d.Month - 1, 12, Math.Cos)),
+        ("dayofweek_sin", d => Cyclic((int)d.DayOfWeek, 7, Math.Sin)),
+        ("dayofweek_cos", d => Cyclic((int)d.DayOfWeek, 7, Math.Cos)),
+        ("hour_sin", d => Cyclic(d.Hour, 24, Math.Sin)),
+        ("hour_cos", d => Cyclic(d.Hour, 24, Math.Cos)),
     ];
+
+    private static float Cyclic(int value, int period, Func<double, double> wave) => (float)wave(2 * Math.PI * value / period);
 
     public static string ColumnName(int featureIndex) => $"f{featureIndex}";
 
