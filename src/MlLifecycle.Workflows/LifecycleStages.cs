@@ -95,7 +95,7 @@ public sealed class LifecycleStages(
             }
 
             var cleaning = Cleaner.Clean(data, inspection.Schema, spec.EffectiveCleaning);
-            var schema = inspection.Schema with { Rows = cleaning.Data.Rows.Count };
+            var schema = inspection.Schema with { Rows = cleaning.Data.Rows.Count, Derived = DerivedFeature.From(spec.Features, inspection.Schema) };
             ValidationPlan.Create(cleaning.Data, schema, spec);
             var report = QualityReport.Build(data, schema, anomalies, cleaning);
             var resolved = spec with { Label = schema.Label.Name, Task = schema.Task, PositiveClass = schema.PositiveClass, Seed = spec.EffectiveSeed };
@@ -389,7 +389,9 @@ public sealed class LifecycleStages(
     private static object[] FeatureList(DatasetSchema schema)
     {
         var inputs = FeatureRows.Inputs(schema);
-        return schema.Features.Select((f, i) => (object)new { f.Name, f.Kind, inputs = inputs.Where(c => c.Feature == i).Select(c => c.Name).ToArray() }).ToArray();
+        return schema.Features.Select((f, i) => (object)new { f.Name, f.Kind, inputs = inputs.Where(c => c.Feature == i && c.Name.StartsWith('f')).Select(c => c.Name).ToArray() })
+            .Concat((schema.Derived ?? []).Select((d, k) => (object)new { d.Name, Kind = "Derived", d.Op, d.Columns, d.Edges, inputs = new[] { $"d{k}_{d.Op}" } }))
+            .ToArray();
     }
 
     /// <summary>The saved chain, in order, for the manifest.</summary>

@@ -16,7 +16,7 @@ public class SpecReaderTests
               "split": { "train": 0.6, "validation": 0.2, "test": 0.2 },
               "columns": { "id": "ignore", "zip": "categorical" },
               "cleaning": { "dropDuplicates": false, "numericImputation": "mean", "outliers": "clip", "outlierMethod": "mad", "scaling": "robust" },
-              "features": { "later": true }
+              "features": { "interactions": [{ "columns": ["x", "z"], "op": "ratio" }], "log": ["x"], "buckets": { "x": [1, 2] } }
             }
             """);
 
@@ -56,6 +56,8 @@ public class SpecReaderTests
     [InlineData("""[1, 2]""", "$")]
     [InlineData("""{"tuning": {"strategy": "tpe", "maxTrials": 0}}""", "tuning.maxTrials")]
     [InlineData("""{"tuning": {"eta": 1}}""", "tuning.eta")]
+    [InlineData("""{"features": {"interactions": [{"columns": ["a"]}]}}""", "features.interactions[0]")]
+    [InlineData("""{"features": {"buckets": {"age": [50, 30]}}}""", "features.buckets.age")]
     [InlineData("""{"split": {"train": 0.8, "validation": 0, "test": 0.2}, "tuning": {"strategy": "random"}}""", "split.validation")]
     [InlineData("""{"tuning": {"space": {"learningRate": {"min": 0, "max": 0.3, "log": true}}}}""", "tuning.space.learningRate")]
     [InlineData("""{"tuning": {"strategy": "bayes"}}""", "tuning.strategy")]

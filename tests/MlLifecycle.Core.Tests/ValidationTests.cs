@@ -250,3 +250,58 @@ public class DateFeatureTests
         Assert.Equal(0, values["f0_hour_cos"], 5);
     }
 }
+
+public class DerivedFeatureTests
+{
+    private static readonly TabularData Table = new(
+        ["a", "b", "c", "y"],
+        Enumerable.Range(0, 60).Select(i => new string?[] { (i % 7 + 1).ToString(CultureInfo.InvariantCulture), i % 5 == 0 ? "0" : (i % 4).ToString(CultureInfo.InvariantCulture), i % 2 == 0 ? "x" : "z", (i % 7) * (i % 4) > 6 ? "hi" : "lo" }).ToList());
+
+    private static DatasetSchema Schema(FeaturesSpec features)
+    {
+        var schema = SchemaInference.Infer(Table, "y");
+        return schema with { Derived = DerivedFeature.From(features, schema) };
+    }
+
+    [Fact]
+    public void Inputs_DeclaredFeatures_ComputeFromRawCells()
+    {
+        var schema = Schema(new FeaturesSpec
+        {
+            Interactions = [new InteractionSpec(["a", "b"]), new InteractionSpec(["a", "b"], InteractionOp.Ratio)],
+            Log = ["a"],
+            Buckets = new() { ["a"] = [2, 5] },
+        });
+
+        var inputs = MlLifecycle.Core.Training.FeatureRows.Inputs(schema).Where(c => c.Name.StartsWith('d')).ToDictionary(c => c.Name, c => c.Number!);
+
+        Assert.Equal(12f, inputs["d0_product"](["3", "4", "x"]));
+        Assert.Equal(0.75f, inputs["d1_ratio"](["3", "4", "x"]));
+        Assert.True(float.IsNaN(inputs["d1_ratio"](["3", "0", "x"])));
+        Assert.Equal(MathF.Log(4), inputs["d2_log"](["3", "4", "x"]), 5);
+        Assert.Equal([0f, 1f, 2f], new[] { "1", "2", "9" }.Select(v => inputs["d3_bucket"]([v, "1", "x"])));
+    }
+
+    [Fact]
+    public void From_NonNumericColumn_IsInvalidSpec()
+    {
+        var ex = Assert.Throws<DataValidationException>(() => Schema(new FeaturesSpec { Log = ["c"] }));
+
+        Assert.Equal(AnomalyCodes.InvalidSpec, ex.Code);
+    }
+
+    [Fact]
+    public void SavedModel_WithDeclaredFeatures_PredictsLikeTheTrainedOne()
+    {
+        var schema = Schema(new FeaturesSpec { Interactions = [new InteractionSpec(["a", "b"])] });
+        var (rows, labels) = MlLifecycle.Core.Training.FeatureRows.FromTable(Table, schema);
+        var model = MlLifecycle.Core.Training.TrainedModel.Train(schema, rows, labels, seed: 3);
+        using var zip = new MemoryStream();
+        model.Save(zip);
+        zip.Position = 0;
+
+        var loaded = MlLifecycle.Core.Training.TrainedModel.Load(zip, schema, model.Trainer);
+
+        Assert.Equal(model.Predict(rows).Select(p => p.Probabilities!["hi"]), loaded.Predict(rows).Select(p => p.Probabilities!["hi"]));
+    }
+}

@@ -54,17 +54,45 @@ public sealed record ColumnSchema(
 /// <param name="Classes">Class values in key order (classification only).</param>
 /// <param name="PositiveClass">The class treated as positive (binary only).</param>
 /// <param name="Columns">Every non-label column, used or ignored.</param>
+/// <param name="Derived">Declared features computed from feature columns (spec <c>features</c>).</param>
 public sealed record DatasetSchema(
     int Rows,
     ColumnSchema Label,
     MlTask Task,
     IReadOnlyList<string>? Classes,
     string? PositiveClass,
-    IReadOnlyList<ColumnSchema> Columns)
+    IReadOnlyList<ColumnSchema> Columns,
+    IReadOnlyList<DerivedFeature>? Derived = null)
 {
     [JsonIgnore]
     public IReadOnlyList<ColumnSchema> Features => Columns.Where(c => c.Ignored is null).ToList();
 
     [JsonIgnore]
     public bool IsClassification => Task != MlTask.Regression;
+}
+
+/// <summary>A declared feature: <c>product</c>, <c>ratio</c>, <c>log</c> or <c>bucket</c> of numeric feature columns.</summary>
+public sealed record DerivedFeature(string Name, string Op, IReadOnlyList<string> Columns, IReadOnlyList<double>? Edges = null)
+{
+    /// <summary>The declared features of a spec, checked against the schema: every column must be a numeric feature.</summary>
+    /// <exception cref="DataValidationException">A column is absent, ignored or not numeric.</exception>
+    public static List<DerivedFeature> From(Spec.FeaturesSpec? spec, DatasetSchema schema)
+    {
+        List<DerivedFeature> derived = [];
+        foreach (var i in spec?.Interactions ?? [])
+        {
+            var op = i.Op.ToString().ToLowerInvariant();
+            derived.Add(new DerivedFeature($"{op}({string.Join(", ", i.Columns)})", op, i.Columns));
+        }
+
+        derived.AddRange((spec?.Log ?? []).Select(c => new DerivedFeature($"log({c})", "log", [c])));
+        derived.AddRange((spec?.Buckets ?? []).Select(b => new DerivedFeature($"bucket({b.Key})", "bucket", [b.Key], b.Value)));
+        var numeric = schema.Features.Where(f => f.Kind == ColumnKind.Numeric).Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
+        if (derived.SelectMany(d => d.Columns).FirstOrDefault(c => !numeric.Contains(c)) is { } bad)
+        {
+            throw new DataValidationException(AnomalyCodes.InvalidSpec, "features", $"Declared feature column '{bad}' is not a numeric feature of this data.");
+        }
+
+        return derived;
+    }
 }

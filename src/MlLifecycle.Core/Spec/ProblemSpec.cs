@@ -42,8 +42,8 @@ public sealed record ProblemSpec
 
     public CleaningSpec? Cleaning { get; init; }
 
-    /// <summary>Reserved for the feature-engineering stage.</summary>
-    public JsonElement? Features { get; init; }
+    /// <summary>Declared features computed from numeric columns inside the model (so serving computes them too).</summary>
+    public FeaturesSpec? Features { get; init; }
 
     /// <summary>Model selection by cross-validation.</summary>
     public ValidationSpec? Validation { get; init; }
@@ -228,3 +228,21 @@ public sealed record TuningSpec
     /// <summary>Ranges that replace the trainer's defaults, by parameter name.</summary>
     public Dictionary<string, Tuning.ParamRange>? Space { get; init; }
 }
+
+/// <summary>Features declared in the spec; each becomes a numeric model input computed from the raw columns.</summary>
+public sealed record FeaturesSpec
+{
+    /// <summary>Products (any number of columns) or ratios (two columns) of numeric columns.</summary>
+    public IReadOnlyList<InteractionSpec>? Interactions { get; init; }
+
+    /// <summary>Numeric columns to add as sign(x)·log(1 + |x|).</summary>
+    public IReadOnlyList<string>? Log { get; init; }
+
+    /// <summary>Numeric columns to add as a bucket index, with ascending edges: {"age": [25, 35, 50]}.</summary>
+    public Dictionary<string, IReadOnlyList<double>>? Buckets { get; init; }
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<InteractionOp>))]
+public enum InteractionOp { Product, Ratio }
+
+public sealed record InteractionSpec(IReadOnlyList<string> Columns, InteractionOp Op = InteractionOp.Product);

@@ -204,6 +204,22 @@ public static class SpecReader
             }
         }
 
+        foreach (var (interaction, i) in (spec.Features?.Interactions ?? []).Select((x, i) => (x, i)))
+        {
+            if (interaction.Columns is not { Count: >= 2 } || (interaction.Op == InteractionOp.Ratio && interaction.Columns.Count != 2))
+            {
+                errors.Add(new($"features.interactions[{i}]", "a product needs at least 2 columns, a ratio exactly 2"));
+            }
+        }
+
+        foreach (var (column, edges) in spec.Features?.Buckets ?? [])
+        {
+            if (edges is not { Count: > 0 } || edges.Zip(edges.Skip(1)).Any(p => p.First >= p.Second))
+            {
+                errors.Add(new($"features.buckets.{column}", "needs at least one edge, in ascending order"));
+            }
+        }
+
         if (spec.Gate is { } gate && (gate.MinImprovement < 0 || gate.MinRelativeImprovement < 0))
         {
             errors.Add(new("gate", "improvement margins cannot be negative"));

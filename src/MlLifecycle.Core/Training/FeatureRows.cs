@@ -72,8 +72,25 @@ public static class FeatureRows
             }
         }
 
+        var index = features.Select((f, i) => (f.Name, i)).ToDictionary(x => x.Name, x => x.i, StringComparer.Ordinal);
+        foreach (var (d, k) in (schema.Derived ?? []).Select((d, k) => (d, k)))
+        {
+            var columns = d.Columns.Select(c => index[c]).ToArray();
+            inputs.Add(new($"d{k}_{d.Op}", columns[0], ColumnKind.Numeric, Derive(d, columns), null));
+        }
+
         return inputs;
     }
+
+    /// <summary>The arithmetic of a declared feature over raw cells; missing inputs, 0 divisors and out-of-domain logs give NaN (imputed).</summary>
+    private static Func<string?[], float> Derive(DerivedFeature d, int[] columns) => d.Op switch
+    {
+        "product" => row => columns.Aggregate(1f, (p, c) => p * ToSingle(row[c])),
+        "ratio" => row => ToSingle(row[columns[1]]) is var b && b != 0 ? ToSingle(row[columns[0]]) / b : float.NaN,
+        "log" => row => ToSingle(row[columns[0]]) is var x ? MathF.Sign(x) * MathF.Log(1 + MathF.Abs(x)) : float.NaN,
+        "bucket" => row => ToSingle(row[columns[0]]) is var x && float.IsFinite(x) ? d.Edges!.Count(e => x >= e) : float.NaN,
+        _ => throw new ArgumentException($"Unknown derived feature '{d.Op}'."),
+    };
 
     /// <summary>Rows with a label, their feature cells in <see cref="DatasetSchema.Features"/> order, and labels.</summary>
     public static (List<string?[]> Features, List<string> Labels) FromTable(TabularData data, DatasetSchema schema)
