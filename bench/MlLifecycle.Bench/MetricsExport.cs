@@ -24,9 +24,7 @@ internal static class MetricsExport
             var model = TrainedModel.Train(schema, split.Train.Select(i => rows[i]).ToList(), split.Train.Select(i => labels[i]).ToList(), 42);
             var predictions = model.Predict(split.Test.Select(i => rows[i]).ToList());
             var actual = split.Test.Select(i => labels[i]).ToList();
-            var metrics = schema.IsClassification
-                ? Metrics.Classification(actual, predictions.Select(p => p.Label).ToList(), predictions.Select(p => p.Probabilities!).ToList(), schema.Classes!, schema.PositiveClass)
-                : Metrics.Regression(actual.Select(a => double.Parse(a, CultureInfo.InvariantCulture)).ToList(), predictions.Select(p => p.Score!.Value).ToList());
+            var metrics = Metrics.For(schema, actual, predictions);
             var name = Path.GetFileNameWithoutExtension(csv);
             using (var writer = new StreamWriter(Path.Combine(output, $"{name}.predictions.csv")))
             {

@@ -403,12 +403,7 @@ public sealed class LifecycleStages(
     /// <summary>Metrics of a model on some rows.</summary>
     private static Dictionary<string, double> Score(TrainedModel model, List<string?[]> rows, List<string> labels, int[] indexes)
     {
-        var schema = model.Schema;
-        var predictions = model.Predict(Pick(rows, indexes));
-        var actual = Pick(labels, indexes);
-        return schema.IsClassification
-            ? Metrics.Classification(actual, predictions.Select(p => p.Label).ToList(), predictions.Select(p => p.Probabilities!).ToList(), schema.Classes!, schema.PositiveClass)
-            : Metrics.Regression(actual.Select(a => (double)FeatureRows.ToSingle(a)).ToList(), predictions.Select(p => p.Score!.Value).ToList());
+        return Metrics.For(model.Schema, Pick(labels, indexes), model.Predict(Pick(rows, indexes)));
     }
 
     /// <summary>Permutation importance of each raw feature on (a seeded sample of) the test rows, by the primary metric.</summary>
@@ -419,14 +414,7 @@ public sealed class LifecycleStages(
         return PermutationImportance.Compute(
             schema.Features.Select(f => f.Name).ToList(),
             Pick(rows, sample),
-            subset =>
-            {
-                var predictions = model.Predict(subset);
-                var scored = schema.IsClassification
-                    ? Metrics.Classification(actual, predictions.Select(p => p.Label).ToList(), predictions.Select(p => p.Probabilities!).ToList(), schema.Classes!, schema.PositiveClass)
-                    : Metrics.Regression(actual.Select(a => (double)FeatureRows.ToSingle(a)).ToList(), predictions.Select(p => p.Score!.Value).ToList());
-                return scored.GetValueOrDefault(metric, double.NaN);
-            },
+            subset => Metrics.For(schema, actual, model.Predict(subset)).GetValueOrDefault(metric, double.NaN),
             PrimaryMetric.HigherIsBetter(metric),
             seed);
     }

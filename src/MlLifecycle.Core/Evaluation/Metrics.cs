@@ -1,3 +1,6 @@
+using MlLifecycle.Core.Data;
+using MlLifecycle.Core.Training;
+
 namespace MlLifecycle.Core.Evaluation;
 
 /// <summary>Evaluation metrics computed from predictions (names are the keys stored on every version).</summary>
@@ -81,6 +84,12 @@ public static class Metrics
 
         double F1(string c) => 2 * tp[c] + fp[c] + fn[c] == 0 ? 0 : 2.0 * tp[c] / (2 * tp[c] + fp[c] + fn[c]);
     }
+
+    /// <summary>Every metric of the schema's task for predictions of rows whose actual labels are given.</summary>
+    public static Dictionary<string, double> For(DatasetSchema schema, IReadOnlyList<string> actual, IReadOnlyList<Prediction> predictions) =>
+        schema.IsClassification
+            ? Classification(actual, predictions.Select(p => p.Label).ToList(), predictions.Select(p => p.Probabilities!).ToList(), schema.Classes!, schema.PositiveClass)
+            : Regression(actual.Select(a => (double)FeatureRows.ToSingle(a)).ToList(), predictions.Select(p => p.Score!.Value).ToList());
 
     /// <summary>Area under the ROC curve (Mann-Whitney U, ties count half); NaN when one class is absent.</summary>
     public static double Auc(IReadOnlyList<bool> actual, IReadOnlyList<double> score)
