@@ -45,6 +45,9 @@ public sealed record ProblemSpec
     /// <summary>Declared features computed from numeric columns inside the model (so serving computes them too).</summary>
     public FeaturesSpec? Features { get; init; }
 
+    /// <summary>Oversampling of minority classes on the training rows only (off by default).</summary>
+    public AugmentationSpec? Augmentation { get; init; }
+
     /// <summary>Model selection by cross-validation.</summary>
     public ValidationSpec? Validation { get; init; }
 
@@ -65,6 +68,9 @@ public sealed record ProblemSpec
 
     [JsonIgnore]
     public SplitSpec EffectiveSplit => Split ?? new SplitSpec();
+
+    [JsonIgnore]
+    public FeaturesSpec EffectiveFeatures => Features ?? new FeaturesSpec();
 
     [JsonIgnore]
     public ValidationSpec EffectiveValidation => Validation ?? new ValidationSpec();
@@ -240,6 +246,74 @@ public sealed record FeaturesSpec
 
     /// <summary>Numeric columns to add as a bucket index, with ascending edges: {"age": [25, 35, 50]}.</summary>
     public Dictionary<string, IReadOnlyList<double>>? Buckets { get; init; }
+
+    /// <summary>Categorical columns with more distinct values than this are hashed instead of one-hot encoded (default 64).</summary>
+    public int OneHotMaxCategories { get; init; } = 64;
+
+    /// <summary>Add a 0/1 "was missing" input next to each numeric input that had missing values in training (default true).</summary>
+    public bool MissingIndicators { get; init; } = true;
+
+    /// <summary>Lag features of numeric columns, in rows back: {"temp_max": [1, 7]} (needs <see cref="OrderBy"/>).</summary>
+    public Dictionary<string, IReadOnlyList<int>>? Lags { get; init; }
+
+    /// <summary>Rolling statistics over the previous rows (never the current one) of numeric columns.</summary>
+    public IReadOnlyList<RollingSpec>? Rolling { get; init; }
+
+    /// <summary>Column that orders rows in time for lags and rolling windows (default: <c>validation.orderBy</c>).</summary>
+    public string? OrderBy { get; init; }
+
+    /// <summary>Entity key: lags and windows look back only over rows with the same value (e.g. a store or sensor id).</summary>
+    public string? Entity { get; init; }
+
+    /// <summary>Dropping near-constant, duplicated and uninformative inputs, fitted on each training split.</summary>
+    public SelectionSpec? Selection { get; init; }
+
+    [JsonIgnore]
+    public SelectionSpec EffectiveSelection => Selection ?? new SelectionSpec();
+}
+
+/// <summary>A rolling window: <c>stats</c> of the <c>window</c> rows before the current one.</summary>
+public sealed record RollingSpec(string Column, int Window, IReadOnlyList<RollingStat>? Stats = null)
+{
+    [JsonIgnore]
+    public IReadOnlyList<RollingStat> EffectiveStats => Stats is { Count: > 0 } ? Stats : [RollingStat.Mean];
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<RollingStat>))]
+public enum RollingStat { Mean, Min, Max }
+
+/// <summary>Feature selection, fitted on the training rows of every fold and of the final model.</summary>
+public sealed record SelectionSpec
+{
+    /// <summary>Drop an input whose most frequent value (missing counts as a value) covers at least this share of the training rows (default 0.995; 1 drops only constant inputs).</summary>
+    public double NearConstant { get; init; } = 0.995;
+
+    /// <summary>Of two numeric inputs with |Pearson r| at least this on the training rows, drop the one with less mutual information with the label (default 0.98).</summary>
+    public double Correlation { get; init; } = 0.98;
+
+    /// <summary>Keep only the k inputs with the most mutual information with the label (default: all).</summary>
+    public int? TopK { get; init; }
+
+    /// <summary>Drop inputs whose mutual information with the label (nats, bias-corrected) is below this (default 0: none).</summary>
+    public double MinMutualInformation { get; init; }
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<AugmentationMethod>))]
+public enum AugmentationMethod { None, Smote, Jitter }
+
+/// <summary>Synthetic minority-class rows added to the training rows only (classification; never to validation or test rows).</summary>
+public sealed record AugmentationSpec
+{
+    public AugmentationMethod Method { get; init; } = AugmentationMethod.None;
+
+    /// <summary>Each smaller class is grown to at least this fraction of the largest class (default 1: balanced).</summary>
+    public double Ratio { get; init; } = 1.0;
+
+    /// <summary>SMOTE: nearest same-class neighbours to interpolate towards (default 5).</summary>
+    public int Neighbors { get; init; } = 5;
+
+    /// <summary>Jitter: Gaussian noise with this fraction of each numeric column's standard deviation (default 0.05).</summary>
+    public double Noise { get; init; } = 0.05;
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<InteractionOp>))]
