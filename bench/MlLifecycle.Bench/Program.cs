@@ -18,6 +18,12 @@ using MlLifecycle.Workflows;
 // Usage: dotnet run -c Release --project bench/MlLifecycle.Bench -- cv [rows] [features] [repeats]
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- metrics <out-folder> <csv> <label> [<csv> <label> …]
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- tuning <csv> <label> [seeds | serve]
+//        dotnet run -c Release --project bench/MlLifecycle.Bench -- features <csv> <label> <seeds> [spec.json …]
+if (args.FirstOrDefault() == "features")
+{
+    return FeatureBench.Run(args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture), args[4..]);
+}
+
 if (args.FirstOrDefault() == "tuning")
 {
     var bench = new TuningBench(args[1], args[2]);
@@ -110,7 +116,7 @@ double RunSequential(int? threads)
     var stopwatch = Stopwatch.StartNew();
     foreach (var fold in plan.Folds)
     {
-        var model = TrainedModel.Train(schema, fold.Train.Select(i => featureRows[i]).ToList(), fold.Train.Select(i => labels[i]).ToList(), spec.EffectiveSeed, spec.EffectiveCleaning, Trainers.LightGbm, threads);
+        var model = TrainedModel.Train(schema, fold.Train.Select(i => featureRows[i]).ToList(), fold.Train.Select(i => labels[i]).ToList(), spec.EffectiveSeed, spec, Trainers.LightGbm, threads);
         model.Predict(fold.Validation.Select(i => featureRows[i]).ToList());
     }
 

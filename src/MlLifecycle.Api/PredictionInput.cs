@@ -57,7 +57,7 @@ public static class PredictionInput
         var indexes = schema.Features.Select(f => (f, i: table.IndexOf(f.Name))).ToList();
         if (indexes.FirstOrDefault(x => x.i < 0) is { f: not null } absent)
         {
-            throw new InvalidInputException($"The input has no column '{absent.f.Name}', which the model needs.", absent.f.Name);
+            throw new InvalidInputException($"The input has no column '{absent.f.Name}', which the model needs{HistoryHint(absent.f)}.", absent.f.Name);
         }
 
         return table.Rows.Select((row, r) => indexes.Select(x => Check(row[x.i], x.f, r)).ToArray()).ToList();
@@ -67,7 +67,7 @@ public static class PredictionInput
     {
         if (!TryGetProperty(row, feature.Name, out var value))
         {
-            throw new InvalidInputException($"Field '{feature.Name}' is required (row {r}).", feature.Name, r);
+            throw new InvalidInputException($"Field '{feature.Name}' is required (row {r}){HistoryHint(feature)}.", feature.Name, r);
         }
 
         var text = value.ValueKind switch
@@ -95,6 +95,11 @@ public static class PredictionInput
 
         return text.Trim();
     }
+
+    /// <summary>Lag and rolling features cannot be computed from one row: say which history the field must carry.</summary>
+    private static string HistoryHint(ColumnSchema feature) => feature.History is { } history
+        ? $": it is a history field, the {history}; lag and rolling-window features cannot be computed without it (send null when there is no such row)"
+        : "";
 
     private static string Expected(ColumnSchema feature) => feature.Kind switch
     {

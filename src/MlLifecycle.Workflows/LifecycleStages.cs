@@ -95,14 +95,14 @@ public sealed class LifecycleStages(
             }
 
             var cleaning = Cleaner.Clean(data, inspection.Schema, spec.EffectiveCleaning);
-            var schema = inspection.Schema with { Rows = cleaning.Data.Rows.Count, Derived = DerivedFeature.From(spec.Features, inspection.Schema) };
-            ValidationPlan.Create(cleaning.Data, schema, spec);
-            var report = QualityReport.Build(data, schema, anomalies, cleaning);
+            var (table, schema) = HistoryFields.Declare(cleaning.Data, inspection.Schema, spec);
+            ValidationPlan.Create(table, schema, spec);
+            var report = QualityReport.Build(data, inspection.Schema, anomalies, cleaning);
             var resolved = spec with { Label = schema.Label.Name, Task = schema.Task, PositiveClass = schema.PositiveClass, Seed = spec.EffectiveSeed };
             resolved = resolved with { PrimaryMetric = PrimaryMetric.Choose(resolved, schema, report.ImbalanceRatio) };
             using (var cleaned = new MemoryStream())
             {
-                CsvLoader.Write(cleaning.Data, cleaned);
+                CsvLoader.Write(table, cleaned);
                 await store.WriteAsync(ArtifactStore.Artifacts, run.DataBlob, BinaryData.FromBytes(cleaned.ToArray()));
             }
 
@@ -146,7 +146,7 @@ public sealed class LifecycleStages(
         var (schema, spec, rows, labels) = await LoadAsync(run);
         var split = (await store.ReadJsonAsync<ValidationPlan>(ArtifactStore.Artifacts, run.SplitBlob)).Split;
         var stopwatch = Stopwatch.StartNew();
-        var model = TrainedModel.Train(schema, Pick(rows, split.Train), Pick(labels, split.Train), spec.EffectiveSeed, spec.EffectiveCleaning, input.Trainer, threads: 1, input.Options);
+        var model = TrainedModel.Train(schema, Pick(rows, split.Train), Pick(labels, split.Train), spec.EffectiveSeed, spec, input.Trainer, threads: 1, input.Options);
         var metrics = Score(model, rows, labels, split.Validation);
         var value = metrics.GetValueOrDefault(input.Metric, double.NaN);
         // A trial whose metric is undefined ranks last; double.MinValue, not −∞, because the result must serialize.
@@ -163,7 +163,7 @@ public sealed class LifecycleStages(
         var (schema, spec, rows, labels) = await LoadAsync(run);
         var fold = (await store.ReadJsonAsync<ValidationPlan>(ArtifactStore.Artifacts, run.SplitBlob)).Folds[input.Fold];
         var stopwatch = Stopwatch.StartNew();
-        var model = TrainedModel.Train(schema, Pick(rows, fold.Train), Pick(labels, fold.Train), spec.EffectiveSeed, spec.EffectiveCleaning, input.Trainer, threads: 1);
+        var model = TrainedModel.Train(schema, Pick(rows, fold.Train), Pick(labels, fold.Train), spec.EffectiveSeed, spec, input.Trainer, threads: 1);
         var metrics = Score(model, rows, labels, fold.Validation);
         var result = new FoldResult(input.Trainer, input.Fold, fold.Train.Length, fold.Validation.Length, metrics, stopwatch.Elapsed.TotalSeconds);
         await registry.RecordTrialAsync(run.RunId, run.Model, result, time.GetUtcNow());
@@ -178,7 +178,7 @@ public sealed class LifecycleStages(
         var split = (await store.ReadJsonAsync<ValidationPlan>(ArtifactStore.Artifacts, run.SplitBlob)).Split;
         var fit = split.Train.Concat(split.Validation).Order().ToArray();
         var stopwatch = Stopwatch.StartNew();
-        var model = TrainedModel.Train(schema, Pick(rows, fit), Pick(labels, fit), spec.EffectiveSeed, spec.EffectiveCleaning, input.Trainer, hyperparameters: input.Hyperparameters);
+        var model = TrainedModel.Train(schema, Pick(rows, fit), Pick(labels, fit), spec.EffectiveSeed, spec, input.Trainer, hyperparameters: input.Hyperparameters);
         using var zip = new MemoryStream();
         model.Save(zip);
         var sha = await store.WriteAsync(ArtifactStore.Artifacts, run.ModelBlob, BinaryData.FromBytes(zip.ToArray()));
@@ -277,8 +277,9 @@ public sealed class LifecycleStages(
             features = FeatureList(await store.ReadJsonAsync<DatasetSchema>(ArtifactStore.Artifacts, run.SchemaBlob)),
             permutationImportance = input.Evaluation.Importance,
             data = input.Data.Data,
-            training = new { input.Training.Seconds, input.Training.Rows, input.Training.OutlierRowsDropped, training.NumericTransforms, training.CategoricalFills },
-            transforms = TransformChain(input.Data.Task!.Value, input.Training.Trainer),
+            training = new { input.Training.Seconds, input.Training.Rows, input.Training.OutlierRowsDropped, training.Augmentation, training.NumericTransforms, training.CategoricalFills },
+            featureSelection = training.Selection,
+            transforms = training.Transforms,
             record.CodeVersion,
             packages = PackageVersions(),
             record.CreatedAt,
@@ -389,14 +390,10 @@ public sealed class LifecycleStages(
     private static object[] FeatureList(DatasetSchema schema)
     {
         var inputs = FeatureRows.Inputs(schema);
-        return schema.Features.Select((f, i) => (object)new { f.Name, f.Kind, inputs = inputs.Where(c => c.Feature == i && c.Name.StartsWith('f')).Select(c => c.Name).ToArray() })
+        return schema.Features.Select((f, i) => (object)new { f.Name, f.Kind, f.History, inputs = inputs.Where(c => c.Feature == i && c.Name.StartsWith('f')).Select(c => c.Name).ToArray() })
             .Concat((schema.Derived ?? []).Select((d, k) => (object)new { d.Name, Kind = "Derived", d.Op, d.Columns, d.Edges, inputs = new[] { $"d{k}_{d.Op}" } }))
             .ToArray();
     }
-
-    /// <summary>The saved chain, in order, for the manifest.</summary>
-    private static string[] TransformChain(MlTask task, string trainer) =>
-        ["numeric: impute / clip / scale expression per column (parameters in training.numericTransforms)", "categorical: one-hot (≤ 64 values) or hashing (10 bits)", "text: TF-IDF n-grams (FeaturizeText)", "date: year, month, day, day of week, hour", $"trainer: {trainer} ({task})"];
 
     private static List<T> Pick<T>(List<T> items, int[] indexes) => indexes.Select(i => items[i]).ToList();
 

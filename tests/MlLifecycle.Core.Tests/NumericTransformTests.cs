@@ -87,7 +87,7 @@ public class LeakageTests
         var cleaning = new CleaningSpec { NumericImputation = NumericImputation.Mean, Outliers = OutlierPolicy.Clip, Scaling = Scaling.Standard };
         var train = Enumerable.Range(0, 70).ToList();
 
-        var model = TrainedModel.Train(schema, train.Select(i => rows[i]).ToList(), train.Select(i => labels[i]).ToList(), seed: 1, cleaning);
+        var model = TrainedModel.Train(schema, train.Select(i => rows[i]).ToList(), train.Select(i => labels[i]).ToList(), seed: 1, new ProblemSpec { Cleaning = cleaning });
 
         // Training x: 1..10 seven times each → mean 5.5, quartiles 3 and 8 (R7), fences [−4.5, 15.5], nothing clipped,
         // sample std = sqrt(7 · 82.5 / 69).
@@ -107,7 +107,7 @@ public class LeakageTests
         var table = new TabularData(["x", "c", "y"], rows.Select((r, i) => new[] { r[0], r[1], labels[i] }).ToList());
         var schema = SchemaInference.Infer(table, "y");
 
-        var model = TrainedModel.Train(schema, rows[..40], labels[..40], seed: 1, new CleaningSpec { CategoricalImputation = CategoricalImputation.Mode });
+        var model = TrainedModel.Train(schema, rows[..40], labels[..40], seed: 1, new ProblemSpec { Cleaning = new CleaningSpec { CategoricalImputation = CategoricalImputation.Mode } });
 
         Assert.Equal("common", model.Details.CategoricalFills["f1"]);
     }

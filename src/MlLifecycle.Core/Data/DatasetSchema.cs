@@ -29,6 +29,8 @@ public enum MlTask
 /// <param name="Max">Largest value (numeric columns).</param>
 /// <param name="Categories">Values seen, most frequent first, at most <see cref="SchemaInference.MaxCategoriesRecorded"/> (categorical and boolean columns).</param>
 /// <param name="Ignored">Why the column is not used as a feature, or null when it is.</param>
+/// <param name="History">For a history field (see <see cref="HistoryFields"/>): what it holds. Training computes it from
+/// earlier rows; prediction requests must send it.</param>
 public sealed record ColumnSchema(
     string Name,
     ColumnKind Kind,
@@ -37,7 +39,8 @@ public sealed record ColumnSchema(
     double? Min,
     double? Max,
     IReadOnlyList<string>? Categories,
-    string? Ignored = null)
+    string? Ignored = null,
+    string? History = null)
 {
     [JsonIgnore]
     public bool Nullable => Missing > 0;
@@ -71,7 +74,10 @@ public sealed record DatasetSchema(
     public bool IsClassification => Task != MlTask.Regression;
 }
 
-/// <summary>A declared feature: <c>product</c>, <c>ratio</c>, <c>log</c> or <c>bucket</c> of numeric feature columns.</summary>
+/// <summary>
+/// A declared feature: <c>product</c>, <c>ratio</c>, <c>log</c> or <c>bucket</c> of numeric feature columns, or a
+/// <c>lag</c> (one history field) or rolling <c>mean</c>, <c>min</c>, <c>max</c> (over history fields 1..window).
+/// </summary>
 public sealed record DerivedFeature(string Name, string Op, IReadOnlyList<string> Columns, IReadOnlyList<double>? Edges = null)
 {
     /// <summary>The declared features of a spec, checked against the schema: every column must be a numeric feature.</summary>
@@ -87,6 +93,11 @@ public sealed record DerivedFeature(string Name, string Op, IReadOnlyList<string
 
         derived.AddRange((spec?.Log ?? []).Select(c => new DerivedFeature($"log({c})", "log", [c])));
         derived.AddRange((spec?.Buckets ?? []).Select(b => new DerivedFeature($"bucket({b.Key})", "bucket", [b.Key], b.Value)));
+        derived.AddRange((spec?.Lags ?? []).SelectMany(l => l.Value.Distinct().Order().Select(k => new DerivedFeature($"lag({l.Key}, {k})", "lag", [HistoryFields.Name(l.Key, k)]))));
+        derived.AddRange((spec?.Rolling ?? []).SelectMany(r => r.EffectiveStats.Distinct().Select(stat => new DerivedFeature(
+            $"rolling_{stat.ToString().ToLowerInvariant()}({r.Column}, {r.Window})",
+            stat.ToString().ToLowerInvariant(),
+            [.. Enumerable.Range(1, r.Window).Select(k => HistoryFields.Name(r.Column, k))]))));
         var numeric = schema.Features.Where(f => f.Kind == ColumnKind.Numeric).Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
         if (derived.SelectMany(d => d.Columns).FirstOrDefault(c => !numeric.Contains(c)) is { } bad)
         {

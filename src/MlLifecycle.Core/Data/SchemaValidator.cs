@@ -18,7 +18,15 @@ public static class SchemaValidator
             var index = batch.IndexOf(column.Name);
             if (index < 0)
             {
-                if (column != schema.Label || requireLabel)
+                if (column.History is not null)
+                {
+                    // Training data gets history fields computed from its own earlier rows; inference input must bring them.
+                    if (!requireLabel)
+                    {
+                        anomalies.Add(Anomaly.Error(AnomalyCodes.MissingColumn, column.Name, $"Column '{column.Name}' is missing: it is a history field ({column.History}), which lag and rolling features need."));
+                    }
+                }
+                else if (column != schema.Label || requireLabel)
                 {
                     anomalies.Add(Anomaly.Error(AnomalyCodes.MissingColumn, column.Name, $"Column '{column.Name}' of the stored schema is missing."));
                 }

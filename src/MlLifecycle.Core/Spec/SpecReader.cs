@@ -20,6 +20,9 @@ public sealed class SpecException(IReadOnlyList<SpecError> errors)
 /// <summary>Parses and validates <c>lifecycle.json</c>: unknown fields, wrong types and bad values are errors.</summary>
 public static class SpecReader
 {
+    /// <summary>Deepest lag or widest rolling window, in rows (each row back is one field in prediction requests).</summary>
+    public const int MaxHistory = 366;
+
     public static readonly IReadOnlySet<string> ClassificationMetrics =
         new HashSet<string>(["accuracy", "balancedAccuracy", "macroF1", "logLoss"], StringComparer.Ordinal);
 
@@ -217,6 +220,48 @@ public static class SpecReader
             if (edges is not { Count: > 0 } || edges.Zip(edges.Skip(1)).Any(p => p.First >= p.Second))
             {
                 errors.Add(new($"features.buckets.{column}", "needs at least one edge, in ascending order"));
+            }
+        }
+
+        if (spec.Features is { } features)
+        {
+            if (features.OneHotMaxCategories < 1)
+            {
+                errors.Add(new("features.oneHotMaxCategories", "must be at least 1"));
+            }
+
+            foreach (var (column, lags) in features.Lags ?? [])
+            {
+                if (lags is not { Count: > 0 } || lags.Any(k => k is < 1 or > MaxHistory))
+                {
+                    errors.Add(new($"features.lags.{column}", $"needs lags between 1 and {MaxHistory} rows"));
+                }
+            }
+
+            foreach (var (rolling, i) in (features.Rolling ?? []).Select((x, i) => (x, i)))
+            {
+                if (string.IsNullOrWhiteSpace(rolling.Column) || rolling.Window is < 1 or > MaxHistory)
+                {
+                    errors.Add(new($"features.rolling[{i}]", $"needs a column and a window between 1 and {MaxHistory} rows"));
+                }
+            }
+
+            if (features.Selection is { } selection && (selection.NearConstant is <= 0 or > 1 || selection.Correlation is <= 0 or > 1 || selection.TopK < 1 || selection.MinMutualInformation < 0))
+            {
+                errors.Add(new("features.selection", "nearConstant and correlation must be in (0, 1], topK at least 1, minMutualInformation not negative"));
+            }
+        }
+
+        if (spec.Augmentation is { } augmentation)
+        {
+            if (augmentation.Ratio is <= 0 or > 1 || augmentation.Neighbors < 1 || augmentation.Noise <= 0)
+            {
+                errors.Add(new("augmentation", "ratio must be in (0, 1], neighbors at least 1 and noise positive"));
+            }
+
+            if (augmentation.Method != AugmentationMethod.None && spec.Task == MlTask.Regression)
+            {
+                errors.Add(new("augmentation.method", "oversampling needs classes; it is for classification labels only"));
             }
         }
 

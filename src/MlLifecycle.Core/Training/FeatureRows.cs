@@ -27,6 +27,7 @@ public static class FeatureRows
     /// <summary>Date parts, with sine/cosine encodings so December sits next to January and Sunday next to Monday.</summary>
     private static readonly (string Part, Func<DateTime, float> Value)[] DateParts =
     [
+        ("days", d => (float)(d - DateTime.UnixEpoch).TotalDays), // the trend: time as one number
         ("year", d => d.Year),
         ("month", d => d.Month),
         ("day", d => d.Day),
@@ -52,6 +53,11 @@ public static class FeatureRows
         var features = schema.Features;
         for (var f = 0; f < features.Count; f++)
         {
+            if (features[f].History is not null)
+            {
+                continue; // a history field reaches the model only through its lag and rolling features
+            }
+
             var i = f;
             var name = ColumnName(f);
             switch (features[f].Kind)
@@ -89,8 +95,15 @@ public static class FeatureRows
         "ratio" => row => ToSingle(row[columns[1]]) is var b && b != 0 ? ToSingle(row[columns[0]]) / b : float.NaN,
         "log" => row => ToSingle(row[columns[0]]) is var x ? MathF.Sign(x) * MathF.Log(1 + MathF.Abs(x)) : float.NaN,
         "bucket" => row => ToSingle(row[columns[0]]) is var x && float.IsFinite(x) ? d.Edges!.Count(e => x >= e) : float.NaN,
+        "lag" => row => ToSingle(row[columns[0]]),
+        "mean" => row => Finite(row, columns) is { Count: > 0 } v ? v.Average() : float.NaN,
+        "min" => row => Finite(row, columns) is { Count: > 0 } v ? v.Min() : float.NaN,
+        "max" => row => Finite(row, columns) is { Count: > 0 } v ? v.Max() : float.NaN,
         _ => throw new ArgumentException($"Unknown derived feature '{d.Op}'."),
     };
+
+    /// <summary>The present values of a window of history fields (a window may be cut short at the start of a series).</summary>
+    private static List<float> Finite(string?[] row, int[] columns) => columns.Select(c => ToSingle(row[c])).Where(float.IsFinite).ToList();
 
     /// <summary>Rows with a label, their feature cells in <see cref="DatasetSchema.Features"/> order, and labels.</summary>
     public static (List<string?[]> Features, List<string> Labels) FromTable(TabularData data, DatasetSchema schema)

@@ -14,7 +14,8 @@ namespace MlLifecycle.Core.Training;
 /// <param name="Upper">Clip ceiling, or null.</param>
 /// <param name="Shift">Subtracted after clipping (0 = no scaling).</param>
 /// <param name="Scale">Divisor after shifting (1 = no scaling).</param>
-public sealed record NumericTransform(string Column, double Fill, double? Lower, double? Upper, double Shift, double Scale)
+/// <param name="Indicator">Whether a 0/1 "was missing" input goes next to the column.</param>
+public sealed record NumericTransform(string Column, double Fill, double? Lower, double? Upper, double Shift, double Scale, bool Indicator = false)
 {
     public static NumericTransform Fit(string column, IReadOnlyList<float> trainingValues, CleaningSpec cleaning)
     {

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
+using Microsoft.ML.Transforms.Text;
 using MlLifecycle.Core.Data;
 using MlLifecycle.Core.Spec;
 
@@ -15,8 +16,14 @@ public sealed record Prediction(string? Label, double? Score, IReadOnlyDictionar
 /// </summary>
 public sealed class TrainedModel
 {
-    /// <summary>Categorical columns with more distinct values than this are hashed instead of one-hot encoded.</summary>
-    public const int OneHotMaxCategories = 64;
+    private static readonly TextFeaturizingEstimator.Options TextOptions = new()
+    {
+        WordFeatureExtractor = new WordBagEstimator.Options { NgramLength = 2, UseAllLengths = true, Weighting = NgramExtractingEstimator.WeightingCriteria.TfIdf },
+        CharFeatureExtractor = new WordBagEstimator.Options { NgramLength = 3, UseAllLengths = false, Weighting = NgramExtractingEstimator.WeightingCriteria.TfIdf },
+    };
+
+    /// <summary>Bits of the hashed one-hot encoding of high-cardinality categorical columns.</summary>
+    public const int HashBits = 10;
 
     private readonly MLContext _ml;
     private readonly ITransformer _transformer;
@@ -44,23 +51,24 @@ public sealed class TrainedModel
     public TrainingDetails Details { get; }
 
     /// <summary>
-    /// Fits the default chain for the schema's task on the training split: numeric imputation, clipping and scaling
-    /// and categorical imputation fitted on these rows only (outlier rows dropped first when the spec says so),
-    /// then encodings and LightGBM.
+    /// Fits the chain on the training split: selection of inputs, numeric imputation, missing indicators, clipping
+    /// and scaling and categorical imputation fitted on these rows only (outlier rows dropped first when the spec says
+    /// so), encodings, then the trainer — on these rows plus synthetic ones when the spec asks for augmentation.
     /// </summary>
     /// <param name="schema">The dataset schema.</param>
     /// <param name="rows">Training rows: raw feature cells in schema order.</param>
     /// <param name="labels">Their labels.</param>
-    /// <param name="seed">Seed of ML.NET and the trainer.</param>
-    /// <param name="cleaning">Imputation, outlier and scaling settings.</param>
+    /// <param name="seed">Seed of ML.NET, the trainer and augmentation.</param>
+    /// <param name="spec">Cleaning, feature, selection and augmentation settings (null = defaults).</param>
     /// <param name="trainer">One of <see cref="Trainers.All"/>.</param>
     /// <param name="threads">Trainer threads (1 when several trainings share the machine; null = all cores).</param>
     /// <param name="hyperparameters">Tuned trainer options; null = defaults.</param>
-    public static TrainedModel Train(DatasetSchema schema, IReadOnlyList<string?[]> rows, IReadOnlyList<string> labels, int seed, CleaningSpec? cleaning = null, string trainer = Trainers.LightGbm, int? threads = null, IReadOnlyDictionary<string, double>? hyperparameters = null)
+    public static TrainedModel Train(DatasetSchema schema, IReadOnlyList<string?[]> rows, IReadOnlyList<string> labels, int seed, ProblemSpec? spec = null, string trainer = Trainers.LightGbm, int? threads = null, IReadOnlyDictionary<string, double>? hyperparameters = null)
     {
-        cleaning ??= new CleaningSpec();
+        spec ??= new ProblemSpec();
+        var cleaning = spec.EffectiveCleaning;
+        var features = spec.EffectiveFeatures;
         var inputs = FeatureRows.Inputs(schema);
-        var transforms = FitNumeric(inputs, rows, cleaning);
         var dropped = 0;
         if (cleaning.Outliers == OutlierPolicy.Drop)
         {
@@ -76,15 +84,24 @@ public sealed class TrainedModel
             dropped = rows.Count - keep.Count;
             rows = keep.Select(i => rows[i]).ToList();
             labels = keep.Select(i => labels[i]).ToList();
-            transforms = FitNumeric(inputs, rows, cleaning);
         }
 
+        var selection = Select(schema, inputs, rows, labels, features.EffectiveSelection);
+        inputs = inputs.Where(c => selection.Kept.Contains(c.Name) || !IsCandidate(schema, c)).ToList();
+        var transforms = FitNumeric(inputs, rows, cleaning, features.MissingIndicators);
         var fills = FitCategorical(inputs, rows, cleaning);
+        var (fitRows, fitLabels, augmentation) = Augmentation.Apply(schema, rows, labels, spec.Augmentation ?? new AugmentationSpec(), seed);
         var ml = new MLContext(seed);
-        var data = FeatureRows.ToDataView(schema, inputs, rows, labels);
-        var pipeline = Featurize(ml, schema, inputs, transforms, fills).Append(Trainers.Create(ml, trainer, schema, seed, threads, hyperparameters));
-        var transformer = pipeline.Fit(data);
-        return new TrainedModel(ml, transformer, data.Schema, schema, trainer, new TrainingDetails(rows.Count, dropped, transforms, fills));
+        var data = FeatureRows.ToDataView(schema, FeatureRows.Inputs(schema), fitRows, fitLabels);
+        var (chain, steps) = Featurize(ml, schema, inputs, transforms, fills, features.OneHotMaxCategories);
+        var transformer = chain.Append(Trainers.Create(ml, trainer, schema, seed, threads, hyperparameters)).Fit(data);
+        steps.Add($"trainer: {trainer} ({schema.Task}){(hyperparameters is { Count: > 0 } ? " " + string.Join(", ", hyperparameters.Select(h => $"{h.Key} = {h.Value:G6}")) : "")}");
+        return new TrainedModel(ml, transformer, data.Schema, schema, trainer, new TrainingDetails(rows.Count, dropped, transforms, fills)
+        {
+            Selection = selection,
+            Augmentation = augmentation,
+            Transforms = steps,
+        });
     }
 
     public static TrainedModel Load(Stream zip, DatasetSchema schema, string trainer)
@@ -129,8 +146,27 @@ public sealed class TrainedModel
         }
     }
 
-    private static List<NumericTransform> FitNumeric(IReadOnlyList<InputColumn> inputs, IReadOnlyList<string?[]> rows, CleaningSpec cleaning) =>
-        inputs.Where(c => !c.IsText).Select(c => NumericTransform.Fit(c.Name, rows.Select(r => c.Number!(r)).ToList(), cleaning)).ToList();
+    /// <summary>Numeric transforms of the non-text inputs; numeric and boolean inputs with missing training values get a missing indicator when asked.</summary>
+    private static List<NumericTransform> FitNumeric(IReadOnlyList<InputColumn> inputs, IReadOnlyList<string?[]> rows, CleaningSpec cleaning, bool indicators) =>
+        inputs.Where(c => !c.IsText).Select(c =>
+        {
+            var values = rows.Select(r => c.Number!(r)).ToList();
+            var transform = NumericTransform.Fit(c.Name, values, cleaning);
+            return indicators && c.Kind is ColumnKind.Numeric or ColumnKind.Boolean && values.Any(float.IsNaN) ? transform with { Indicator = true } : transform;
+        }).ToList();
+
+    /// <summary>Free text is always kept; every other input may be dropped by selection.</summary>
+    private static bool IsCandidate(DatasetSchema schema, InputColumn input) => !(input.IsText && schema.Features[input.Feature].Kind == ColumnKind.Text);
+
+    private static SelectionResult Select(DatasetSchema schema, IReadOnlyList<InputColumn> inputs, IReadOnlyList<string?[]> rows, IReadOnlyList<string> labels, SelectionSpec spec)
+    {
+        var candidates = inputs.Where(c => IsCandidate(schema, c))
+            .Select(c => c.IsText
+                ? new SelectionCandidate(c.Name, null, rows.Select(c.Text!).ToList())
+                : new SelectionCandidate(c.Name, rows.Select(c.Number!).ToList(), null))
+            .ToList();
+        return candidates.Count == 0 ? new SelectionResult([], []) : FeatureSelection.Select(candidates, labels, !schema.IsClassification, spec);
+    }
 
     /// <summary>Fill values of categorical columns (mode of the training rows, or the spec's constant); none by default.</summary>
     private static Dictionary<string, string> FitCategorical(IReadOnlyList<InputColumn> inputs, IReadOnlyList<string?[]> rows, CleaningSpec cleaning)
@@ -156,18 +192,28 @@ public sealed class TrainedModel
         return fills;
     }
 
-    private static IEstimator<ITransformer> Featurize(MLContext ml, DatasetSchema schema, IReadOnlyList<InputColumn> inputs, List<NumericTransform> transforms, Dictionary<string, string> fills)
+    /// <summary>The featurizing part of the chain, and a line per step with its parameters for the manifest.</summary>
+    private static (IEstimator<ITransformer> Chain, List<string> Steps) Featurize(MLContext ml, DatasetSchema schema, IReadOnlyList<InputColumn> inputs, List<NumericTransform> transforms, Dictionary<string, string> fills, int oneHotMaxCategories)
     {
         IEstimator<ITransformer> chain = new EstimatorChain<ITransformer>();
-        List<string> parts = [];
+        List<string> parts = [], steps = [], numeric = [];
         foreach (var t in transforms)
         {
             chain = chain.Append(ml.Transforms.Expression($"{t.Column}_n", t.ToExpression(), t.Column));
+            steps.Add($"{t.Column}: {t.ToExpression()}");
+            numeric.Add($"{t.Column}_n");
+            if (t.Indicator)
+            {
+                chain = chain.Append(ml.Transforms.IndicateMissingValues($"{t.Column}_na", t.Column))
+                    .Append(ml.Transforms.Conversion.ConvertType($"{t.Column}_isna", $"{t.Column}_na", DataKind.Single));
+                steps.Add($"{t.Column}_isna: 1 when {t.Column} is missing, else 0");
+                numeric.Add($"{t.Column}_isna");
+            }
         }
 
-        if (transforms.Count > 0)
+        if (numeric.Count > 0)
         {
-            chain = chain.Append(ml.Transforms.Concatenate("numeric", transforms.Select(t => $"{t.Column}_n").ToArray()));
+            chain = chain.Append(ml.Transforms.Concatenate("numeric", [.. numeric]));
             parts.Add("numeric");
         }
 
@@ -177,25 +223,37 @@ public sealed class TrainedModel
             if (fills.TryGetValue(input.Name, out var fill))
             {
                 chain = chain.Append(ml.Transforms.Expression($"{input.Name}_filled", $"s => s == \"\" ? \"{fill}\" : s", input.Name));
+                steps.Add($"{input.Name}: missing → '{fill}'");
                 source = $"{input.Name}_filled";
             }
 
             var output = $"{input.Name}_enc";
             var feature = schema.Features[input.Feature];
-            chain = feature.Kind == ColumnKind.Text
-                ? chain.Append(ml.Transforms.Text.FeaturizeText(output, source))
-                : feature.Distinct <= OneHotMaxCategories
-                    ? chain.Append(ml.Transforms.Categorical.OneHotEncoding(output, source, OneHotEncodingEstimator.OutputKind.Indicator))
-                    : chain.Append(ml.Transforms.Categorical.OneHotHashEncoding(output, source, OneHotEncodingEstimator.OutputKind.Indicator, numberOfBits: 10));
+            var (estimator, step) = feature.Kind == ColumnKind.Text
+                ? ((IEstimator<ITransformer>)ml.Transforms.Text.FeaturizeText(output, TextOptions, source), "TF-IDF of word 1–2-grams and character 3-grams, L2-normalised")
+                : feature.Distinct <= oneHotMaxCategories
+                    ? (ml.Transforms.Categorical.OneHotEncoding(output, source, OneHotEncodingEstimator.OutputKind.Indicator), $"one-hot ({feature.Distinct} categories ≤ {oneHotMaxCategories})")
+                    : (ml.Transforms.Categorical.OneHotHashEncoding(output, source, OneHotEncodingEstimator.OutputKind.Indicator, numberOfBits: HashBits), $"hashed one-hot, {HashBits} bits ({feature.Distinct} categories > {oneHotMaxCategories})");
+            chain = chain.Append(estimator);
+            steps.Add($"{input.Name}: {step}");
             parts.Add(output);
         }
 
-        return chain.Append(ml.Transforms.Concatenate("Features", [.. parts]));
+        return (chain.Append(ml.Transforms.Concatenate("Features", [.. parts])), steps);
     }
 }
 
-/// <summary>What training fitted: rows used, outlier rows dropped, numeric transforms and categorical fill values.</summary>
+/// <summary>
+/// What training fitted: rows used, outlier rows dropped, numeric transforms and categorical fill values, the
+/// selection of inputs, the synthetic rows added, and the chain's steps with their parameters.
+/// </summary>
 public sealed record TrainingDetails(int Rows, int OutlierRowsDropped, IReadOnlyList<NumericTransform> NumericTransforms, IReadOnlyDictionary<string, string> CategoricalFills)
 {
+    public SelectionResult? Selection { get; init; }
+
+    public AugmentationReport? Augmentation { get; init; }
+
+    public IReadOnlyList<string> Transforms { get; init; } = [];
+
     public static readonly TrainingDetails None = new(0, 0, [], new Dictionary<string, string>());
 }

@@ -52,7 +52,7 @@ public sealed record ValidationPlan(DataSplit Split, CvMethod Method, IReadOnlyL
     }
 
     /// <summary>Sort keys of the order column: dates as ticks, numbers as themselves; missing values first.</summary>
-    private static List<double> OrderValues(TabularData table, string column) =>
+    public static List<double> OrderValues(TabularData table, string column) =>
         Enumerable.Range(0, table.Rows.Count).Select(i => Cell(table, column, i) switch
         {
             { } v when SchemaInference.TryParseDate(v, out var date) => date.Ticks,

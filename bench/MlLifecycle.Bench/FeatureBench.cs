@@ -1,0 +1,61 @@
+using System.Globalization;
+using MlLifecycle.Core.Data;
+using MlLifecycle.Core.Evaluation;
+using MlLifecycle.Core.Spec;
+using MlLifecycle.Core.Training;
+
+/// <summary>
+/// Test metrics with and without feature engineering, over several seeded 70/15/15 splits (train on train +
+/// validation, score the test split), for LightGBM and the linear trainer. Variants: <c>raw</c> (dates as a day
+/// number, no missing indicators, no selection), <c>default</c> (the platform's defaults) and one per spec file.
+/// </summary>
+internal static class FeatureBench
+{
+    public static int Run(string csv, string label, int seeds, IReadOnlyList<string> specFiles)
+    {
+        using var stream = File.OpenRead(csv);
+        var table = CsvLoader.Read(stream);
+        var raw = new ProblemSpec { Label = label, Features = new FeaturesSpec { MissingIndicators = false, Selection = new SelectionSpec { NearConstant = 1, Correlation = 1 } } };
+        List<(string Name, TabularData Table, ProblemSpec Spec)> variants = [("raw", DatesAsDayNumbers(table), raw), ("default", table, new ProblemSpec { Label = label })];
+        variants.AddRange(specFiles.Select(f => (Path.GetFileNameWithoutExtension(f), table, SpecReader.Parse(File.ReadAllText(f)) with { Label = label })));
+        Console.WriteLine($"{Path.GetFileName(csv)}: {table.Rows.Count} rows, label {label}, {seeds} seeded 70/15/15 splits; mean ± sd of the test metric");
+        foreach (var trainer in new[] { Trainers.LightGbm, Trainers.Linear })
+        {
+            foreach (var (name, data, spec) in variants)
+            {
+                var schema = SchemaInference.Inspect(data, spec).Schema;
+                var (prepared, declared) = HistoryFields.Declare(Cleaner.Clean(data, schema, spec.EffectiveCleaning).Data, schema, spec);
+                var (rows, labels) = FeatureRows.FromTable(prepared, declared);
+                List<Dictionary<string, double>> scores = [];
+                var (before, after) = (0, 0);
+                for (var seed = 1; seed <= seeds; seed++)
+                {
+                    var split = DataSplit.Holdout(rows.Count, seed, strata: declared.IsClassification ? labels : null);
+                    var fit = split.Train.Concat(split.Validation).ToList();
+                    var model = TrainedModel.Train(declared, fit.Select(i => rows[i]).ToList(), fit.Select(i => labels[i]).ToList(), seed, spec, trainer);
+                    scores.Add(Metrics.For(declared, split.Test.Select(i => labels[i]).ToList(), model.Predict(split.Test.Select(i => rows[i]).ToList())));
+                    (before, after) = (model.Details.Selection!.Decisions.Count, model.Details.Selection.Kept.Count);
+                }
+
+                var shown = scores[0].Keys.Where(k => k is "accuracy" or "balancedAccuracy" or "macroF1" or "f1" or "auc" or "rmse" or "r2");
+                Console.WriteLine($"  {trainer,-9} {name,-12} inputs {before,3} → {after,3} after selection   " +
+                    string.Join("   ", shown.Select(k => string.Create(CultureInfo.InvariantCulture, $"{k} {scores.Average(s => s[k]):F4} ± {Sd(scores.Select(s => s[k]).ToList()):F4}"))));
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>Without feature engineering a date is just a number: days since 0001-01-01.</summary>
+    private static TabularData DatesAsDayNumbers(TabularData table)
+    {
+        var dates = Enumerable.Range(0, table.Columns.Count)
+            .Where(c => table.Rows.All(r => r[c] is null || SchemaInference.TryParseDate(r[c]!, out _)) && table.Rows.Any(r => r[c] is not null && !SchemaInference.TryParseNumber(r[c]!, out _)))
+            .ToHashSet();
+        return new TabularData(table.Columns, table.Rows.Select(r => r.Select((cell, c) => dates.Contains(c) && cell is not null && SchemaInference.TryParseDate(cell, out var d)
+            ? (d.Ticks / TimeSpan.TicksPerDay).ToString(CultureInfo.InvariantCulture)
+            : cell).ToArray()).ToList());
+    }
+
+    private static double Sd(List<double> values) => values.Count < 2 ? 0 : Math.Sqrt(values.Sum(v => Math.Pow(v - values.Average(), 2)) / (values.Count - 1));
+}
