@@ -38,6 +38,9 @@ public sealed record RunView(
 
     public TuningResult? Tuning { get; init; }
 
+    /// <summary>The final model's inputs before and after selection.</summary>
+    public FeatureSummary? Features { get; init; }
+
     /// <summary>Top permutation importances of the final model on the test split.</summary>
     public IReadOnlyList<FeatureImportance>? Importance { get; init; }
 
@@ -90,6 +93,7 @@ public sealed record RunView(
                 Selection = result.Selection,
                 Tuning = result.Tuning,
                 Importance = result.Importance,
+                Features = result.Features,
                 Data = result.Data,
                 Message = result.Message,
                 Anomalies = result.Anomalies,

@@ -74,7 +74,10 @@ public sealed record TrialRecord(Trial Trial, double Score, Dictionary<string, d
 /// <summary>What tuning found: the best configuration and why it stopped.</summary>
 public sealed record TuningResult(TuningStrategy Strategy, int Trials, double TotalResource, Dictionary<string, double>? BestOptions, double? BestScore, string StopReason);
 
-public sealed record TrainOutcome(string Trainer, string ModelSha256, double Seconds, int Rows, int OutlierRowsDropped);
+public sealed record TrainOutcome(string Trainer, string ModelSha256, double Seconds, int Rows, int OutlierRowsDropped, FeatureSummary? Features = null);
+
+/// <summary>The final model's inputs: how many the chain offered, how many selection kept, which it dropped and why, and synthetic rows added.</summary>
+public sealed record FeatureSummary(int Inputs, int Kept, IReadOnlyList<string> Dropped, int SyntheticRows);
 
 /// <summary>Cross-validation result: mean ± std per trainer and the selected one.</summary>
 public sealed record SelectionSummary(CvMethod Method, int Folds, string Winner, IReadOnlyList<TrainerSummary> Trainers);
@@ -119,6 +122,7 @@ public sealed record RunResult(
     TuningResult? Tuning = null,
     IReadOnlyList<FeatureImportance>? Importance = null,
     DataSummary? Data = null,
+    FeatureSummary? Features = null,
     string? Message = null,
     IReadOnlyList<Anomaly>? Anomalies = null,
     DateTimeOffset StartedAt = default,

@@ -184,7 +184,13 @@ public sealed class LifecycleStages(
         var sha = await store.WriteAsync(ArtifactStore.Artifacts, run.ModelBlob, BinaryData.FromBytes(zip.ToArray()));
         await store.WriteJsonAsync(ArtifactStore.Artifacts, run.TrainingBlob, model.Details);
         logger.LogInformation("Run {RunId}: trained {Trainer} on {Rows} rows in {Seconds:F1} s", run.RunId, model.Trainer, model.Details.Rows, stopwatch.Elapsed.TotalSeconds);
-        return new TrainOutcome(model.Trainer, sha, stopwatch.Elapsed.TotalSeconds, model.Details.Rows, model.Details.OutlierRowsDropped);
+        var selection = model.Details.Selection;
+        var features = new FeatureSummary(
+            selection?.Decisions.Count ?? 0,
+            selection?.Kept.Count ?? 0,
+            [.. (selection?.Decisions ?? []).Where(d => d.Dropped is not null).Select(d => $"{FeatureRows.Describe(schema, d.Name)} ({d.Dropped})")],
+            model.Details.Augmentation?.SyntheticRows ?? 0);
+        return new TrainOutcome(model.Trainer, sha, stopwatch.Elapsed.TotalSeconds, model.Details.Rows, model.Details.OutlierRowsDropped, features);
     }
 
     /// <summary>

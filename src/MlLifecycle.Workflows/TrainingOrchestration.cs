@@ -72,6 +72,7 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
                     Selection = selection,
                     Tuning = tuning,
                     Importance = evaluation.Importance,
+                    Features = training.Features,
                     Data = data.Data,
                     Anomalies = data.Anomalies,
                 };

@@ -73,6 +73,8 @@ public class HistoryFieldsTests
         Assert.Equal([float.NaN, 5, 3, 3], Values("d2_min"));
         Assert.Equal([float.NaN, 5, 5, 7], Values("d3_max"));
         Assert.Equal("value of 'sales' 3 row(s) earlier, ordered by 'day'", schema.Features.Single(f => f.Name == "sales_lag3").History);
+        Assert.Equal("rolling_mean(sales, 3)", FeatureRows.Describe(schema, "d1_mean"));
+        Assert.Equal("day", FeatureRows.Describe(schema, "f0"));
     }
 
     [Theory]

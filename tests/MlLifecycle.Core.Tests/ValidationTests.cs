@@ -242,7 +242,8 @@ public class DateFeatureTests
         var values = MlLifecycle.Core.Training.FeatureRows.Inputs(schema).ToDictionary(c => c.Name, c => c.Number!(["2024-12-29 06:00"])); // a Sunday
 
         Assert.Equal(2024, values["f0_year"]);
-        Assert.Equal(20086.25f, values["f0_days"]);       // 19723 days to 2024-01-01, + 363, + 6 h
+        Assert.Equal(20086.25f, values["f0_days"]);
+        Assert.Equal($"{schema.Features[0].Name}:month_sin", MlLifecycle.Core.Training.FeatureRows.Describe(schema, "f0_month_sin"));       // 19723 days to 2024-01-01, + 363, + 6 h
         Assert.Equal(1, values["f0_weekend"]);
         Assert.Equal(-0.5, values["f0_month_sin"], 5);        // sin(2π · 11/12)
         Assert.Equal(Math.Sqrt(3) / 2, values["f0_month_cos"], 5);

@@ -98,5 +98,7 @@ public class FeatureEngineeringTests(PlatformFixture platform)
         Assert.Equal(after.GetProperty("good").GetInt32(), after.GetProperty("bad").GetInt32());
         Assert.Equal(manifest.GetProperty("training").GetProperty("rows").GetInt32(), augmentation.GetProperty("classCountsBefore").EnumerateObject().Sum(c => c.Value.GetInt32()));
         Assert.Equal(20, manifest.GetProperty("featureSelection").GetProperty("decisions").GetArrayLength());
+        Assert.Equal(20, run.Features!.Inputs);
+        Assert.Equal(augmentation.GetProperty("syntheticRows").GetInt32(), run.Features.SyntheticRows);
     }
 }

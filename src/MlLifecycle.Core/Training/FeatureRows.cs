@@ -46,6 +46,18 @@ public static class FeatureRows
 
     public static string ColumnName(int featureIndex) => $"f{featureIndex}";
 
+    /// <summary>A model input in the user's terms: <c>f3</c> → its column, <c>f5_month</c> → <c>date:month</c>, <c>d0_ratio</c> → the declared feature.</summary>
+    public static string Describe(DatasetSchema schema, string input)
+    {
+        var (prefix, rest) = (input[0], input[1..].Split('_', 2));
+        return int.TryParse(rest[0], CultureInfo.InvariantCulture, out var i) switch
+        {
+            true when prefix == 'f' && i < schema.Features.Count => rest.Length > 1 ? $"{schema.Features[i].Name}:{rest[1]}" : schema.Features[i].Name,
+            true when prefix == 'd' && i < (schema.Derived?.Count ?? 0) => schema.Derived![i].Name,
+            _ => input,
+        };
+    }
+
     /// <summary>The model's input columns for a schema.</summary>
     public static IReadOnlyList<InputColumn> Inputs(DatasetSchema schema)
     {

@@ -294,6 +294,11 @@ internal static class Commands
             Console.WriteLine($"  tuning ({tuning.Strategy}): {tuning.Trials} trials, Σ resource {tuning.TotalResource}, best validation score {tuning.BestScore:F4} ({tuning.StopReason})");
         }
 
+        if (run.Features is { } features)
+        {
+            Console.WriteLine($"  features: {features.Inputs} model inputs, {features.Kept} kept by selection" + (features.Dropped.Count > 0 ? $"; dropped {string.Join(", ", features.Dropped)}" : "") + (features.SyntheticRows > 0 ? $"; {features.SyntheticRows} synthetic training rows" : ""));
+        }
+
         if (run.Importance is { Count: > 0 } importance)
         {
             Console.WriteLine($"  permutation importance ({run.PrimaryMetric} drop): " + string.Join("  ", importance.Take(5).Select(i => $"{i.Feature} {i.Drop:F4}")));
