@@ -435,7 +435,8 @@ public sealed class LifecycleStages(
         var labelIndex = data.IndexOf(championSchema.Label.Name);
         var newClasses = championSchema.IsClassification && labelIndex >= 0 && test.Any(i => data.Rows[i][labelIndex] is { } l && !championSchema.Classes!.Contains(l));
         if (ArtifactStore.Sha256(zip) != record.ArtifactSha256 || championSchema.Task != schema.Task || championSchema.PositiveClass != schema.PositiveClass
-            || labelIndex < 0 || newClasses || championSchema.Features.Any(c => data.IndexOf(c.Name) < 0))
+            || labelIndex < 0 || newClasses || championSchema.Features.Any(c => data.IndexOf(c.Name) < 0)
+            || championSchema.Features.Any(c => c.History != schema.Features.FirstOrDefault(f => f.Name == c.Name)?.History)) // same history fields, built the same way
         {
             logger.LogWarning("Champion v{Version} of {Model} cannot be scored on this run's data; the gate checks the criteria only", version, model);
             return (version, null);

@@ -77,6 +77,41 @@ public class HistoryFieldsTests
         Assert.Equal("day", FeatureRows.Describe(schema, "f0"));
     }
 
+    [Fact]
+    public void Add_OnlyTheOffsetsUsed_BecomeFields()
+    {
+        var spec = new ProblemSpec { Features = new FeaturesSpec { OrderBy = "day", Entity = "store", Lags = new() { ["sales"] = [7, 1] }, Rolling = [new RollingSpec("sales", 3)] } };
+
+        var table = HistoryFields.Add(Shuffled(), spec);
+
+        Assert.Equal(["day", "store", "sales", "y", "sales_lag1", "sales_lag2", "sales_lag3", "sales_lag7"], table.Columns);
+    }
+
+    [Theory]
+    [InlineData("day,store,sales,y\n1,a,10,x\n1,a,11,y\n", "AmbiguousHistory", "day")]          // two rows of one store on one day
+    [InlineData("day,store,sales,y\n1,a,10,x\n,a,11,y\n", "AmbiguousHistory", "day")]           // a row not placed in time
+    [InlineData("day,store,sales,y\n1,a,10,x\n2,,11,y\n", "AmbiguousHistory", "store")]         // a row of no entity
+    [InlineData("day,store,sales,sales_lag1,y\n1,a,10,3,x\n2,a,11,4,y\n", "InvalidSpec", "sales_lag1")] // the name is taken
+    public void Add_RowsThatCannotBeOrderedOrNamed_AreRejected(string csv, string code, string column)
+    {
+        var data = CsvLoader.Read(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(csv)));
+
+        var ex = Assert.Throws<DataValidationException>(() => HistoryFields.Add(data, LagSpec));
+
+        Assert.Equal(code, ex.Code);
+        Assert.Equal(column, ex.Column);
+    }
+
+    [Fact]
+    public void Add_WithoutEntity_SameDayInTwoSeriesIsRejected()
+    {
+        var spec = LagSpec with { Features = LagSpec.Features! with { Entity = null } };
+
+        var ex = Assert.Throws<DataValidationException>(() => HistoryFields.Add(Shuffled(), spec));
+
+        Assert.Contains("set features.entity", ex.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(null, "sales", "features.orderBy")]
     [InlineData("day", "store", "store")]

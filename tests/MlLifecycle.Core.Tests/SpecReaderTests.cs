@@ -41,6 +41,15 @@ public class SpecReaderTests
         Assert.Equal(0.7, spec.EffectiveSplit.Train);
     }
 
+    [Fact]
+    public void Parse_Lags_ValidateInTheirTimeOrder()
+    {
+        var spec = SpecReader.Parse("""{"features": {"orderBy": "date", "rolling": [{"column": "sales", "window": 3}]}}""");
+
+        Assert.Equal("date", spec.EffectiveValidation.OrderBy);
+        Assert.Equal("date", SpecReader.Parse("""{"features": {"lags": {"x": [1]}}, "validation": {"orderBy": "date"}}""").Features!.OrderBy);
+    }
+
     [Theory]
     [InlineData("""{"lable": "x"}""", "lable")]
     [InlineData("""{"cleaning": {"scaling": "log"}}""", "cleaning.scaling")]
@@ -68,6 +77,8 @@ public class SpecReaderTests
     [InlineData("""{"augmentation": {"method": "smote", "ratio": 2}}""", "augmentation")]
     [InlineData("""{"task": "regression", "augmentation": {"method": "jitter"}}""", "augmentation.method")]
     [InlineData("""{"augmentation": {"method": "adasyn"}}""", "augmentation.method")]
+    [InlineData("""{"features": {"orderBy": "t", "lags": {"x": [1]}}, "validation": {"orderBy": "u"}}""", "validation.orderBy")]
+    [InlineData("""{"features": {"orderBy": "t", "lags": {"x": [1]}}, "validation": {"method": "stratifiedKFold"}}""", "validation.method")]
     [InlineData("""{"split": {"train": 0.8, "validation": 0, "test": 0.2}, "tuning": {"strategy": "random"}}""", "split.validation")]
     [InlineData("""{"tuning": {"space": {"learningRate": {"min": 0, "max": 0.3, "log": true}}}}""", "tuning.space.learningRate")]
     [InlineData("""{"tuning": {"strategy": "bayes"}}""", "tuning.strategy")]

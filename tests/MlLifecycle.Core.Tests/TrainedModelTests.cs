@@ -154,4 +154,38 @@ public class TrainedModelTests
 
         public int GetHashCode(Prediction obj) => obj.Label?.GetHashCode(StringComparison.Ordinal) ?? 0;
     }
+
+    [Fact]
+    public void Train_MissingIndicator_LetsALinearModelUseMissingness()
+    {
+        // y = pos exactly when x is missing; present values are noise around the median that fills the gaps.
+        var random = new Random(3);
+        var rows = Enumerable.Range(0, 400).Select(i => new string?[] { i % 3 == 0 ? null : random.Next(100).ToString(CultureInfo.InvariantCulture) }).ToList();
+        var labels = rows.Select(r => r[0] is null ? "pos" : "neg").ToList();
+        var schema = SchemaInference.Infer(new TabularData(["x", "y"], rows.Select((r, i) => new[] { r[0], labels[i] }).ToList()), "y");
+
+        double Accuracy(TrainedModel model) => model.Predict(rows[300..]).Select((p, i) => p.Label == labels[300 + i] ? 1.0 : 0).Average();
+        var with = TrainedModel.Train(schema, rows[..300], labels[..300], 1, trainer: Trainers.Linear);
+        var without = TrainedModel.Train(schema, rows[..300], labels[..300], 1, new MlLifecycle.Core.Spec.ProblemSpec { Features = new() { MissingIndicators = false } }, Trainers.Linear);
+
+        Assert.Contains("f0_isna: 1 when f0 is missing, else 0", with.Details.Transforms);
+        Assert.Equal(1.0, Accuracy(with));
+        Assert.InRange(Accuracy(without), 0.5, 0.8); // about the share of present rows: missingness is invisible
+    }
+
+    [Theory]
+    [InlineData(Trainers.LightGbm, false)]
+    [InlineData(Trainers.Linear, true)]
+    public void Train_CyclicDateEncodings_GoToTheLinearTrainerOnly(string trainer, bool cyclic)
+    {
+        var days = Enumerable.Range(0, 200).Select(d => new DateTime(2023, 1, 1).AddDays(d * 3)).ToList();
+        var rows = days.Select(d => new string?[] { d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) }).ToList();
+        var labels = days.Select(d => d.Month is >= 4 and <= 9 ? "summer" : "winter").ToList();
+        var schema = SchemaInference.Infer(new TabularData(["date", "season"], rows.Select((r, i) => new[] { r[0], labels[i] }).ToList()), "season");
+
+        var model = TrainedModel.Train(schema, rows, labels, 1, trainer: trainer);
+
+        Assert.Equal(cyclic, model.Details.Transforms.Any(t => t.StartsWith("f0_month_sin:", StringComparison.Ordinal)));
+        Assert.Contains(model.Details.Transforms, t => t.StartsWith("f0_month:", StringComparison.Ordinal));
+    }
 }

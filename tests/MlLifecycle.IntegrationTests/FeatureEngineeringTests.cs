@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using MlLifecycle.Core.Spec;
 using MlLifecycle.Storage;
 using MlLifecycle.Workflows;
 
@@ -56,7 +57,7 @@ public class FeatureEngineeringTests(PlatformFixture platform)
         {
             label = "sales",
             features = new { orderBy = "date", entity = "store", lags = new { sales = new[] { 1, 7 } }, rolling = new[] { new { column = "sales", window = 7, stats = new[] { "mean", "max" } } } },
-            validation = new { orderBy = "date", trainers = new[] { "LightGbm" } },
+            validation = new { trainers = new[] { "LightGbm" } },
         };
 
         var started = await (await platform.Http.PostAsJsonAsync("api/training", new { model = "sales", dataset = "sales/daily.csv", spec })).Content.ReadFromJsonAsync<JsonElement>();
@@ -68,6 +69,11 @@ public class FeatureEngineeringTests(PlatformFixture platform)
         var noHistory = await platform.Http.PostAsJsonAsync($"api/models/sales/predict?version={run.Version}", RawRow(withHistory: false));
         var problem = await noHistory.Content.ReadFromJsonAsync<JsonElement>();
 
+        Assert.Equal(CvMethod.TimeSeries, run.Selection!.Method); // the lags' order also orders the split and the folds
+        var split = JsonDocument.Parse((await platform.Store.ReadAsync(ArtifactStore.Artifacts, $"sales/runs/{run.RunId}/split.json")).ToString()).RootElement.GetProperty("split");
+        int Last(string part) => split.GetProperty(part).EnumerateArray().Max(i => i.GetInt32() % 150); // rows are store-major: row i is day i % 150
+        int First(string part) => split.GetProperty(part).EnumerateArray().Min(i => i.GetInt32() % 150);
+        Assert.True(Last("train") < First("test"), "every test day comes after every training day");
         Assert.True(run.Metrics!["r2"] > 0.5, $"r2 {run.Metrics["r2"]}");
         Assert.Contains(transforms, t => t.StartsWith("d0_lag:", StringComparison.Ordinal));    // lag(sales, 1)
         Assert.Contains(transforms, t => t.StartsWith("d2_mean:", StringComparison.Ordinal));   // rolling_mean(sales, 7)

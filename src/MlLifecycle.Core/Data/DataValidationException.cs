@@ -43,4 +43,5 @@ public static class AnomalyCodes
     public const string UnseenCategory = "UnseenCategory";
     public const string OutOfRange = "OutOfRange";
     public const string UnexpectedMissing = "UnexpectedMissing";
+    public const string AmbiguousHistory = "AmbiguousHistory";
 }

@@ -17,21 +17,23 @@ public static class HistoryFields
 {
     public static string Name(string column, int back) => $"{column}_lag{back}";
 
-    /// <summary>How many rows back each column's history must reach: its largest lag or window.</summary>
-    public static Dictionary<string, int> Depths(FeaturesSpec spec)
+    /// <summary>The rows back each column's history fields cover: its lags, and 1..window for each rolling window.</summary>
+    public static Dictionary<string, SortedSet<int>> Offsets(FeaturesSpec spec)
     {
-        Dictionary<string, int> depths = new(StringComparer.Ordinal);
+        Dictionary<string, SortedSet<int>> offsets = new(StringComparer.Ordinal);
         foreach (var (column, lags) in spec.Lags ?? [])
         {
-            depths[column] = Math.Max(depths.GetValueOrDefault(column), lags.Max());
+            For(column).UnionWith(lags);
         }
 
         foreach (var rolling in spec.Rolling ?? [])
         {
-            depths[rolling.Column] = Math.Max(depths.GetValueOrDefault(rolling.Column), rolling.Window);
+            For(rolling.Column).UnionWith(Enumerable.Range(1, rolling.Window));
         }
 
-        return depths;
+        return offsets;
+
+        SortedSet<int> For(string column) => offsets.TryGetValue(column, out var set) ? set : offsets[column] = [];
     }
 
     /// <summary>The column ordering rows in time for history fields: <c>features.orderBy</c>, else <c>validation.orderBy</c>.</summary>
@@ -39,22 +41,25 @@ public static class HistoryFields
 
     /// <summary>
     /// Appends the history fields to the table. Row t's field <c>{c}_lag{k}</c> is the value of <c>c</c> in the k-th row
-    /// before t among rows of the same entity sorted by the order column (ties keep file order); missing when there is
-    /// no such row. No row ever reads a later row. Row order is unchanged.
+    /// before t among rows of the same entity sorted by the order column; missing when there is no such row. Every row
+    /// needs an order value (and entity), and no two rows of an entity may share one, so no row ever reads its own
+    /// time step or a later one. Row order is unchanged.
     /// </summary>
-    /// <exception cref="DataValidationException">The order, entity or a history column is absent, or a history column is not numeric.</exception>
+    /// <exception cref="DataValidationException">The order, entity or a history column is absent, a history column is not
+    /// numeric, a field name is taken, or order values are missing or repeated within an entity.</exception>
     public static TabularData Add(TabularData data, ProblemSpec spec)
     {
-        var depths = Depths(spec.EffectiveFeatures);
-        if (depths.Count == 0)
+        var offsets = Offsets(spec.EffectiveFeatures);
+        if (offsets.Count == 0)
         {
             return data;
         }
 
         var orderBy = OrderBy(spec) ?? throw new DataValidationException(AnomalyCodes.InvalidSpec, "features.orderBy", "Lag and rolling features need features.orderBy (or validation.orderBy): the column that orders rows in time.");
+        var orderIndex = IndexOf(data, orderBy, "features.orderBy");
         var order = ValidationPlan.OrderValues(data, orderBy);
         var entity = spec.Features?.Entity is { } e ? IndexOf(data, e, "features.entity") : -1;
-        var sources = depths.Select(d => (Index: IndexOf(data, d.Key, $"features: '{d.Key}'"), Depth: d.Value)).ToList();
+        var sources = offsets.Select(o => (Index: IndexOf(data, o.Key, $"features: '{o.Key}'"), Offsets: o.Value.ToArray())).ToList();
         foreach (var (index, _) in sources)
         {
             if (data.Rows.FirstOrDefault(r => r[index] is { } v && !SchemaInference.TryParseNumber(v, out _)) is { } bad)
@@ -63,30 +68,45 @@ public static class HistoryFields
             }
         }
 
-        var added = sources.Sum(s => s.Depth);
-        var rows = data.Rows.Select(r => { var copy = new string?[r.Length + added]; r.CopyTo(copy, 0); return copy; }).ToList();
-        var byEntity = Enumerable.Range(0, rows.Count)
-            .GroupBy(i => entity < 0 ? null : data.Rows[i][entity], StringComparer.Ordinal)
-            .Select(g => g.OrderBy(i => order[i]).ThenBy(i => i).ToArray());
-        foreach (var timeline in byEntity)
+        var names = sources.SelectMany(s => s.Offsets.Select(k => Name(data.Columns[s.Index], k))).ToList();
+        if (names.FirstOrDefault(n => data.IndexOf(n) >= 0) is { } taken)
         {
+            throw new DataValidationException(AnomalyCodes.InvalidSpec, taken, $"The file already has a column '{taken}', the name of a history field; rename it.");
+        }
+
+        foreach (var key in new[] { orderIndex, entity }.Where(i => i >= 0))
+        {
+            if (data.Rows.Select((r, i) => (r, i)).FirstOrDefault(x => x.r[key] is null) is { r: not null } missing)
+            {
+                throw new DataValidationException(AnomalyCodes.AmbiguousHistory, data.Columns[key], $"Row {missing.i + 1} has no '{data.Columns[key]}': lags and rolling windows need every row placed in time{(entity >= 0 ? " and in an entity" : "")}.");
+            }
+        }
+
+        var rows = data.Rows.Select(r => { var copy = new string?[r.Length + names.Count]; r.CopyTo(copy, 0); return copy; }).ToList();
+        var timelines = Enumerable.Range(0, rows.Count)
+            .GroupBy(i => entity < 0 ? "" : data.Rows[i][entity]!, StringComparer.Ordinal)
+            .Select(g => g.OrderBy(i => order[i]).ToArray());
+        foreach (var timeline in timelines)
+        {
+            if (timeline.Zip(timeline.Skip(1)).FirstOrDefault(p => order[p.First] == order[p.Second]) is var (a, b) && a != b)
+            {
+                throw new DataValidationException(AnomalyCodes.AmbiguousHistory, orderBy, $"Rows {a + 1} and {b + 1} share '{orderBy}' = {data.Rows[a][orderIndex]}{(entity >= 0 ? $" for '{data.Columns[entity]}' = {data.Rows[a][entity]}" : "")}: lags need one row per time step{(entity >= 0 ? " and entity" : "; set features.entity when several series share the file")}.");
+            }
+
             for (var t = 0; t < timeline.Length; t++)
             {
-                var offset = data.Columns.Count;
-                foreach (var (index, depth) in sources)
+                var field = data.Columns.Count;
+                foreach (var (index, back) in sources)
                 {
-                    for (var k = 1; k <= depth; k++)
+                    foreach (var k in back)
                     {
-                        rows[timeline[t]][offset + k - 1] = t - k >= 0 ? data.Rows[timeline[t - k]][index] : null;
+                        rows[timeline[t]][field++] = t - k >= 0 ? data.Rows[timeline[t - k]][index] : null;
                     }
-
-                    offset += depth;
                 }
             }
         }
 
-        var columns = data.Columns.Concat(sources.SelectMany(s => Enumerable.Range(1, s.Depth).Select(k => Name(data.Columns[s.Index], k)))).ToList();
-        return new TabularData(columns, rows);
+        return new TabularData([.. data.Columns, .. names], rows);
     }
 
     /// <summary>
@@ -104,9 +124,9 @@ public static class HistoryFields
     public static DatasetSchema Extend(DatasetSchema schema, TabularData table, ProblemSpec spec)
     {
         List<ColumnSchema> added = [];
-        foreach (var (column, depth) in Depths(spec.EffectiveFeatures))
+        foreach (var (column, offsets) in Offsets(spec.EffectiveFeatures))
         {
-            for (var k = 1; k <= depth; k++)
+            foreach (var k in offsets)
             {
                 var index = table.IndexOf(Name(column, k));
                 var values = table.Rows.Select(r => r[index] is { } v && SchemaInference.TryParseNumber(v, out var x) ? x : (double?)null).ToList();

@@ -62,7 +62,7 @@ public static class SpecReader
         return Validate(spec ?? throw new SpecException([new SpecError("$", "the spec must be a JSON object")]));
     }
 
-    /// <summary>Checks values that JSON types alone cannot; returns the spec when it is valid.</summary>
+    /// <summary>Checks values that JSON types alone cannot; returns the spec when it is valid (with lags' time order also set as <c>validation.orderBy</c>).</summary>
     /// <exception cref="SpecException">A field is invalid.</exception>
     public static ProblemSpec Validate(ProblemSpec spec)
     {
@@ -243,6 +243,24 @@ public static class SpecReader
                 if (string.IsNullOrWhiteSpace(rolling.Column) || rolling.Window is < 1 or > MaxHistory)
                 {
                     errors.Add(new($"features.rolling[{i}]", $"needs a column and a window between 1 and {MaxHistory} rows"));
+                }
+            }
+
+            if (features.Lags is { Count: > 0 } || features.Rolling is { Count: > 0 })
+            {
+                var timed = spec.EffectiveValidation;
+                if (features.OrderBy is { } a && timed.OrderBy is { } b && a != b)
+                {
+                    errors.Add(new("validation.orderBy", $"must be the column lags are ordered by ('{a}'): test rows must come after training rows in the same time"));
+                }
+                else if (timed.Method is not (null or CvMethod.TimeSeries or CvMethod.Holdout))
+                {
+                    errors.Add(new("validation.method", "lags and rolling windows need time-ordered validation (timeSeries or holdout): shuffled folds would train on later rows' history of earlier ones"));
+                }
+                else if ((features.OrderBy ?? timed.OrderBy) is { } orderBy)
+                {
+                    // One time order for history fields, the holdout split and the folds.
+                    spec = spec with { Features = features with { OrderBy = orderBy }, Validation = timed with { OrderBy = orderBy } };
                 }
             }
 

@@ -14,6 +14,9 @@ namespace MlLifecycle.Core.Training;
 public sealed record InputColumn(string Name, int Feature, ColumnKind Kind, Func<string?[], float>? Number, Func<string?[], string>? Text)
 {
     public bool IsText => Text is not null;
+
+    /// <summary>A sine or cosine of a date part: it lets a linear model see that December is next to January; a tree splits the part itself.</summary>
+    public bool IsCyclic => Kind == ColumnKind.DateTime && (Name.EndsWith("_sin", StringComparison.Ordinal) || Name.EndsWith("_cos", StringComparison.Ordinal));
 }
 
 /// <summary>

@@ -66,7 +66,7 @@ public static class FeatureSelection
 
         if (candidates.Count > 0 && dropped.All(d => d is not null))
         {
-            dropped[byMi.Where(i => !nearConstant[i]).DefaultIfEmpty(0).First()] = null;
+            dropped[byMi.Where(i => !nearConstant[i]).DefaultIfEmpty(byMi[0]).First()] = null;
         }
 
         return new SelectionResult(

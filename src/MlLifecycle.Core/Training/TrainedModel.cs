@@ -68,7 +68,7 @@ public sealed class TrainedModel
         spec ??= new ProblemSpec();
         var cleaning = spec.EffectiveCleaning;
         var features = spec.EffectiveFeatures;
-        var inputs = FeatureRows.Inputs(schema);
+        var inputs = FeatureRows.Inputs(schema).Where(c => trainer == Trainers.Linear || !c.IsCyclic).ToList();
         var dropped = 0;
         if (cleaning.Outliers == OutlierPolicy.Drop)
         {
