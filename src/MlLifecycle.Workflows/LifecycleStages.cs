@@ -186,8 +186,8 @@ public sealed class LifecycleStages(
         logger.LogInformation("Run {RunId}: trained {Trainer} on {Rows} rows in {Seconds:F1} s", run.RunId, model.Trainer, model.Details.Rows, stopwatch.Elapsed.TotalSeconds);
         var selection = model.Details.Selection;
         var features = new FeatureSummary(
-            selection?.Decisions.Count ?? 0,
-            selection?.Kept.Count ?? 0,
+            model.Details.InputsOffered,
+            model.Details.ModelInputs.Count,
             [.. (selection?.Decisions ?? []).Where(d => d.Dropped is not null).Select(d => $"{FeatureRows.Describe(schema, d.Name)} ({d.Dropped})")],
             model.Details.Augmentation?.SyntheticRows ?? 0);
         return new TrainOutcome(model.Trainer, sha, stopwatch.Elapsed.TotalSeconds, model.Details.Rows, model.Details.OutlierRowsDropped, features);
@@ -280,7 +280,7 @@ public sealed class LifecycleStages(
             selection = input.Selection,
             tuning = input.Tuning,
             sliceGaps = input.Evaluation.SliceGaps,
-            features = FeatureList(await store.ReadJsonAsync<DatasetSchema>(ArtifactStore.Artifacts, run.SchemaBlob)),
+            features = FeatureList(await store.ReadJsonAsync<DatasetSchema>(ArtifactStore.Artifacts, run.SchemaBlob), training.ModelInputs),
             permutationImportance = input.Evaluation.Importance,
             data = input.Data.Data,
             training = new { input.Training.Seconds, input.Training.Rows, input.Training.OutlierRowsDropped, training.Augmentation, training.NumericTransforms, training.CategoricalFills },
@@ -392,12 +392,12 @@ public sealed class LifecycleStages(
             .Select(a => a with { Severity = Severity.Warning, Message = $"Compared with champion v{version}: {a.Message}" });
     }
 
-    /// <summary>The final feature set for the manifest: each used column, its kind and the model inputs made from it.</summary>
-    private static object[] FeatureList(DatasetSchema schema)
+    /// <summary>The final feature set for the manifest: each column, its kind and the model inputs the chain reads from it.</summary>
+    private static object[] FeatureList(DatasetSchema schema, IReadOnlyList<string> modelInputs)
     {
-        var inputs = FeatureRows.Inputs(schema);
+        var inputs = FeatureRows.Inputs(schema).Where(c => modelInputs.Contains(c.Name)).ToList();
         return schema.Features.Select((f, i) => (object)new { f.Name, f.Kind, f.History, inputs = inputs.Where(c => c.Feature == i && c.Name.StartsWith('f')).Select(c => c.Name).ToArray() })
-            .Concat((schema.Derived ?? []).Select((d, k) => (object)new { d.Name, Kind = "Derived", d.Op, d.Columns, d.Edges, inputs = new[] { $"d{k}_{d.Op}" } }))
+            .Concat((schema.Derived ?? []).Select((d, k) => (object)new { d.Name, Kind = "Derived", d.Op, d.Columns, d.Edges, inputs = modelInputs.Where(n => n == $"d{k}_{d.Op}").ToArray() }))
             .ToArray();
     }
 

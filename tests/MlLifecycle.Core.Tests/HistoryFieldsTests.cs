@@ -75,6 +75,7 @@ public class HistoryFieldsTests
         Assert.Equal("value of 'sales' 3 row(s) earlier, ordered by 'day'", schema.Features.Single(f => f.Name == "sales_lag3").History);
         Assert.Equal("rolling_mean(sales, 3)", FeatureRows.Describe(schema, "d1_mean"));
         Assert.Equal("day", FeatureRows.Describe(schema, "f0"));
+        Assert.Equal("f-1", FeatureRows.Describe(schema, "f-1"));
     }
 
     [Fact]
@@ -91,6 +92,7 @@ public class HistoryFieldsTests
     [InlineData("day,store,sales,y\n1,a,10,x\n1,a,11,y\n", "AmbiguousHistory", "day")]          // two rows of one store on one day
     [InlineData("day,store,sales,y\n1,a,10,x\n,a,11,y\n", "AmbiguousHistory", "day")]           // a row not placed in time
     [InlineData("day,store,sales,y\n1,a,10,x\n2,,11,y\n", "AmbiguousHistory", "store")]         // a row of no entity
+    [InlineData("day,store,sales,y\n1,a,10,x\nsoon,a,11,y\n3,a,12,x\n", "AmbiguousHistory", "day")] // a time that is no date or number
     [InlineData("day,store,sales,sales_lag1,y\n1,a,10,3,x\n2,a,11,4,y\n", "InvalidSpec", "sales_lag1")] // the name is taken
     public void Add_RowsThatCannotBeOrderedOrNamed_AreRejected(string csv, string code, string column)
     {

@@ -48,6 +48,7 @@ public class SpecReaderTests
 
         Assert.Equal("date", spec.EffectiveValidation.OrderBy);
         Assert.Equal("date", SpecReader.Parse("""{"features": {"lags": {"x": [1]}}, "validation": {"orderBy": "date"}}""").Features!.OrderBy);
+        Assert.Equal("date", SpecReader.Parse("""{"features": {"orderBy": "date", "lags": {"x": [1]}}, "validation": {"method": "timeSeries"}}""").EffectiveValidation.OrderBy);
     }
 
     [Theory]

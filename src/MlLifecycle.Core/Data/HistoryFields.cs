@@ -74,6 +74,11 @@ public static class HistoryFields
             throw new DataValidationException(AnomalyCodes.InvalidSpec, taken, $"The file already has a column '{taken}', the name of a history field; rename it.");
         }
 
+        if (Enumerable.Range(0, order.Count).FirstOrDefault(i => data.Rows[i][orderIndex] is not null && order[i] == double.MinValue, -1) is var unreadable and >= 0)
+        {
+            throw new DataValidationException(AnomalyCodes.AmbiguousHistory, orderBy, $"Row {unreadable + 1} has '{orderBy}' = {data.Rows[unreadable][orderIndex]}, which is neither a date nor a number: lags and rolling windows cannot place it in time.");
+        }
+
         foreach (var key in new[] { orderIndex, entity }.Where(i => i >= 0))
         {
             if (data.Rows.Select((r, i) => (r, i)).FirstOrDefault(x => x.r[key] is null) is { r: not null } missing)

@@ -140,7 +140,7 @@ public static class SpecReader
                 errors.Add(new("validation.maxConcurrency", $"must be between 1 and 16, got {validation.MaxConcurrency}"));
             }
 
-            if (validation.Method == CvMethod.TimeSeries && validation.OrderBy is null)
+            if (validation.Method == CvMethod.TimeSeries && (validation.OrderBy ?? spec.Features?.OrderBy) is null)
             {
                 errors.Add(new("validation.orderBy", "time-series validation needs the column that orders rows in time"));
             }

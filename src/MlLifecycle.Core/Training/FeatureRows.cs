@@ -53,7 +53,7 @@ public static class FeatureRows
     public static string Describe(DatasetSchema schema, string input)
     {
         var (prefix, rest) = (input[0], input[1..].Split('_', 2));
-        return int.TryParse(rest[0], CultureInfo.InvariantCulture, out var i) switch
+        return int.TryParse(rest[0], NumberStyles.None, CultureInfo.InvariantCulture, out var i) switch
         {
             true when prefix == 'f' && i < schema.Features.Count => rest.Length > 1 ? $"{schema.Features[i].Name}:{rest[1]}" : schema.Features[i].Name,
             true when prefix == 'd' && i < (schema.Derived?.Count ?? 0) => schema.Derived![i].Name,

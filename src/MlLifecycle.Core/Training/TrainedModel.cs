@@ -86,6 +86,7 @@ public sealed class TrainedModel
             labels = keep.Select(i => labels[i]).ToList();
         }
 
+        var offered = inputs.Count;
         var selection = Select(schema, inputs, rows, labels, features.EffectiveSelection);
         inputs = inputs.Where(c => selection.Kept.Contains(c.Name) || !IsCandidate(schema, c)).ToList();
         var transforms = FitNumeric(inputs, rows, cleaning, features.MissingIndicators);
@@ -98,6 +99,8 @@ public sealed class TrainedModel
         steps.Add($"trainer: {trainer} ({schema.Task}){(hyperparameters is { Count: > 0 } ? " " + string.Join(", ", hyperparameters.Select(h => $"{h.Key} = {h.Value:G6}")) : "")}");
         return new TrainedModel(ml, transformer, data.Schema, schema, trainer, new TrainingDetails(rows.Count, dropped, transforms, fills)
         {
+            InputsOffered = offered,
+            ModelInputs = [.. inputs.Select(c => c.Name)],
             Selection = selection,
             Augmentation = augmentation,
             Transforms = steps,
@@ -249,6 +252,12 @@ public sealed class TrainedModel
 /// </summary>
 public sealed record TrainingDetails(int Rows, int OutlierRowsDropped, IReadOnlyList<NumericTransform> NumericTransforms, IReadOnlyDictionary<string, string> CategoricalFills)
 {
+    /// <summary>Inputs offered to selection and the chain (for a tree trainer, without the cyclic date encodings).</summary>
+    public int InputsOffered { get; init; }
+
+    /// <summary>The inputs the chain reads, after selection.</summary>
+    public IReadOnlyList<string> ModelInputs { get; init; } = [];
+
     public SelectionResult? Selection { get; init; }
 
     public AugmentationReport? Augmentation { get; init; }
