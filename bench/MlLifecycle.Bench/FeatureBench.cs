@@ -1,3 +1,4 @@
+using MathNet.Numerics.Statistics;
 using System.Globalization;
 using MlLifecycle.Core.Data;
 using MlLifecycle.Core.Evaluation;
@@ -18,7 +19,7 @@ internal static class FeatureBench
         using var stream = File.OpenRead(csv);
         var table = CsvLoader.Read(stream);
         var raw = new ProblemSpec { Label = label, Features = new FeaturesSpec { MissingIndicators = false, Selection = new SelectionSpec { NearConstant = 1, Correlation = 1 } } };
-        List<(string Name, TabularData Table, ProblemSpec Spec)> variants = [("raw", DatesAsDayNumbers(table), raw), ("default", table, new ProblemSpec { Label = label })];
+        List<(string Name, TabularData Table, ProblemSpec Spec)> variants = [("raw", DatesAsDayNumbers(table, label), raw), ("default", table, new ProblemSpec { Label = label })];
         variants.AddRange(specFiles.Select(f => (Path.GetFileNameWithoutExtension(f), table, SpecReader.Parse(File.ReadAllText(f)) with { Label = label })));
         // When a variant has lags, every variant is scored on the same time-series folds (later rows only), else on seeded splits.
         var timeOrder = variants.Select(v => v.Spec.Validation?.OrderBy).FirstOrDefault(o => o is not null);
@@ -74,15 +75,13 @@ internal static class FeatureBench
     }
 
     /// <summary>Without feature engineering a date is just a number: days since 0001-01-01.</summary>
-    private static TabularData DatesAsDayNumbers(TabularData table)
+    private static TabularData DatesAsDayNumbers(TabularData table, string label)
     {
-        var dates = Enumerable.Range(0, table.Columns.Count)
-            .Where(c => table.Rows.All(r => r[c] is null || SchemaInference.TryParseDate(r[c]!, out _)) && table.Rows.Any(r => r[c] is not null && !SchemaInference.TryParseNumber(r[c]!, out _)))
-            .ToHashSet();
+        var dates = SchemaInference.Infer(table, label).Columns.Where(c => c.Kind == ColumnKind.DateTime).Select(c => table.IndexOf(c.Name)).ToHashSet();
         return new TabularData(table.Columns, table.Rows.Select(r => r.Select((cell, c) => dates.Contains(c) && cell is not null && SchemaInference.TryParseDate(cell, out var d)
             ? (d.Ticks / TimeSpan.TicksPerDay).ToString(CultureInfo.InvariantCulture)
             : cell).ToArray()).ToList());
     }
 
-    private static double Sd(List<double> values) => values.Count < 2 ? 0 : Math.Sqrt(values.Sum(v => Math.Pow(v - values.Average(), 2)) / (values.Count - 1));
+    private static double Sd(List<double> values) => values.Count < 2 ? 0 : values.StandardDeviation();
 }

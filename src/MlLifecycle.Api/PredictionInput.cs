@@ -97,8 +97,8 @@ public static class PredictionInput
     }
 
     /// <summary>Lag and rolling features cannot be computed from one row: say which history the field must carry.</summary>
-    private static string HistoryHint(ColumnSchema feature) => feature.History is { } history
-        ? $": it is a history field, the {history}; lag and rolling-window features cannot be computed without it (send null when there is no such row)"
+    private static string HistoryHint(ColumnSchema feature) => feature.History is not null
+        ? $": {HistoryFields.WhyRequired(feature)} (send null when there is no such row)"
         : "";
 
     private static string Expected(ColumnSchema feature) => feature.Kind switch

@@ -145,6 +145,10 @@ public static class HistoryFields
         return schema with { Columns = [.. schema.Columns, .. added] };
     }
 
+    /// <summary>Why an input must carry a history field, for the errors of requests and input files without it.</summary>
+    public static string WhyRequired(ColumnSchema field) =>
+        $"it is a history field, the {field.History}; lag and rolling-window features cannot be computed without it";
+
     /// <summary>What a history field holds, for the schema and for error messages.</summary>
     public static string Describe(string column, int back, ProblemSpec spec) =>
         string.Create(CultureInfo.InvariantCulture, $"value of '{column}' {back} row(s) earlier{(spec.Features?.Entity is { } e ? $" for the same '{e}'" : "")}, ordered by '{OrderBy(spec)}'");

@@ -23,7 +23,7 @@ public static class SchemaValidator
                     // Training data gets history fields computed from its own earlier rows; inference input must bring them.
                     if (!requireLabel)
                     {
-                        anomalies.Add(Anomaly.Error(AnomalyCodes.MissingColumn, column.Name, $"Column '{column.Name}' is missing: it is a history field ({column.History}), which lag and rolling features need."));
+                        anomalies.Add(Anomaly.Error(AnomalyCodes.MissingColumn, column.Name, $"Column '{column.Name}' is missing: {HistoryFields.WhyRequired(column)}."));
                     }
                 }
                 else if (column != schema.Label || requireLabel)

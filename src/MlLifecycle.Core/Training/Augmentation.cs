@@ -1,3 +1,4 @@
+using MathNet.Numerics.Distributions;
 using System.Globalization;
 using MlLifecycle.Core.Data;
 using MlLifecycle.Core.Spec;
@@ -184,7 +185,7 @@ public static class Augmentation
             {
                 if (double.IsFinite(values[b][j]))
                 {
-                    row[columns[j].Feature] = columns[j].Cell(values[b][j] + noise * columns[j].Std * Gaussian(random));
+                    row[columns[j].Feature] = columns[j].Cell(values[b][j] + noise * columns[j].Std * Normal.Sample(random, 0, 1));
                 }
             }
 
@@ -231,20 +232,11 @@ public static class Augmentation
         return sum;
     }
 
-    /// <summary>A seeded random subset (partial Fisher–Yates shuffle).</summary>
+    /// <summary>A seeded random subset.</summary>
     private static int[] Sample(List<int> members, int size, Random random)
     {
         var pool = members.ToArray();
-        for (var i = 0; i < size; i++)
-        {
-            var j = random.Next(i, pool.Length);
-            (pool[i], pool[j]) = (pool[j], pool[i]);
-        }
-
+        random.Shuffle(pool);
         return pool[..size];
     }
-
-    /// <summary>A standard normal draw (Box–Muller).</summary>
-    private static double Gaussian(Random random) =>
-        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 }
