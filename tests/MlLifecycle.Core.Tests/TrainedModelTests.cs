@@ -24,6 +24,26 @@ public class TrainedModelTests
         return new TabularData(["x1", "color", "noise", "y"], data);
     }
 
+    /// <summary>
+    /// Folds train on one thread while a final fit asks for all cores, in one process. Before LightGBM's thread count
+    /// was fixed, this segfaulted the process on credit-g within about 25 trainings (OpenMP's thread count is process-wide).
+    /// </summary>
+    [Fact]
+    public void LightGbm_TrainingsSideBySideAskingForDifferentThreads_AllFinishAlike()
+    {
+        using var file = File.OpenRead(Path.Combine(AppContext.BaseDirectory, "data", "credit-g.csv"));
+        var data = CsvLoader.Read(file);
+        var schema = SchemaInference.Infer(data, "class");
+        var (rows, labels) = FeatureRows.FromTable(data, schema);
+        List<double> Positive(int? threads) => TrainedModel.Train(schema, rows, labels, seed: 3, threads: threads).Predict(rows).Select(p => p.Probabilities![schema.PositiveClass!]).ToList();
+        var expected = Positive(1);
+
+        var predictions = new List<double>[80];
+        Parallel.For(0, predictions.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => predictions[i] = Positive(i % 2 == 0 ? 1 : null));
+
+        Assert.All(predictions, p => Assert.Equal(expected, p));
+    }
+
     [Fact]
     public void Train_SeparableBinary_ScoresWellOnFreshRows()
     {

@@ -18,12 +18,20 @@ public static class Trainers
 
     public static readonly IReadOnlyList<string> All = [LightGbm, FastTree, FastForest, Linear];
 
+    /// <summary>
+    /// LightGBM's thread count, the same for every training in the process. LightGBM sizes per-thread buffers from
+    /// OpenMP's thread count, which is global: two trainings side by side with different counts (a fold on one thread,
+    /// a final fit on all cores) index past those buffers and crash the process (SIGSEGV; microsoft/LightGBM#2820,
+    /// dotnet/machinelearning#4918). One thread also keeps its results independent of the machine.
+    /// </summary>
+    public const int LightGbmThreads = 1;
+
     /// <summary>The trainer estimator, reading <c>Features</c> and <c>Label</c>.</summary>
     /// <param name="ml">The context.</param>
     /// <param name="name">One of <see cref="All"/>.</param>
     /// <param name="schema">Schema (task, row count).</param>
     /// <param name="seed">Trainer seed.</param>
-    /// <param name="threads">Threads for the trainer; 1 when trainings run side by side, null = all cores.</param>
+    /// <param name="threads">Threads for the trainer (LightGBM always uses <see cref="LightGbmThreads"/>); 1 when trainings run side by side, null = all cores.</param>
     /// <param name="hyperparameters">Tuned values by option name (see <see cref="Tuning.SearchSpace.Default"/>); absent = default.</param>
     public static IEstimator<ITransformer> Create(MLContext ml, string name, DatasetSchema schema, int seed, int? threads, IReadOnlyDictionary<string, double>? hyperparameters = null)
     {
@@ -35,17 +43,17 @@ public static class Trainers
         {
             (LightGbm, MlTask.BinaryClassification) => ml.BinaryClassification.Trainers.LightGbm(new LightGbmBinaryTrainer.Options
             {
-                LabelColumnName = label, Seed = seed, NumberOfThreads = threads, MinimumExampleCountPerLeaf = minPerLeaf, Booster = Booster(),
+                LabelColumnName = label, Seed = seed, NumberOfThreads = LightGbmThreads, MinimumExampleCountPerLeaf = minPerLeaf, Booster = Booster(),
                 LearningRate = D("learningRate"), NumberOfLeaves = N("numberOfLeaves"), NumberOfIterations = I("numberOfIterations", 100),
             }),
             (LightGbm, MlTask.MulticlassClassification) => ml.MulticlassClassification.Trainers.LightGbm(new LightGbmMulticlassTrainer.Options
             {
-                LabelColumnName = label, Seed = seed, NumberOfThreads = threads, MinimumExampleCountPerLeaf = minPerLeaf, Booster = Booster(),
+                LabelColumnName = label, Seed = seed, NumberOfThreads = LightGbmThreads, MinimumExampleCountPerLeaf = minPerLeaf, Booster = Booster(),
                 LearningRate = D("learningRate"), NumberOfLeaves = N("numberOfLeaves"), NumberOfIterations = I("numberOfIterations", 100),
             }),
             (LightGbm, _) => ml.Regression.Trainers.LightGbm(new LightGbmRegressionTrainer.Options
             {
-                LabelColumnName = label, Seed = seed, NumberOfThreads = threads, MinimumExampleCountPerLeaf = minPerLeaf, Booster = Booster(),
+                LabelColumnName = label, Seed = seed, NumberOfThreads = LightGbmThreads, MinimumExampleCountPerLeaf = minPerLeaf, Booster = Booster(),
                 LearningRate = D("learningRate"), NumberOfLeaves = N("numberOfLeaves"), NumberOfIterations = I("numberOfIterations", 100),
             }),
             (FastTree, MlTask.BinaryClassification) => ml.BinaryClassification.Trainers.FastTree(Boosted(new FastTreeBinaryTrainer.Options())),
