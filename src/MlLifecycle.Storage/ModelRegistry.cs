@@ -253,13 +253,14 @@ public sealed class ModelRegistry(TableServiceClient service)
                 ["ValidationRows"] = result.ValidationRows,
                 ["Metrics"] = JsonSerializer.Serialize(result.Metrics, LifecycleJson.Compact),
                 ["Seconds"] = result.Seconds,
+                ["Error"] = result.Error,
                 ["RecordedAt"] = now,
             },
             TableUpdateMode.Replace,
             ct);
 
     /// <summary>Records one tuning trial (<c>trials</c>: PK run id, RK <c>tune-{id}</c>); counts executions, so a re-run shows.</summary>
-    public async Task RecordTuningTrialAsync(string runId, string model, string trainer, int id, IReadOnlyDictionary<string, double> options, double resource, double score, IReadOnlyDictionary<string, double> metrics, double seconds, DateTimeOffset now, CancellationToken ct = default)
+    public async Task RecordTuningTrialAsync(string runId, string model, string trainer, int id, IReadOnlyDictionary<string, double> options, double resource, double score, IReadOnlyDictionary<string, double> metrics, double seconds, string? error, DateTimeOffset now, CancellationToken ct = default)
     {
         var key = $"tune-{id:D4}";
         var existing = await Trials.GetEntityIfExistsAsync<TableEntity>(runId, key, cancellationToken: ct);
@@ -274,6 +275,7 @@ public sealed class ModelRegistry(TableServiceClient service)
                 ["Score"] = double.IsFinite(score) ? score : null,
                 ["Metrics"] = JsonSerializer.Serialize(metrics, LifecycleJson.Compact),
                 ["Seconds"] = seconds,
+                ["Error"] = error,
                 ["Executions"] = (existing.HasValue ? existing.Value!.GetInt32("Executions") ?? 0 : 0) + 1,
                 ["RecordedAt"] = now,
             },
@@ -306,7 +308,7 @@ public sealed class ModelRegistry(TableServiceClient service)
         List<FoldResult> trials = [];
         await foreach (var row in Trials.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {runId} and Fold ge {0}"), cancellationToken: ct))
         {
-            trials.Add(new FoldResult(row.GetString("Trainer") ?? "", row.GetInt32("Fold") ?? 0, row.GetInt32("TrainRows") ?? 0, row.GetInt32("ValidationRows") ?? 0, Metrics(row), row.GetDouble("Seconds") ?? 0));
+            trials.Add(new FoldResult(row.GetString("Trainer") ?? "", row.GetInt32("Fold") ?? 0, row.GetInt32("TrainRows") ?? 0, row.GetInt32("ValidationRows") ?? 0, Metrics(row), row.GetDouble("Seconds") ?? 0, row.GetString("Error")));
         }
 
         return trials;

@@ -69,7 +69,7 @@ public sealed record TuningInput(RunContext Run, string Trainer, string Metric, 
 public sealed record TrialInput(RunContext Run, string Trainer, string Metric, Trial Trial, Dictionary<string, double> Options);
 
 /// <summary>A finished trial: its configuration, higher-is-better score on the validation split, metrics and time.</summary>
-public sealed record TrialRecord(Trial Trial, double Score, Dictionary<string, double> Metrics, double Seconds);
+public sealed record TrialRecord(Trial Trial, double Score, Dictionary<string, double> Metrics, double Seconds, string? Error = null);
 
 /// <summary>What tuning found: the best configuration and why it stopped.</summary>
 public sealed record TuningResult(TuningStrategy Strategy, int Trials, double TotalResource, Dictionary<string, double>? BestOptions, double? BestScore, string StopReason);

@@ -146,13 +146,12 @@ public sealed class LifecycleStages(
         var (schema, spec, rows, labels) = await LoadAsync(run);
         var split = (await store.ReadJsonAsync<ValidationPlan>(ArtifactStore.Artifacts, run.SplitBlob)).Split;
         var stopwatch = Stopwatch.StartNew();
-        var model = TrainedModel.Train(schema, Pick(rows, split.Train), Pick(labels, split.Train), spec.EffectiveSeed, spec, input.Trainer, threads: 1, input.Options);
-        var metrics = Score(model, rows, labels, split.Validation);
+        var (metrics, error) = TryTrainAndScore(() => Score(TrainedModel.Train(schema, Pick(rows, split.Train), Pick(labels, split.Train), spec.EffectiveSeed, spec, input.Trainer, threads: 1, input.Options), rows, labels, split.Validation));
         var value = metrics.GetValueOrDefault(input.Metric, double.NaN);
-        // A trial whose metric is undefined ranks last; double.MinValue, not −∞, because the result must serialize.
+        // A trial that failed or whose metric is undefined ranks last; double.MinValue, not −∞, because the result must serialize.
         var score = double.IsFinite(value) ? (PrimaryMetric.HigherIsBetter(input.Metric) ? value : -value) : double.MinValue;
-        var record = new TrialRecord(input.Trial, score, metrics, stopwatch.Elapsed.TotalSeconds);
-        await registry.RecordTuningTrialAsync(run.RunId, run.Model, input.Trainer, input.Trial.Id, input.Options, input.Trial.Resource, score, metrics, record.Seconds, time.GetUtcNow());
+        var record = new TrialRecord(input.Trial, score, metrics, stopwatch.Elapsed.TotalSeconds, error);
+        await registry.RecordTuningTrialAsync(run.RunId, run.Model, input.Trainer, input.Trial.Id, input.Options, input.Trial.Resource, score, metrics, record.Seconds, error, time.GetUtcNow());
         return record;
     }
 
@@ -163,9 +162,8 @@ public sealed class LifecycleStages(
         var (schema, spec, rows, labels) = await LoadAsync(run);
         var fold = (await store.ReadJsonAsync<ValidationPlan>(ArtifactStore.Artifacts, run.SplitBlob)).Folds[input.Fold];
         var stopwatch = Stopwatch.StartNew();
-        var model = TrainedModel.Train(schema, Pick(rows, fold.Train), Pick(labels, fold.Train), spec.EffectiveSeed, spec, input.Trainer, threads: 1);
-        var metrics = Score(model, rows, labels, fold.Validation);
-        var result = new FoldResult(input.Trainer, input.Fold, fold.Train.Length, fold.Validation.Length, metrics, stopwatch.Elapsed.TotalSeconds);
+        var (metrics, error) = TryTrainAndScore(() => Score(TrainedModel.Train(schema, Pick(rows, fold.Train), Pick(labels, fold.Train), spec.EffectiveSeed, spec, input.Trainer, threads: 1), rows, labels, fold.Validation));
+        var result = new FoldResult(input.Trainer, input.Fold, fold.Train.Length, fold.Validation.Length, metrics, stopwatch.Elapsed.TotalSeconds, error);
         await registry.RecordTrialAsync(run.RunId, run.Model, result, time.GetUtcNow());
         return result;
     }
@@ -402,6 +400,23 @@ public sealed class LifecycleStages(
     }
 
     private static List<T> Pick<T>(List<T> items, int[] indexes) => indexes.Select(i => items[i]).ToList();
+
+    /// <summary>
+    /// Trains and scores one candidate. Training is deterministic, so a candidate that cannot fit these rows (a linear
+    /// trainer whose weights diverge, say) fails the same way on a retry: its failure is returned as a result, and
+    /// the candidate is left out, instead of failing the activity and the run.
+    /// </summary>
+    private static (Dictionary<string, double> Metrics, string? Error) TryTrainAndScore(Func<Dictionary<string, double>> trainAndScore)
+    {
+        try
+        {
+            return (trainAndScore(), null);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return ([], $"{ex.GetType().Name}: {ex.Message}");
+        }
+    }
 
     /// <summary>Metrics of a model on some rows.</summary>
     private static Dictionary<string, double> Score(TrainedModel model, List<string?[]> rows, List<string> labels, int[] indexes)

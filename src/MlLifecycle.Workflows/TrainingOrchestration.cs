@@ -43,7 +43,12 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
                 var folds = split.Trainers.SelectMany(t => Enumerable.Range(0, split.Folds).Select(f => new FoldInput(run, t, f))).ToList();
                 var results = await FanOutAsync<FoldInput, FoldResult>(context, ActivityNames.EvaluateFold, folds, split.MaxConcurrency);
                 var summaries = ModelSelection.Summarize(results);
-                var selection = new SelectionSummary(split.Method, split.Folds, ModelSelection.Best(summaries, data.PrimaryMetric!), summaries);
+                if (ModelSelection.Best(summaries, data.PrimaryMetric!) is not { } winner)
+                {
+                    throw new CandidatesFailedException(string.Join("; ", summaries.Select(s => $"{s.Trainer}: {s.Error}")));
+                }
+
+                var selection = new SelectionSummary(split.Method, split.Folds, winner, summaries);
                 TuningResult? tuning = null;
                 if (split.Tuning.Strategy != TuningStrategy.None)
                 {
@@ -82,6 +87,10 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
         {
             result = result with { Status = RunStatus.Failed, Message = $"{ex.TaskName} failed: {ex.FailureDetails.ErrorMessage}" };
         }
+        catch (CandidatesFailedException ex)
+        {
+            result = result with { Status = RunStatus.Failed, Message = $"no candidate trainer trained on every fold: {ex.Message}" };
+        }
 
         result = result with { FinishedAt = context.CurrentUtcDateTime };
         await context.CallActivityAsync(ActivityNames.RecordRun, result, Retry);
@@ -110,3 +119,6 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
         return [.. results];
     }
 }
+
+/// <summary>Every candidate trainer failed on some cross-validation fold (the message lists each one's failure).</summary>
+internal sealed class CandidatesFailedException(string message) : Exception(message);

@@ -6,6 +6,37 @@ public class SchemaInferenceTests
 {
     private static TabularData Table(string[] columns, params string?[][] rows) => new(columns, rows);
 
+    [Theory]
+    [InlineData("2024-03-01", 2024, 3, 1)]
+    [InlineData("2024/3/1 13:45", 2024, 3, 1)]
+    [InlineData("3/1/2024", 2024, 3, 1)]
+    [InlineData("Mar 01 2024", 2024, 3, 1)]
+    [InlineData("March 1, 2024", 2024, 3, 1)]
+    [InlineData("1 Mar 2024", 2024, 3, 1)]
+    [InlineData("01-Mar-2024", 2024, 3, 1)]
+    [InlineData("Sep 9 1998", 1998, 9, 9)]
+    public void TryParseDate_CommonFormats_GiveTheDay(string text, int year, int month, int day)
+    {
+        Assert.True(SchemaInference.TryParseDate(text, out var date));
+        Assert.Equal(new DateTime(year, month, day), date.Date);
+    }
+
+    [Theory]
+    [InlineData("Foo 12 1998")]
+    [InlineData("12-34")]
+    [InlineData("May")]
+    [InlineData("1998")]
+    [InlineData("Jun 31 1998")]
+    public void TryParseDate_NotADate_IsRejected(string text) => Assert.False(SchemaInference.TryParseDate(text, out _));
+
+    [Fact]
+    public void Infer_MonthNameDates_AreDates()
+    {
+        var table = Table(["released", "y"], ["Jun 12 1998", "1"], ["Aug 07 1998", "2"], ["Dec 25 2001", "3"], ["Jan 01 2005", "4"]);
+
+        Assert.Equal(ColumnKind.DateTime, SchemaInference.Infer(table, "y").Columns.Single(c => c.Name == "released").Kind);
+    }
+
     [Fact]
     public void Infer_MixedColumns_DescribesKindsMissingAndRanges()
     {

@@ -42,6 +42,41 @@ public class CrossValidationTests(PlatformFixture platform)
         Assert.Equal(trials.Average(t => t.Metrics["r2"]), summary.Metrics["r2"].Mean, 9);
     }
 
+    /// <summary>Regression with free text: TF-IDF n-grams, standardized, make online gradient descent diverge.</summary>
+    private static byte[] TextRegressionCsv()
+    {
+        var random = new Random(1);
+        var vocabulary = Enumerable.Range(0, 300).Select(_ => new string(Enumerable.Range(0, 5).Select(_ => (char)('a' + random.Next(26))).ToArray())).ToArray();
+        var notes = Enumerable.Range(0, 400).Select(_ => string.Join(' ', random.GetItems(vocabulary, 3))).ToArray();
+        var text = new StringBuilder("note,x,y\n");
+        for (var i = 0; i < 600; i++)
+        {
+            var x = random.NextDouble() * 10;
+            text.Append(CultureInfo.InvariantCulture, $"{notes[i % notes.Length]},{x:F3},{2 * x + random.NextDouble():F3}\n");
+        }
+
+        return Encoding.UTF8.GetBytes(text.ToString());
+    }
+
+    [Fact]
+    public async Task CandidateThatCannotTrain_IsLeftOutWithItsError_AndTheRunSucceeds()
+    {
+        await platform.Store.WriteAsync(ArtifactStore.Datasets, "diverge/lifecycle.json", BinaryData.FromString("""{"label": "y", "validation": {"folds": 3, "trainers": ["LightGbm", "Linear"]}}"""));
+        var etag = await platform.UploadAsync("diverge/data.csv", TextRegressionCsv());
+
+        var run = await platform.WaitForRunAsync(RunIds.ForBlob("diverge/data.csv", etag));
+        var trials = await platform.Registry.ListTrialsAsync(run.RunId);
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal("LightGbm", run.Selection!.Winner);
+        var linear = run.Selection.Trainers.Single(t => t.Trainer == "Linear");
+        Assert.StartsWith("fold 0: InvalidOperationException: The weights/bias contain invalid values", linear.Error, StringComparison.Ordinal);
+        Assert.Null(run.Selection.Trainers.Single(t => t.Trainer == "LightGbm").Error);
+        Assert.Equal(3, trials.Count(t => t.Trainer == "Linear" && t.Error is not null && t.Metrics.Count == 0));
+        Assert.Equal(6, await platform.CountScheduledAsync(run.RunId, ActivityNames.EvaluateFold)); // 3 folds × 2 trainers: a failure is not retried
+        Assert.True(run.Metrics!["r2"] > 0.9);
+    }
+
     [Fact]
     public async Task RetrainWithoutImprovement_IsRegisteredAsCandidate_ChampionUnchanged()
     {

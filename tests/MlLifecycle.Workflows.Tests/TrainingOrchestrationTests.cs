@@ -101,6 +101,48 @@ public class TrainingOrchestrationTests
         Assert.Equal(ActivityNames.RecordRun, _calls[^1]);
     }
 
+    private void FoldsFail(Func<FoldInput, bool> fails) =>
+        _context.Setup(c => c.CallActivityAsync<FoldResult>(It.Is<TaskName>(n => n.Name == ActivityNames.EvaluateFold), It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
+            .Returns<TaskName, object?, TaskOptions?>((_, input, _) =>
+            {
+                var fold = (FoldInput)input!;
+                return Task.FromResult(fails(fold)
+                    ? new FoldResult(fold.Trainer, fold.Fold, 57, 28, [], 0.1, "InvalidOperationException: weights diverged")
+                    : new FoldResult(fold.Trainer, fold.Fold, 57, 28, new() { ["f1"] = fold.Trainer == "Linear" ? 0.9 : 0.7 }, 0.1));
+            });
+
+    [Fact]
+    public async Task RunAsync_TrainerFailsOnOneFold_IsLeftOutAndTheOtherWins()
+    {
+        SetupHappyPath();
+        FoldsFail(f => f.Trainer == "Linear" && f.Fold == 1);
+
+        var result = await new TrainingOrchestration().RunAsync(_context.Object, Request);
+
+        Assert.Equal(RunStatus.Succeeded, result.Status);
+        Assert.Equal("LightGbm", result.Selection!.Winner);
+        Assert.Equal("fold 1: InvalidOperationException: weights diverged", result.Selection.Trainers.Single(t => t.Trainer == "Linear").Error);
+        Assert.Null(result.Selection.Trainers.Single(t => t.Trainer == "LightGbm").Error);
+        _context.Verify(c => c.CallActivityAsync<TrainOutcome>(It.IsAny<TaskName>(), It.Is<TrainInput>(t => t.Trainer == "LightGbm"), It.IsAny<TaskOptions?>()));
+    }
+
+    [Fact]
+    public async Task RunAsync_EveryTrainerFails_EndsFailedNamingEachAndRegistersNothing()
+    {
+        SetupHappyPath();
+        FoldsFail(f => f.Fold == 0);
+
+        var result = await new TrainingOrchestration().RunAsync(_context.Object, Request);
+
+        Assert.Equal(RunStatus.Failed, result.Status);
+        Assert.Equal(
+            "no candidate trainer trained on every fold: LightGbm: fold 0: InvalidOperationException: weights diverged; Linear: fold 0: InvalidOperationException: weights diverged",
+            result.Message);
+        Assert.DoesNotContain(ActivityNames.TrainModel, _calls);
+        Assert.DoesNotContain(ActivityNames.RegisterModel, _calls);
+        Assert.Equal(ActivityNames.RecordRun, _calls[^1]);
+    }
+
     [Fact]
     public async Task RunAsync_GateFails_RegistersButDoesNotPromote()
     {

@@ -257,6 +257,8 @@ public static partial class SchemaInference
         return (task, classes, positive);
     }
 
-    [GeneratedRegex(@"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}/\d{1,2}/\d{4})([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?\s*$")]
+    // ISO-like (2024-03-01, 2024/3/1), month/day/year (3/1/2024), and month names (Mar 1 2024, March 1, 2024,
+    // 1 Mar 2024, 01-Mar-2024); each with an optional time and offset. DateTime.TryParse then checks the names.
+    [GeneratedRegex(@"^\s*(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}/\d{1,2}/\d{4}|[A-Za-z]{3,9}\.? \d{1,2},? \d{4}|\d{1,2}[ -][A-Za-z]{3,9}\.?[ -]\d{4})([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?\s*$")]
     private static partial Regex DateLike();
 }

@@ -6,13 +6,14 @@ using MlLifecycle.Core.Training;
 
 namespace MlLifecycle.Core.Evaluation;
 
-/// <summary>One trainer scored on one cross-validation fold.</summary>
-public sealed record FoldResult(string Trainer, int Fold, int TrainRows, int ValidationRows, Dictionary<string, double> Metrics, double Seconds);
+/// <summary>One trainer scored on one cross-validation fold; <paramref name="Error"/> when it could not be trained on the fold.</summary>
+public sealed record FoldResult(string Trainer, int Fold, int TrainRows, int ValidationRows, Dictionary<string, double> Metrics, double Seconds, string? Error = null);
 
 /// <summary>Mean and sample standard deviation of a metric over folds (folds where it is undefined are left out).</summary>
 public sealed record MetricSummary(double Mean, double Std, int Folds);
 
-public sealed record TrainerSummary(string Trainer, Dictionary<string, MetricSummary> Metrics);
+/// <summary>A trainer's metrics over folds; <paramref name="Error"/> (the first fold's failure) when it failed on any fold.</summary>
+public sealed record TrainerSummary(string Trainer, Dictionary<string, MetricSummary> Metrics, string? Error = null);
 
 /// <summary>Aggregates fold results and picks the trainer with the best mean primary metric.</summary>
 public static class ModelSelection
@@ -20,20 +21,27 @@ public static class ModelSelection
     public static List<TrainerSummary> Summarize(IEnumerable<FoldResult> results) =>
         results.GroupBy(r => r.Trainer, StringComparer.Ordinal)
             .OrderBy(g => Order(g.Key))
-            .Select(g => new TrainerSummary(g.Key, g.SelectMany(r => r.Metrics.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)
-                .Select(metric => (metric, values: g.Select(r => r.Metrics.GetValueOrDefault(metric, double.NaN)).Where(double.IsFinite).ToArray()))
-                .Where(m => m.values.Length > 0)
-                .ToDictionary(m => m.metric, m => new MetricSummary(m.values.Mean(), m.values.Length > 1 ? m.values.StandardDeviation() : 0, m.values.Length), StringComparer.Ordinal)))
+            .Select(g => new TrainerSummary(
+                g.Key,
+                g.SelectMany(r => r.Metrics.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)
+                    .Select(metric => (metric, values: g.Select(r => r.Metrics.GetValueOrDefault(metric, double.NaN)).Where(double.IsFinite).ToArray()))
+                    .Where(m => m.values.Length > 0)
+                    .ToDictionary(m => m.metric, m => new MetricSummary(m.values.Mean(), m.values.Length > 1 ? m.values.StandardDeviation() : 0, m.values.Length), StringComparer.Ordinal),
+                g.Where(r => r.Error is not null).Select(r => $"fold {r.Fold}: {r.Error}").FirstOrDefault()))
             .ToList();
 
-    /// <summary>The trainer with the best mean of <paramref name="metric"/>; ties go to the earlier trainer in <see cref="Trainers.All"/>.</summary>
-    public static string Best(IReadOnlyList<TrainerSummary> summaries, string metric)
+    /// <summary>
+    /// The trainer with the best mean of <paramref name="metric"/> among those that trained on every fold; ties go to
+    /// the earlier trainer in <see cref="Trainers.All"/>. Null when every trainer failed on some fold.
+    /// </summary>
+    public static string? Best(IReadOnlyList<TrainerSummary> summaries, string metric)
     {
         var higher = PrimaryMetric.HigherIsBetter(metric);
-        var scored = summaries.Where(s => s.Metrics.TryGetValue(metric, out var m) && double.IsFinite(m.Mean)).ToList();
+        var trained = summaries.Where(s => s.Error is null).ToList();
+        var scored = trained.Where(s => s.Metrics.TryGetValue(metric, out var m) && double.IsFinite(m.Mean)).ToList();
         if (scored.Count == 0)
         {
-            return summaries[0].Trainer;
+            return trained.FirstOrDefault()?.Trainer;
         }
 
         return scored.OrderBy(s => higher ? -s.Metrics[metric].Mean : s.Metrics[metric].Mean).ThenBy(s => Order(s.Trainer)).First().Trainer;

@@ -286,7 +286,8 @@ internal static class Commands
         {
             var metric = run.PrimaryMetric!;
             Console.WriteLine($"  cross-validation ({selection.Method}, {selection.Folds} folds, {metric}): " + string.Join("  ", selection.Trainers.Select(t =>
-                t.Metrics.TryGetValue(metric, out var m) ? $"{t.Trainer} {m.Mean:F4} ± {m.Std:F4}{(t.Trainer == selection.Winner ? " (selected)" : "")}" : t.Trainer)));
+                t.Error is not null ? $"{t.Trainer} failed ({t.Error})"
+                : t.Metrics.TryGetValue(metric, out var m) ? $"{t.Trainer} {m.Mean:F4} ± {m.Std:F4}{(t.Trainer == selection.Winner ? " (selected)" : "")}" : t.Trainer)));
         }
 
         if (run.Tuning is { } tuning)
