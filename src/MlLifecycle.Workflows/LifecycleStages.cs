@@ -410,7 +410,8 @@ public sealed class LifecycleStages(
     {
         try
         {
-            return (trainAndScore(), null);
+            // An undefined metric (AUC of a one-class fold) or an overflowing one is left out: results must serialize.
+            return (trainAndScore().Where(m => double.IsFinite(m.Value)).ToDictionary(), null);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

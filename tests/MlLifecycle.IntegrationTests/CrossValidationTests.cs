@@ -42,17 +42,15 @@ public class CrossValidationTests(PlatformFixture platform)
         Assert.Equal(trials.Average(t => t.Metrics["r2"]), summary.Metrics["r2"].Mean, 9);
     }
 
-    /// <summary>Regression with free text: TF-IDF n-grams, standardized, make online gradient descent diverge.</summary>
-    private static byte[] TextRegressionCsv()
+    /// <summary>Labels near float's largest value: the linear trainer's weights overflow; trees still fit.</summary>
+    private static byte[] HugeLabelCsv()
     {
         var random = new Random(1);
-        var vocabulary = Enumerable.Range(0, 300).Select(_ => new string(Enumerable.Range(0, 5).Select(_ => (char)('a' + random.Next(26))).ToArray())).ToArray();
-        var notes = Enumerable.Range(0, 400).Select(_ => string.Join(' ', random.GetItems(vocabulary, 3))).ToArray();
-        var text = new StringBuilder("note,x,y\n");
-        for (var i = 0; i < 600; i++)
+        var text = new StringBuilder("x,z,y\n");
+        for (var i = 0; i < 300; i++)
         {
-            var x = random.NextDouble() * 10;
-            text.Append(CultureInfo.InvariantCulture, $"{notes[i % notes.Length]},{x:F3},{2 * x + random.NextDouble():F3}\n");
+            double x = random.NextDouble() * 10, z = random.NextDouble();
+            text.Append(CultureInfo.InvariantCulture, $"{x:F3},{z:F3},{(x + z) * 1e37:E6}\n");
         }
 
         return Encoding.UTF8.GetBytes(text.ToString());
@@ -62,7 +60,7 @@ public class CrossValidationTests(PlatformFixture platform)
     public async Task CandidateThatCannotTrain_IsLeftOutWithItsError_AndTheRunSucceeds()
     {
         await platform.Store.WriteAsync(ArtifactStore.Datasets, "diverge/lifecycle.json", BinaryData.FromString("""{"label": "y", "validation": {"folds": 3, "trainers": ["LightGbm", "Linear"]}}"""));
-        var etag = await platform.UploadAsync("diverge/data.csv", TextRegressionCsv());
+        var etag = await platform.UploadAsync("diverge/data.csv", HugeLabelCsv());
 
         var run = await platform.WaitForRunAsync(RunIds.ForBlob("diverge/data.csv", etag));
         var trials = await platform.Registry.ListTrialsAsync(run.RunId);
@@ -70,7 +68,7 @@ public class CrossValidationTests(PlatformFixture platform)
         Assert.Equal(RunStatus.Succeeded, run.Status);
         Assert.Equal("LightGbm", run.Selection!.Winner);
         var linear = run.Selection.Trainers.Single(t => t.Trainer == "Linear");
-        Assert.StartsWith("fold 0: InvalidOperationException: The weights/bias contain invalid values", linear.Error, StringComparison.Ordinal);
+        Assert.StartsWith("fold 0: ArgumentOutOfRangeException: Cannot initialize linear predictor with non-finite weights", linear.Error, StringComparison.Ordinal);
         Assert.Null(run.Selection.Trainers.Single(t => t.Trainer == "LightGbm").Error);
         Assert.Equal(3, trials.Count(t => t.Trainer == "Linear" && t.Error is not null && t.Metrics.Count == 0));
         Assert.Equal(6, await platform.CountScheduledAsync(run.RunId, ActivityNames.EvaluateFold)); // 3 folds × 2 trainers: a failure is not retried
