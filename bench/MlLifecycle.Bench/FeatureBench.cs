@@ -63,7 +63,7 @@ internal static class FeatureBench
     }
 
     /// <summary>(seed, training rows, test rows) of each evaluation.</summary>
-    private static IEnumerable<(int Seed, int[] Fit, int[] Test)> Evaluations(TabularData table, int rows, List<string> labels, bool stratify, int count, string? timeOrder)
+    internal static IEnumerable<(int Seed, int[] Fit, int[] Test)> Evaluations(TabularData table, int rows, List<string> labels, bool stratify, int count, string? timeOrder)
     {
         if (timeOrder is not null)
         {
@@ -83,5 +83,5 @@ internal static class FeatureBench
             : cell).ToArray()).ToList());
     }
 
-    private static double Sd(List<double> values) => values.Count < 2 ? 0 : values.StandardDeviation();
+    internal static double Sd(List<double> values) => values.Count < 2 ? 0 : values.StandardDeviation();
 }

@@ -19,6 +19,12 @@ using MlLifecycle.Workflows;
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- metrics <out-folder> <csv> <label> [<csv> <label> …]
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- tuning <csv> <label> [seeds | serve]
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- features <csv> <label> <seeds> [spec.json …]
+//        dotnet run -c Release --project bench/MlLifecycle.Bench -- trainer <csv> <label> <splits> <trainer> [name=option:value,… …]
+if (args.FirstOrDefault() == "trainer")
+{
+    return TrainerBench.Run(args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture), args[4], args[5..]);
+}
+
 if (args.FirstOrDefault() == "features")
 {
     return FeatureBench.Run(args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture), args[4..]);
