@@ -4,7 +4,7 @@
 Usage: python3 bench/datasets.py <folder>
   - scikit-learn's bundled datasets (no download): iris, wine, breast_cancer, digits, diabetes (label `target`);
   - from the npm package vega-datasets (installed into <folder>/npm): penguins (`Species`), cars (`Miles_per_Gallon`),
-    movies (`IMDB Rating`), flights-5k (the first 5 000 rows of flights-20k, `delay`); rows without a label dropped;
+    movies (`IMDB Rating`), flights-20k and flights-5k (its first 5 000 rows) (`delay`); rows without a label dropped;
   - textreg: a seeded synthetic regression with a free-text column (`y` = 2x + noise).
 Needs python3-sklearn, python3-pandas and npm.
 """
@@ -30,10 +30,12 @@ npm = folder / "npm"
 npm.mkdir(exist_ok=True)
 subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(npm), "vega-datasets@3.2.1"], check=True, capture_output=True)
 data = npm / "node_modules" / "vega-datasets" / "data"
-for name, label, rows in [("penguins", "Species", None), ("cars", "Miles_per_Gallon", None), ("movies", "IMDB Rating", None), ("flights-20k", "delay", 5000)]:
+for name, label in [("penguins", "Species"), ("cars", "Miles_per_Gallon"), ("movies", "IMDB Rating"), ("flights-20k", "delay")]:
     frame = pd.read_json(data / f"{name}.json")
-    frame = frame[frame[label].notna()].head(rows) if rows else frame[frame[label].notna()]
-    frame.to_csv(folder / f"{name.replace('-20k', '-5k') if rows else name}.csv", index=False)
+    frame = frame[frame[label].notna()]
+    frame.to_csv(folder / f"{name}.csv", index=False)
+    if name == "flights-20k":
+        frame.head(5000).to_csv(folder / "flights-5k.csv", index=False)
 
 random.seed(1)
 vocabulary = ["".join(random.choice(string.ascii_lowercase) for _ in range(5)) for _ in range(300)]
