@@ -272,7 +272,7 @@ public sealed class ModelRegistry(TableServiceClient service)
                 ["Trial"] = id,
                 ["Options"] = JsonSerializer.Serialize(options, LifecycleJson.Compact),
                 ["Resource"] = resource,
-                ["Score"] = double.IsFinite(score) ? score : null,
+                ["Score"] = double.IsFinite(score) && score > double.MinValue && error is null ? score : null, // MinValue: the trial ranked last (no metric)
                 ["Metrics"] = JsonSerializer.Serialize(metrics, LifecycleJson.Compact),
                 ["Seconds"] = seconds,
                 ["Error"] = error,
@@ -297,7 +297,8 @@ public sealed class ModelRegistry(TableServiceClient service)
                 row.GetDouble("Score"),
                 row.GetDouble("Seconds") ?? 0,
                 row.GetInt32("Executions") ?? 0,
-                row.GetDateTimeOffset("RecordedAt") ?? default));
+                row.GetDateTimeOffset("RecordedAt") ?? default,
+                row.GetString("Error")));
         }
 
         return [.. trials.OrderBy(t => t.Id)];

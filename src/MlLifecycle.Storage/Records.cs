@@ -44,4 +44,4 @@ public static class VersionStatus
 }
 
 /// <summary>One tuning trial as recorded in the <c>trials</c> table (score is higher-is-better).</summary>
-public sealed record TuningTrialRecord(int Id, string Trainer, IReadOnlyDictionary<string, double> Options, double Resource, double? Score, double Seconds, int Executions, DateTimeOffset RecordedAt);
+public sealed record TuningTrialRecord(int Id, string Trainer, IReadOnlyDictionary<string, double> Options, double Resource, double? Score, double Seconds, int Executions, DateTimeOffset RecordedAt, string? Error = null);

@@ -413,8 +413,9 @@ public sealed class LifecycleStages(
             // An undefined metric (AUC of a one-class fold) or an overflowing one is left out: results must serialize.
             return (trainAndScore().Where(m => double.IsFinite(m.Value)).ToDictionary(), null);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not (OperationCanceledException or OutOfMemoryException or InsufficientExecutionStackException))
         {
+            // Not the machine running short (memory, stack): that is not the candidate's fault, and a retry may pass.
             return ([], $"{ex.GetType().Name}: {ex.Message}");
         }
     }

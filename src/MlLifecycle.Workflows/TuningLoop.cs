@@ -38,9 +38,10 @@ public static class TuningLoop
                 .ToList();
             if (trials.Count == 0)
             {
-                var best = history.OrderByDescending(h => h.Score).ThenBy(h => h.Trial.Id).FirstOrDefault();
+                // A trial that could not be trained is never the best: if none trained, the defaults are refit.
+                var best = history.Where(h => h.Error is null).OrderByDescending(h => h.Score).ThenBy(h => h.Trial.Id).FirstOrDefault();
                 // The best configuration is refit with the full resource, whatever rung it was scored on.
-                return new TuningResult(tuning.Strategy, history.Count, used, best is null ? null : space.Options(best.Trial with { Resource = tuning.MaxResource }), best?.Score, stop ?? "search complete");
+                return new TuningResult(tuning.Strategy, history.Count, used, best is null ? null : space.Options(best.Trial with { Resource = tuning.MaxResource }), best?.Score, (stop ?? "search complete") + (best is null && history.Count > 0 ? "; no trial could be trained, defaults kept" : ""));
             }
 
             var bestSoFar = history.Count == 0 ? "" : $", best {history.Max(h => h.Score):F4}";

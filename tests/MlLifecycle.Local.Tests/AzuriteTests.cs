@@ -51,6 +51,22 @@ public class AzuriteTests
     }
 
     [Fact]
+    public async Task StarterDisposedFirst_LeavesItToTheUserStillOnIt_WhichStopsIt()
+    {
+        var starter = await Azurite.StartAsync(AzuriteOptions.Ephemeral, NullLogger.Instance);
+        var reuser = await Azurite.StartAsync(new AzuriteOptions(starter.BlobPort, starter.QueuePort, starter.TablePort, null), NullLogger.Instance);
+        var container = new BlobServiceClient(reuser.ConnectionString).GetBlobContainerClient("shared");
+        await container.CreateIfNotExistsAsync();
+
+        await starter.DisposeAsync();
+        await container.UploadBlobAsync("after-the-starter-left.txt", BinaryData.FromString("still served"));
+        Assert.True(Listening(reuser.BlobPort));
+
+        await reuser.DisposeAsync();
+        Assert.All([reuser.BlobPort, reuser.QueuePort, reuser.TablePort], p => Assert.False(Listening(p)));
+    }
+
+    [Fact]
     public async Task Start_PersistentFolder_KeepsDataAcrossRestarts()
     {
         var folder = Path.Combine(Path.GetTempPath(), "azurite-" + Guid.NewGuid().ToString("N"));

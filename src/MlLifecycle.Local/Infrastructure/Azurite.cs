@@ -21,17 +21,31 @@ public sealed record AzuriteOptions(int BlobPort, int QueuePort, int TablePort, 
 
 /// <summary>
 /// Ensures Azurite (pinned in <c>infra/package.json</c>) is running: reuses one already listening on the ports,
-/// otherwise runs <c>npm ci</c> in <c>infra/</c> when needed, starts it and waits for its ports. Stops only what it started.
+/// otherwise runs <c>npm ci</c> in <c>infra/</c> when needed, starts it and waits for its ports. Every instance, started
+/// or reused, registers as a user of the ports (a file per user in a folder named after the blob port); Azurite is
+/// stopped when its last live user is disposed, so a command that started it does not stop it under another that
+/// reused it meanwhile: the last one out stops it.
 /// </summary>
 public sealed class Azurite : IAsyncDisposable
 {
     private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+    private const string Orphan = "orphan.pid";
     private readonly Process? _process;
     private readonly CountdownEvent _closed = new(3);
+    private readonly string _users;
+    private readonly string _user;
 
     private Azurite(int blob, int queue, int table, Process? process)
     {
         (BlobPort, QueuePort, TablePort, _process) = (blob, queue, table, process);
+        _users = Path.Combine(Path.GetTempPath(), "mllifecycle-azurite", blob.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Directory.CreateDirectory(_users);
+        _user = Path.Combine(_users, $"{Environment.ProcessId}-{Guid.NewGuid():N}.user");
+        File.WriteAllText(_user, "");
+        if (process is not null)
+        {
+            File.Delete(Path.Combine(_users, Orphan)); // a new Azurite on these ports: any earlier one is gone
+        }
     }
 
     public int BlobPort { get; }
@@ -114,7 +128,15 @@ public sealed class Azurite : IAsyncDisposable
     /// </summary>
     public async ValueTask DisposeAsync()
     {
-        if (_process is { HasExited: false })
+        File.Delete(_user);
+        var othersLeft = OtherLiveUsers();
+        var orphan = Path.Combine(_users, Orphan);
+        if (_process is { HasExited: false } && othersLeft)
+        {
+            // Another user still works against it: leave it running for the last one to stop.
+            await File.WriteAllTextAsync(orphan, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        else if (_process is { HasExited: false })
         {
             _ = Terminate(_process.Id, 15);
             await Task.Run(() => _closed.Wait(TimeSpan.FromSeconds(10)));
@@ -125,9 +147,64 @@ public sealed class Azurite : IAsyncDisposable
 
             await _process.WaitForExitAsync();
         }
+        else if (!othersLeft && File.Exists(orphan) && int.TryParse(await File.ReadAllTextAsync(orphan), out var pid))
+        {
+            await StopOrphanAsync(pid);
+            File.Delete(orphan);
+        }
 
         _process?.Dispose();
         _closed.Dispose();
+    }
+
+    /// <summary>Whether another live process (or another instance in this one) is registered on these ports.</summary>
+    private bool OtherLiveUsers()
+    {
+        var alive = false;
+        foreach (var file in Directory.EnumerateFiles(_users, "*.user"))
+        {
+            if (int.TryParse(Path.GetFileName(file).Split('-')[0], out var pid) && IsAlive(pid))
+            {
+                alive = true;
+            }
+            else
+            {
+                File.Delete(file); // a user that died without disposing (killed)
+            }
+        }
+
+        return alive;
+    }
+
+    /// <summary>Stops an Azurite that a user which has exited left running: SIGTERM, then SIGKILL if its ports stay open 10 s.</summary>
+    private async Task StopOrphanAsync(int pid)
+    {
+        if (!IsAlive(pid))
+        {
+            return;
+        }
+
+        _ = Terminate(pid, 15);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (new[] { BlobPort, QueuePort, TablePort }.Any(IsListening) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        _ = Terminate(pid, 9);
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     private void OnOutput(string? line)
