@@ -12,7 +12,6 @@ public static class WorkflowRegistration
         services.AddOptions<LifecycleOptions>().BindConfiguration(LifecycleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<LifecycleStages>();
-        services.AddSingleton<ActivityLoad>();
         return services;
     }
 
@@ -36,6 +35,6 @@ public static class WorkflowRegistration
         return registry;
 
         void Add<TIn, TOut>(string name, Func<LifecycleStages, TIn, Task<TOut>> run) =>
-            registry.AddActivity(name, sp => new DelegateActivity<TIn, TOut>(input => sp.GetRequiredService<ActivityLoad>().TrackAsync(() => run(sp.GetRequiredService<LifecycleStages>(), input))));
+            registry.AddActivity(name, sp => new DelegateActivity<TIn, TOut>(input => run(sp.GetRequiredService<LifecycleStages>(), input)));
     }
 }

@@ -49,9 +49,6 @@ public sealed class LocalPlatform : IAsyncDisposable
     /// <summary>Base address of the HTTP API (e.g. <c>http://127.0.0.1:7071</c>), or null when not serving HTTP.</summary>
     public Uri? BaseAddress { get; private set; }
 
-    /// <summary>The longest a shutdown waits for activities in flight.</summary>
-    public static readonly TimeSpan DrainTimeout = TimeSpan.FromMinutes(2);
-
     public static async Task<LocalPlatform> StartAsync(LocalPlatformOptions options, ILoggerFactory loggerFactory, CancellationToken ct = default)
     {
         var logger = loggerFactory.CreateLogger<LocalPlatform>();
@@ -93,21 +90,8 @@ public sealed class LocalPlatform : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// Shuts down without stranding work: first no new work is taken, then activities in flight (perhaps another
-    /// run's: processes share the task hub) finish and report, for up to <see cref="DrainTimeout"/>; then the worker
-    /// and the sidecar stop.
-    /// </summary>
     public async ValueTask DisposeAsync()
     {
-        await _sidecar.StopTakingWorkAsync();
-        var load = _app.Services.GetRequiredService<ActivityLoad>();
-        var deadline = DateTime.UtcNow + DrainTimeout;
-        while (load.Running > 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-        }
-
         await _app.StopAsync();
         await _app.DisposeAsync();
         await _sidecar.DisposeAsync();

@@ -16,11 +16,10 @@ public sealed class DurableSidecar : IAsyncDisposable
     public const string TaskHub = "mllifecycle";
 
     private readonly WebApplication _app;
-    private readonly AzureStorageOrchestrationService _service;
 
-    private DurableSidecar(WebApplication app, AzureStorageOrchestrationService service, string address)
+    private DurableSidecar(WebApplication app, string address)
     {
-        (_app, _service) = (app, service);
+        _app = app;
         Address = address;
         Channel = GrpcChannel.ForAddress(address);
     }
@@ -71,14 +70,8 @@ public sealed class DurableSidecar : IAsyncDisposable
         var app = builder.Build();
         app.MapGrpcService<TaskHubGrpcServer>();
         await app.StartAsync(ct);
-        return new DurableSidecar(app, service, $"http://127.0.0.1:{port}");
+        return new DurableSidecar(app, $"http://127.0.0.1:{port}");
     }
-
-    /// <summary>
-    /// Stops taking work from the task hub and releases this host's partitions, while work already taken can still
-    /// complete (the worker stays connected). Bounded: a stop that hangs is abandoned after 30 s.
-    /// </summary>
-    public Task StopTakingWorkAsync() => Task.WhenAny(_service.StopAsync(isForced: false), Task.Delay(TimeSpan.FromSeconds(30)));
 
     public async ValueTask DisposeAsync()
     {
