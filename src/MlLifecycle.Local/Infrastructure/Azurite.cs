@@ -33,18 +33,25 @@ public sealed class Azurite : IAsyncDisposable
     private readonly Process? _process;
     private readonly CountdownEvent _closed = new(3);
     private readonly string _users;
-    private readonly string _user;
+    private readonly string? _user;
 
     private Azurite(int blob, int queue, int table, Process? process)
     {
         (BlobPort, QueuePort, TablePort, _process) = (blob, queue, table, process);
-        _users = Path.Combine(Path.GetTempPath(), "mllifecycle-azurite", blob.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Directory.CreateDirectory(_users);
-        _user = Path.Combine(_users, $"{Environment.ProcessId}-{Guid.NewGuid():N}.user");
-        File.WriteAllText(_user, "");
-        if (process is not null)
+        _users = Path.Combine(Path.GetTempPath(), $"mllifecycle-azurite-{Environment.UserName}", blob.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        try
         {
-            File.Delete(Path.Combine(_users, Orphan)); // a new Azurite on these ports: any earlier one is gone
+            Directory.CreateDirectory(_users);
+            _user = Path.Combine(_users, $"{Environment.ProcessId}-{Guid.NewGuid():N}.user");
+            File.WriteAllText(_user, "");
+            if (process is not null)
+            {
+                File.Delete(Path.Combine(_users, Orphan)); // a new Azurite on these ports: any earlier one is gone
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _user = null; // no registry: this instance stops what it started, as if it were the only user
         }
     }
 
@@ -128,8 +135,20 @@ public sealed class Azurite : IAsyncDisposable
     /// </summary>
     public async ValueTask DisposeAsync()
     {
-        File.Delete(_user);
-        var othersLeft = OtherLiveUsers();
+        var othersLeft = false;
+        try
+        {
+            if (_user is not null)
+            {
+                File.Delete(_user);
+                othersLeft = OtherLiveUsers();
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The registry went away: stop what this instance started.
+        }
+
         var orphan = Path.Combine(_users, Orphan);
         if (_process is { HasExited: false } && othersLeft)
         {
@@ -147,7 +166,7 @@ public sealed class Azurite : IAsyncDisposable
 
             await _process.WaitForExitAsync();
         }
-        else if (!othersLeft && File.Exists(orphan) && int.TryParse(await File.ReadAllTextAsync(orphan), out var pid))
+        else if (!othersLeft && _user is not null && TryReadOrphan(orphan) is { } pid)
         {
             await StopOrphanAsync(pid);
             File.Delete(orphan);
@@ -155,6 +174,19 @@ public sealed class Azurite : IAsyncDisposable
 
         _process?.Dispose();
         _closed.Dispose();
+    }
+
+    /// <summary>The process id an exited starter left running, if any (null when the file is absent or being replaced).</summary>
+    private static int? TryReadOrphan(string path)
+    {
+        try
+        {
+            return int.TryParse(File.ReadAllText(path), out var pid) ? pid : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Whether another live process (or another instance in this one) is registered on these ports.</summary>
