@@ -272,7 +272,7 @@ public sealed class ModelRegistry(TableServiceClient service)
                 ["Trial"] = id,
                 ["Options"] = JsonSerializer.Serialize(options, LifecycleJson.Compact),
                 ["Resource"] = resource,
-                ["Score"] = double.IsFinite(score) && score > double.MinValue && error is null ? score : null, // MinValue: the trial ranked last (no metric)
+                ["Score"] = double.IsFinite(score) && score > double.MinValue ? score : null, // MinValue: ranked last (failed, or no metric)
                 ["Metrics"] = JsonSerializer.Serialize(metrics, LifecycleJson.Compact),
                 ["Seconds"] = seconds,
                 ["Error"] = error,
