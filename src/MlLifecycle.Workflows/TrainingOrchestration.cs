@@ -45,7 +45,7 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
                 var summaries = ModelSelection.Summarize(results);
                 if (ModelSelection.Best(summaries, data.PrimaryMetric!) is not { } winner)
                 {
-                    throw new CandidatesFailedException(string.Join("; ", summaries.Select(s => $"{s.Trainer}: {s.Error}")));
+                    throw new CandidatesFailedException(ModelSelection.Failures(summaries));
                 }
 
                 var selection = new SelectionSummary(split.Method, split.Folds, winner, summaries);
@@ -89,7 +89,7 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
         }
         catch (CandidatesFailedException ex)
         {
-            result = result with { Status = RunStatus.Failed, Message = $"no candidate trainer trained on every fold: {ex.Message}" };
+            result = result with { Status = RunStatus.Failed, Message = ex.Message };
         }
 
         result = result with { FinishedAt = context.CurrentUtcDateTime };

@@ -47,6 +47,10 @@ public static class ModelSelection
         return scored.OrderBy(s => higher ? -s.Metrics[metric].Mean : s.Metrics[metric].Mean).ThenBy(s => Order(s.Trainer)).First().Trainer;
     }
 
+    /// <summary>Why no trainer could be chosen: each trainer's first failure.</summary>
+    public static string Failures(IReadOnlyList<TrainerSummary> summaries) =>
+        "no candidate trainer trained on every fold: " + string.Join("; ", summaries.Select(s => $"{s.Trainer}: {s.Error}"));
+
     private static int Order(string trainer)
     {
         var index = Trainers.All.ToList().IndexOf(trainer);
