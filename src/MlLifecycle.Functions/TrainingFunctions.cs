@@ -15,6 +15,10 @@ public sealed class TrainingFunctions(LifecycleStages stages, TrainingStarter st
     public static Task<RunResult> RunTraining([OrchestrationTrigger] TaskOrchestrationContext context, TrainingRequest request) =>
         new TrainingOrchestration().RunAsync(context, request);
 
+    [Function(ActivityNames.TuningOrchestration)]
+    public static Task<TuningResult?> RunTuning([OrchestrationTrigger] TaskOrchestrationContext context, TuningState state) =>
+        new TuningOrchestration().RunAsync(context, state);
+
     [Function(ActivityNames.RunTrial)]
     public Task<TrialRecord> RunTrial([ActivityTrigger] TrialInput input) => stages.RunTrialAsync(input);
 

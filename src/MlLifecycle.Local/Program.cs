@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using MlLifecycle.Local.Cli;
 using MlLifecycle.Local.Hosting;
 
@@ -46,7 +47,24 @@ var status = new Command("status", "Show a run's status, stage and outcome.") { 
 status.SetAction((p, ct) => Guard(() => Commands.StatusAsync(p.GetValue(runId)!, p.GetValue(json), p.GetValue(verbose), ct)));
 root.Subcommands.Add(status);
 
-return await root.Parse(args).InvokeAsync();
+// One place handles Ctrl+C and SIGTERM: the first cancels the verb, which hands its work back and stops what it
+// started; if that takes over 10 s, or a second signal comes, the process exits at once.
+using var stopping = new CancellationTokenSource();
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, stopping.Token);
+
+void OnSignal(PosixSignalContext context)
+{
+    context.Cancel = true;
+    if (stopping.IsCancellationRequested)
+    {
+        Environment.Exit(130);
+    }
+
+    stopping.Cancel();
+    _ = Task.Delay(TimeSpan.FromSeconds(10)).ContinueWith(_ => Environment.Exit(130), TaskScheduler.Default);
+}
 
 static async Task<int> Guard(Func<Task<int>> run)
 {

@@ -4,6 +4,7 @@ namespace MlLifecycle.Workflows;
 public static class ActivityNames
 {
     public const string TrainingOrchestration = nameof(TrainingOrchestration);
+    public const string TuningOrchestration = nameof(TuningOrchestration);
     public const string RunTrial = nameof(RunTrial);
     public const string ValidateDataset = nameof(ValidateDataset);
     public const string QuarantineDataset = nameof(QuarantineDataset);

@@ -16,6 +16,9 @@ public static class RunIds
     public static string ForRequest(TrainingRequest request, string etag) =>
         "api-" + Hash(request.Model, request.Dataset, etag.Trim('"'), request.Spec is null ? "" : Core.LifecycleJson.Serialize(request.Spec, compact: true));
 
+    /// <summary>The tuning sub-orchestration of a run.</summary>
+    public static string Tuning(string runId) => runId + "-tuning";
+
     private static string Hash(params string[] parts) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', parts))))[..24];
 }

@@ -53,7 +53,8 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
                 if (split.Tuning.Strategy != TuningStrategy.None)
                 {
                     context.SetCustomStatus(new RunProgress($"tuning {selection.Winner} ({split.Tuning.Strategy})", 4, Steps));
-                    tuning = await TuningLoop.RunAsync(context, new TuningInput(run, selection.Winner, data.PrimaryMetric!, split.Seed, split.Tuning));
+                    var search = new TuningState(new TuningInput(run, selection.Winner, data.PrimaryMetric!, split.Seed, split.Tuning), [], context.CurrentUtcDateTime);
+                    tuning = await context.CallSubOrchestratorAsync<TuningResult>(ActivityNames.TuningOrchestration, search, new SubOrchestrationOptions { InstanceId = RunIds.Tuning(run.RunId) });
                 }
 
                 context.SetCustomStatus(new RunProgress($"training {selection.Winner} on train + validation", 4, Steps));

@@ -4,6 +4,13 @@ using MlLifecycle.Core.Evaluation;
 
 namespace MlLifecycle.Workflows;
 
+/// <summary>The orchestrations and activities of the lifecycle, by name, for any host.</summary>
+/// <param name="Orchestrators">Each orchestration's name and a factory (orchestrators hold no services).</param>
+/// <param name="Activities">Each activity's name and a factory resolving its services.</param>
+public sealed record WorkflowTasks(
+    IReadOnlyDictionary<string, Func<ITaskOrchestrator>> Orchestrators,
+    IReadOnlyDictionary<string, Func<IServiceProvider, ITaskActivity>> Activities);
+
 public static class WorkflowRegistration
 {
     /// <summary>Registers the lifecycle services used by the activities.</summary>
@@ -16,25 +23,29 @@ public static class WorkflowRegistration
     }
 
     /// <summary>
-    /// Every orchestration and activity, for a <c>Microsoft.DurableTask</c> worker (the local host). The Functions app
-    /// declares the same names as <c>[Function]</c>s; a test keeps the two lists equal.
+    /// Every orchestration and activity, for the local host's Durable Task worker. The Functions app declares the same
+    /// names as <c>[Function]</c>s; a test keeps the two lists equal.
     /// </summary>
-    public static DurableTaskRegistry AddMlLifecycleTasks(this DurableTaskRegistry registry)
-    {
-        registry.AddOrchestrator<TrainingOrchestration>();
-        Add<RunContext, ValidationOutcome>(ActivityNames.ValidateDataset, (s, i) => s.ValidateAsync(i));
-        Add<QuarantineInput, bool>(ActivityNames.QuarantineDataset, async (s, i) => { await s.QuarantineAsync(i); return true; });
-        Add<RunContext, SplitOutcome>(ActivityNames.SplitDataset, (s, i) => s.SplitAsync(i));
-        Add<FoldInput, FoldResult>(ActivityNames.EvaluateFold, (s, i) => s.EvaluateFoldAsync(i));
-        Add<TrialInput, TrialRecord>(ActivityNames.RunTrial, (s, i) => s.RunTrialAsync(i));
-        Add<TrainInput, TrainOutcome>(ActivityNames.TrainModel, (s, i) => s.TrainAsync(i));
-        Add<RunContext, EvaluationOutcome>(ActivityNames.EvaluateModel, (s, i) => s.EvaluateAsync(i));
-        Add<RegisterInput, int>(ActivityNames.RegisterModel, (s, i) => s.RegisterAsync(i));
-        Add<PromoteInput, bool>(ActivityNames.PromoteModel, (s, i) => s.PromoteAsync(i));
-        Add<RunResult, bool>(ActivityNames.RecordRun, async (s, i) => { await s.RecordRunAsync(i); return true; });
-        return registry;
+    public static WorkflowTasks Tasks { get; } = new(
+        new Dictionary<string, Func<ITaskOrchestrator>>
+        {
+            [ActivityNames.TrainingOrchestration] = () => new TrainingOrchestration(),
+            [ActivityNames.TuningOrchestration] = () => new TuningOrchestration(),
+        },
+        new Dictionary<string, Func<IServiceProvider, ITaskActivity>>
+        {
+            [ActivityNames.ValidateDataset] = Stage<RunContext, ValidationOutcome>((s, i) => s.ValidateAsync(i)),
+            [ActivityNames.QuarantineDataset] = Stage<QuarantineInput, bool>(async (s, i) => { await s.QuarantineAsync(i); return true; }),
+            [ActivityNames.SplitDataset] = Stage<RunContext, SplitOutcome>((s, i) => s.SplitAsync(i)),
+            [ActivityNames.EvaluateFold] = Stage<FoldInput, FoldResult>((s, i) => s.EvaluateFoldAsync(i)),
+            [ActivityNames.RunTrial] = Stage<TrialInput, TrialRecord>((s, i) => s.RunTrialAsync(i)),
+            [ActivityNames.TrainModel] = Stage<TrainInput, TrainOutcome>((s, i) => s.TrainAsync(i)),
+            [ActivityNames.EvaluateModel] = Stage<RunContext, EvaluationOutcome>((s, i) => s.EvaluateAsync(i)),
+            [ActivityNames.RegisterModel] = Stage<RegisterInput, int>((s, i) => s.RegisterAsync(i)),
+            [ActivityNames.PromoteModel] = Stage<PromoteInput, bool>((s, i) => s.PromoteAsync(i)),
+            [ActivityNames.RecordRun] = Stage<RunResult, bool>(async (s, i) => { await s.RecordRunAsync(i); return true; }),
+        });
 
-        void Add<TIn, TOut>(string name, Func<LifecycleStages, TIn, Task<TOut>> run) =>
-            registry.AddActivity(name, sp => new DelegateActivity<TIn, TOut>(input => run(sp.GetRequiredService<LifecycleStages>(), input)));
-    }
+    private static Func<IServiceProvider, ITaskActivity> Stage<TIn, TOut>(Func<LifecycleStages, TIn, Task<TOut>> run) =>
+        sp => new DelegateActivity<TIn, TOut>(input => run(sp.GetRequiredService<LifecycleStages>(), input));
 }

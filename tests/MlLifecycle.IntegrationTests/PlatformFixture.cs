@@ -79,7 +79,7 @@ public sealed class PlatformFixture : IAsyncLifetime
     /// <summary>How many times an orchestration scheduled an activity, read from the Durable history table.</summary>
     public async Task<int> CountScheduledAsync(string instanceId, string activity)
     {
-        var history = new Azure.Data.Tables.TableServiceClient(Platform.StorageConnectionString).GetTableClient($"{DurableSidecar.TaskHub}History");
+        var history = new Azure.Data.Tables.TableServiceClient(Platform.StorageConnectionString).GetTableClient($"{DurableEngineOptions.TaskHub}History");
         var scheduled = 0;
         await foreach (var e in history.QueryAsync<Azure.Data.Tables.TableEntity>(Azure.Data.Tables.TableClient.CreateQueryFilter($"PartitionKey eq {instanceId}")))
         {

@@ -30,7 +30,7 @@ public class TuningTests(PlatformFixture platform)
         var etag = await platform.UploadAsync("tune8/data.csv", ClassificationCsv(400, 1));
 
         var run = await platform.WaitForRunAsync(RunIds.ForBlob("tune8/data.csv", etag));
-        var scheduled = await platform.CountScheduledAsync(run.RunId, ActivityNames.RunTrial);
+        var scheduled = await platform.CountScheduledAsync(RunIds.Tuning(run.RunId), ActivityNames.RunTrial);
 
         var trials = await platform.Registry.ListTuningTrialsAsync(run.RunId);
 

@@ -32,8 +32,8 @@ public static class SpecReader
     public static readonly IReadOnlySet<string> RegressionMetrics =
         new HashSet<string>(["rmse", "mae", "r2"], StringComparer.Ordinal);
 
-    /// <summary>Upper bound of <c>tuning.maxTrials</c>: each trial adds two events to the run's Durable history.</summary>
-    public const int MaxTuningTrials = 500;
+    /// <summary>Upper bound of <c>tuning.maxTrials</c>: the finished trials travel with the tuning orchestration when it continues as new.</summary>
+    public const int MaxTuningTrials = 10_000;
 
     private static readonly JsonSerializerOptions Strict = new(LifecycleJson.Options)
     {

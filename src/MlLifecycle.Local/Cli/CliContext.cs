@@ -29,8 +29,10 @@ internal static class CliContext
             httpPort,
             watchBlobs,
             runTimers,
-            Environment.GetEnvironmentVariable("MLLIFECYCLE_STORAGE"),
-            int.TryParse(Environment.GetEnvironmentVariable("MLLIFECYCLE_LOCK_TIMEOUT_SECONDS"), out var seconds) ? TimeSpan.FromSeconds(seconds) : null);
+            Environment.GetEnvironmentVariable("MLLIFECYCLE_STORAGE"))
+        {
+            Engine = int.TryParse(Environment.GetEnvironmentVariable("MLLIFECYCLE_LOCK_TIMEOUT_SECONDS"), out var seconds) ? new(TimeSpan.FromSeconds(seconds)) : DurableEngineOptions.Default,
+        };
 
     /// <summary>Storage-only services (registry, artifacts, model server) for verbs that need no Durable engine.</summary>
     public static async Task<(ServiceProvider Services, IAsyncDisposable? Azurite)> StartStorageAsync(ILoggerFactory loggerFactory, CancellationToken ct)

@@ -1,5 +1,4 @@
 using Microsoft.DurableTask.Client;
-using Microsoft.DurableTask.Worker;
 using MlLifecycle.Api;
 using MlLifecycle.Local.Infrastructure;
 using MlLifecycle.Storage;
@@ -13,38 +12,44 @@ namespace MlLifecycle.Local.Hosting;
 /// <param name="WatchBlobs">Run the blob trigger (a watcher on <c>datasets/</c>).</param>
 /// <param name="RunTimers">Run the drift timer.</param>
 /// <param name="StorageConnectionString">Use this storage instead of starting Azurite.</param>
-/// <param name="LockTimeout">Durable work-item visibility timeout (default 15 min; crash tests shorten it).</param>
+/// <param name="HostWorker">Run a Durable worker in this process; false = only a client of the task hub (another host does the work).</param>
 public sealed record LocalPlatformOptions(
     AzuriteOptions Azurite,
     int? HttpPort = null,
     bool WatchBlobs = true,
     bool RunTimers = false,
     string? StorageConnectionString = null,
-    TimeSpan? LockTimeout = null)
+    bool HostWorker = true)
 {
     public Dictionary<string, string?> Settings { get; init; } = [];
+
+    /// <summary>The Durable engine's settings (lock timeout).</summary>
+    public DurableEngineOptions Engine { get; init; } = DurableEngineOptions.Default;
+
+    /// <summary>What the worker runs (default: the lifecycle's orchestrations and activities).</summary>
+    public WorkflowTasks Tasks { get; init; } = WorkflowRegistration.Tasks;
 }
 
 /// <summary>
-/// The local host: Azurite, the Durable sidecar on Azure Storage, a worker running the same orchestrations and
-/// activities as the Functions app, and optionally the same HTTP routes, blob trigger and drift timer.
+/// The local host: Azurite, the Durable Task engine on Azure Storage running the same orchestrations and activities as
+/// the Functions app, and optionally the same HTTP routes, blob trigger and drift timer.
 /// </summary>
 public sealed class LocalPlatform : IAsyncDisposable
 {
     private readonly Azurite? _azurite;
-    private readonly DurableSidecar _sidecar;
+    private readonly DurableEngine _engine;
     private readonly WebApplication _app;
 
-    private LocalPlatform(Azurite? azurite, DurableSidecar sidecar, WebApplication app, string storage)
+    private LocalPlatform(Azurite? azurite, DurableEngine engine, WebApplication app, string storage)
     {
-        (_azurite, _sidecar, _app, StorageConnectionString) = (azurite, sidecar, app, storage);
+        (_azurite, _engine, _app, StorageConnectionString) = (azurite, engine, app, storage);
     }
 
     public string StorageConnectionString { get; }
 
     public IServiceProvider Services => _app.Services;
 
-    public DurableTaskClient Client => Services.GetRequiredService<DurableTaskClient>();
+    public DurableTaskClient Client => _engine.Client;
 
     /// <summary>Base address of the HTTP API (e.g. <c>http://127.0.0.1:7071</c>), or null when not serving HTTP.</summary>
     public Uri? BaseAddress { get; private set; }
@@ -53,7 +58,7 @@ public sealed class LocalPlatform : IAsyncDisposable
     {
         var logger = loggerFactory.CreateLogger<LocalPlatform>();
         Azurite? azurite = null;
-        DurableSidecar? sidecar = null;
+        DurableEngine? engine = null;
         try
         {
             if (options.StorageConnectionString is null)
@@ -62,11 +67,16 @@ public sealed class LocalPlatform : IAsyncDisposable
             }
 
             var storage = options.StorageConnectionString ?? azurite!.ConnectionString;
-            sidecar = await DurableSidecar.StartAsync(storage, loggerFactory, options.LockTimeout, ct);
-            var app = BuildApp(options, storage, sidecar, loggerFactory);
-            await app.Services.EnsureMlLifecycleStorageAsync(ct);
+            engine = new DurableEngine(storage, loggerFactory, options.Engine);
+            var app = BuildApp(options, storage, engine, loggerFactory);
+            await Task.WhenAll(engine.CreateIfNotExistsAsync(), app.Services.EnsureMlLifecycleStorageAsync(ct));
+            if (options.HostWorker)
+            {
+                await engine.StartWorkerAsync(options.Tasks, app.Services);
+            }
+
             await app.StartAsync(ct);
-            var platform = new LocalPlatform(azurite, sidecar, app, storage);
+            var platform = new LocalPlatform(azurite, engine, app, storage);
             if (options.HttpPort is not null)
             {
                 platform.BaseAddress = new Uri(app.Urls.First());
@@ -76,9 +86,9 @@ public sealed class LocalPlatform : IAsyncDisposable
         }
         catch
         {
-            if (sidecar is not null)
+            if (engine is not null)
             {
-                await sidecar.DisposeAsync();
+                await engine.DisposeAsync();
             }
 
             if (azurite is not null)
@@ -90,45 +100,31 @@ public sealed class LocalPlatform : IAsyncDisposable
         }
     }
 
+    /// <summary>Hands the work in progress back to the task hub first, then stops the routes and timers, then Azurite if this process started it.</summary>
     public async ValueTask DisposeAsync()
     {
+        await _engine.DisposeAsync();
         await _app.StopAsync();
         await _app.DisposeAsync();
-        await _sidecar.DisposeAsync();
         if (_azurite is not null)
         {
             await _azurite.DisposeAsync();
         }
     }
 
-    private static WebApplication BuildApp(LocalPlatformOptions options, string storage, DurableSidecar sidecar, ILoggerFactory loggerFactory)
+    private static WebApplication BuildApp(LocalPlatformOptions options, string storage, DurableEngine engine, ILoggerFactory loggerFactory)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggerFactory);
+        // Signals are the CLI's to handle (Program.cs): the host neither listens for them nor waits long to stop.
+        builder.Services.AddSingleton<IHostLifetime, NoSignals>();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(3));
         builder.Configuration.AddInMemoryCollection(options.Settings);
-        if (options.HttpPort is { } port)
-        {
-            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        }
-        else
-        {
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-        }
-
+        builder.WebHost.UseUrls($"http://127.0.0.1:{options.HttpPort ?? 0}");
         builder.Services.AddProblemDetails();
         builder.Services.AddMlLifecycleStorage(storage).AddMlLifecycleWorkflows().AddMlLifecycleApi();
-        builder.Services.AddDurableTaskWorker(b =>
-        {
-            b.UseGrpc(sidecar.Channel);
-            b.AddTasks(r => r.AddMlLifecycleTasks());
-            b.Configure(o => o.Concurrency.MaximumConcurrentActivityWorkItems = Environment.ProcessorCount);
-        });
-        builder.Services.AddDurableTaskClient(b =>
-        {
-            b.UseGrpc(sidecar.Channel);
-            b.RegisterDirectly();
-        });
+        builder.Services.AddSingleton(engine.Client);
         if (options.WatchBlobs)
         {
             builder.Services.AddHostedService<BlobWatcher>();
@@ -148,5 +144,12 @@ public sealed class LocalPlatform : IAsyncDisposable
         }
 
         return app;
+    }
+
+    private sealed class NoSignals : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -1,36 +1,35 @@
 using Microsoft.DurableTask;
-using MlLifecycle.Core.Spec;
 using MlLifecycle.Core.Tuning;
 
 namespace MlLifecycle.Workflows;
 
+/// <summary>Where a tuning search stands: its input, the trials finished so far and when it started.</summary>
+public sealed record TuningState(TuningInput Input, IReadOnlyList<TrialRecord> History, DateTime StartedAt);
+
 /// <summary>
-/// Hyperparameter tuning, run inside the training orchestration: the strategy (a pure function of seed and history)
-/// proposes a wave, the wave fans out as <c>RunTrial</c> activities (at most <c>maxConcurrency</c> at once), results
-/// feed back, until the strategy is done or the budget (trials, total resource, minutes) is spent. Completed trials
-/// live in the Durable history, so a host that dies mid-tuning resumes without re-running them.
+/// Hyperparameter tuning, a sub-orchestration of the training run: the strategy (a pure function of seed and
+/// history) proposes a wave, the wave fans out as <c>RunTrial</c> activities (at most <c>maxConcurrency</c> at once),
+/// results feed back, until the strategy is done or the budget (trials, total resource, minutes) is spent. Every
+/// <see cref="TrialsPerExecution"/> trials it continues as new with the finished trials as its input, so its history
+/// stays bounded however long the search; a host that dies mid-tuning resumes without re-running finished trials.
 /// </summary>
-/// <remarks>
-/// Not a sub-orchestration: the preview gRPC sidecar hands DTFx the sub-orchestration's tags as a protobuf
-/// <c>MapField</c>, which the Azure Storage backend cannot deserialize (the run hangs). Each trial adds two history
-/// events, so a 100-trial search replays ~200 small events.
-/// </remarks>
-public static class TuningLoop
+public sealed class TuningOrchestration : TaskOrchestrator<TuningState, TuningResult?>
 {
-    public static async Task<TuningResult> RunAsync(TaskOrchestrationContext context, TuningInput input)
+    /// <summary>Trials per execution before continuing as new (each trial adds two history events).</summary>
+    public const int TrialsPerExecution = 100;
+
+    public override async Task<TuningResult?> RunAsync(TaskOrchestrationContext context, TuningState state)
     {
-        var tuning = input.Tuning;
+        var (input, tuning) = (state.Input, state.Input.Tuning);
         var space = SearchSpace.For(input.Trainer, tuning.Space);
         var tuner = Tuners.Create(tuning.Strategy, space, input.Seed, tuning);
-        List<TrialRecord> history = [];
-        var started = context.CurrentUtcDateTime;
-        // Every wave runs at least one trial, so MaxTrials waves always suffice.
-        for (var wave = 0; wave <= tuning.MaxTrials; wave++)
+        var history = state.History.ToList();
+        while (history.Count - state.History.Count < TrialsPerExecution)
         {
             var used = history.Sum(h => h.Trial.Resource);
             var stop = history.Count >= tuning.MaxTrials ? "trial budget spent"
                 : tuning.MaxTotalResource > 0 && used >= tuning.MaxTotalResource ? "resource budget spent"
-                : (context.CurrentUtcDateTime - started).TotalMinutes >= tuning.MaxMinutes ? "time budget spent"
+                : (context.CurrentUtcDateTime - state.StartedAt).TotalMinutes >= tuning.MaxMinutes ? "time budget spent"
                 : null;
             var proposals = stop is null ? tuner.NextWave(history.Select(h => new TrialOutcome(h.Trial, h.Score)).ToList(), tuning.MaxConcurrency) : [];
             var trials = proposals.Take(tuning.MaxTrials - history.Count)
@@ -47,9 +46,11 @@ public static class TuningLoop
             var bestSoFar = history.Count == 0 ? "" : $", best {history.Max(h => h.Score):F4}";
             context.SetCustomStatus(new RunProgress($"tuning {input.Trainer} ({tuning.Strategy}): {history.Count}/{tuning.MaxTrials} trials{bestSoFar}", 4, TrainingOrchestration.Steps));
             var inputs = trials.Select(t => new TrialInput(input.Run, input.Trainer, input.Metric, t, space.Options(t))).ToList();
-            history.AddRange(await TrainingOrchestration.FanOutAsync<TrialInput, TrialRecord>(context, ActivityNames.RunTrial, inputs, tuning.MaxConcurrency));
+            // Only what the search needs travels on: a trial's metrics are in the trials table.
+            history.AddRange((await TrainingOrchestration.FanOutAsync<TrialInput, TrialRecord>(context, ActivityNames.RunTrial, inputs, tuning.MaxConcurrency)).Select(r => r with { Metrics = [] }));
         }
 
-        throw new InvalidOperationException("Tuning did not stop within its trial budget.");
+        context.ContinueAsNew(state with { History = history });
+        return null;
     }
 }

@@ -1,0 +1,115 @@
+using DurableTask.AzureStorage;
+using DurableTask.Core;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Worker;
+using Microsoft.DurableTask.Worker.Shims;
+using MlLifecycle.Workflows;
+
+namespace MlLifecycle.Local.Infrastructure;
+
+/// <summary>Settings of the local Durable engine (the same knobs as <c>host.json</c>'s <c>durableTask</c> section).</summary>
+/// <param name="LockTimeout">Work-item visibility timeout; the engine renews it while an activity runs, and a killed host's work is redelivered after it.</param>
+public sealed record DurableEngineOptions(TimeSpan LockTimeout)
+{
+    public const string TaskHub = "mllifecycle";
+
+    public static readonly TimeSpan DefaultLockTimeout = TimeSpan.FromSeconds(30);
+
+    public static DurableEngineOptions Default { get; } = new(DefaultLockTimeout);
+}
+
+/// <summary>
+/// The Durable Task Framework, locally: a <see cref="TaskHubWorker"/> over <see cref="AzureStorageOrchestrationService"/>
+/// (the backend Durable Functions uses in Azure) running the same <c>Microsoft.DurableTask</c> orchestrators and
+/// activities as the Functions app, through <see cref="DurableTaskShimFactory"/>. DTFx renews work-item locks while an
+/// activity runs and runs sub-orchestrations and <c>ContinueAsNew</c>. A process may host the worker or only use the
+/// client; every process on a storage account shares one task hub.
+/// </summary>
+public sealed class DurableEngine : IAsyncDisposable
+{
+    private readonly HandBackOrchestrationService _service;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+    private TaskHubWorker? _worker;
+
+    public DurableEngine(string storageConnectionString, ILoggerFactory loggerFactory, DurableEngineOptions? options = null)
+    {
+        options ??= DurableEngineOptions.Default;
+        var service = new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
+        {
+            StorageAccountClientProvider = new StorageAccountClientProvider(storageConnectionString),
+            TaskHubName = DurableEngineOptions.TaskHub,
+            LoggerFactory = loggerFactory,
+            // Partitions are owned by worker id: every process needs its own, or two would both think they own one.
+            WorkerId = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}",
+            PartitionCount = 2,
+            // Several local processes (serve, a CLI train, tests) share one task hub.
+            UseAppLease = false,
+            MaxQueuePollingInterval = TimeSpan.FromSeconds(1),
+            // A killed host's partitions move within seconds.
+            LeaseInterval = TimeSpan.FromSeconds(10),
+            LeaseRenewInterval = TimeSpan.FromSeconds(3),
+            LeaseAcquireInterval = TimeSpan.FromSeconds(3),
+            WorkItemQueueVisibilityTimeout = options.LockTimeout,
+            ControlQueueVisibilityTimeout = options.LockTimeout,
+            MaxConcurrentTaskActivityWorkItems = Environment.ProcessorCount,
+            MaxConcurrentTaskOrchestrationWorkItems = 8,
+        });
+        _service = new HandBackOrchestrationService(service);
+        _loggers = loggerFactory;
+        _logger = loggerFactory.CreateLogger<DurableEngine>();
+        Client = new OrchestrationServiceClient(service, new DurableTaskWorkerOptions().DataConverter);
+    }
+
+    /// <summary>The client of the task hub (start runs, read their state).</summary>
+    public DurableTaskClient Client { get; }
+
+    /// <summary>Creates the task hub's queues, tables and containers if they do not exist.</summary>
+    public Task CreateIfNotExistsAsync() => _service.CreateIfNotExistsAsync();
+
+    /// <summary>Starts a worker running <paramref name="tasks"/>, resolving activities' services from <paramref name="services"/>.</summary>
+    public async Task StartWorkerAsync(WorkflowTasks tasks, IServiceProvider services)
+    {
+        var shims = new DurableTaskShimFactory(new DurableTaskWorkerOptions(), _loggers);
+        var worker = new TaskHubWorker(_service, _loggers) { ErrorPropagationMode = ErrorPropagationMode.UseFailureDetails };
+        worker.AddTaskOrchestrations([.. tasks.Orchestrators.Select(t => new Creator<TaskOrchestration>(t.Key, () => shims.CreateOrchestration(t.Key, t.Value())))]);
+        worker.AddTaskActivities([.. tasks.Activities.Select(t => new Creator<TaskActivity>(t.Key, () => shims.CreateActivity(t.Key, t.Value(services))))]);
+        await worker.StartAsync();
+        _worker = worker;
+    }
+
+    /// <summary>
+    /// Leaves the task hub: stops taking work, hands back the activities in progress (another host runs them at once)
+    /// and releases this process's partitions. Activities still computing are abandoned, not awaited.
+    /// </summary>
+    public async Task StopWorkerAsync()
+    {
+        if (Interlocked.Exchange(ref _worker, null) is not { } worker)
+        {
+            return;
+        }
+
+        var handed = await _service.HandBackAsync();
+        if (handed > 0)
+        {
+            _logger.LogInformation("Handed back {Count} running activities to the task hub", handed);
+        }
+
+        await worker.StopAsync(isForced: true);
+    }
+
+    public async ValueTask DisposeAsync() => await StopWorkerAsync();
+
+    private sealed class Creator<T> : ObjectCreator<T>
+    {
+        private readonly Func<T> _create;
+
+        public Creator(string name, Func<T> create)
+        {
+            (Name, Version, _create) = (name, string.Empty, create);
+        }
+
+        public override T Create() => _create();
+    }
+}
