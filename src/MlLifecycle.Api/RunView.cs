@@ -57,6 +57,12 @@ public sealed record RunView(
 
         var request = instance.ReadInputAs<TrainingRequest>();
         var progress = instance.ReadCustomStatusAs<RunProgress>();
+        if (instance.RuntimeStatus == OrchestrationRuntimeStatus.Running && progress?.Stage.StartsWith("tuning", StringComparison.Ordinal) == true
+            && (await client.GetInstanceAsync(RunIds.Tuning(runId), getInputsAndOutputs: true, ct))?.ReadCustomStatusAs<RunProgress>() is { } tuning)
+        {
+            progress = tuning; // trials done and best so far, from the tuning sub-orchestration
+        }
+
         var view = new RunView(
             runId,
             instance.RuntimeStatus.ToString(),

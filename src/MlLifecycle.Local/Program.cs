@@ -89,7 +89,7 @@ static async Task<int> Guard(Func<Task<int>> run)
 static async Task<int> ServeAsync(int port, CancellationToken ct)
 {
     using var loggers = CliContext.CreateLoggerFactory(verbose: true);
-    await using var platform = await LocalPlatform.StartAsync(CliContext.Platform(port, watchBlobs: true, runTimers: true), loggers, ct);
+    await using var platform = await LocalPlatform.StartAsync(CliContext.Platform(port, watchBlobs: true, hostWorker: true, serve: true), loggers, ct);
     Console.WriteLine($"serving on {platform.BaseAddress} — HTTP API under /api, blob trigger on datasets/, drift timer; Ctrl+C to stop");
     try
     {

@@ -43,6 +43,7 @@ public sealed class PlatformFixture : IAsyncLifetime
     {
         var options = new LocalPlatformOptions(AzuriteOptions.Ephemeral, HttpPort: 0, WatchBlobs: true)
         {
+            BlobWatchMaxInterval = BlobWatcher.Interval,
             Settings = { ["MlLifecycle:MaxDatasetBytes"] = MaxDatasetBytes.ToString(System.Globalization.CultureInfo.InvariantCulture) },
         };
         Platform = await LocalPlatform.StartAsync(options, _loggers);

@@ -23,15 +23,21 @@ internal static class CliContext
     /// Options of the full local platform for the CLI: storage from <c>MLLIFECYCLE_STORAGE</c> when set, the Durable
     /// lock timeout from <c>MLLIFECYCLE_LOCK_TIMEOUT_SECONDS</c> when set.
     /// </summary>
-    public static LocalPlatformOptions Platform(int? httpPort, bool watchBlobs, bool runTimers = false) =>
+    /// <param name="httpPort">HTTP port; null = no HTTP API.</param>
+    /// <param name="watchBlobs">Run the blob trigger.</param>
+    /// <param name="hostWorker">Run a worker; null = only when no <c>serve</c> is live on the storage (then this is its client).</param>
+    /// <param name="serve">This is <c>serve</c>: the drift timer runs and the host announces itself to the CLI's other verbs.</param>
+    public static LocalPlatformOptions Platform(int? httpPort, bool watchBlobs, bool? hostWorker, bool serve = false) =>
         new(
             AzuriteOptions.Default(LocalPaths.AzuriteData()),
             httpPort,
             watchBlobs,
-            runTimers,
-            Environment.GetEnvironmentVariable("MLLIFECYCLE_STORAGE"))
+            serve,
+            Environment.GetEnvironmentVariable("MLLIFECYCLE_STORAGE"),
+            hostWorker,
+            serve)
         {
-            Engine = int.TryParse(Environment.GetEnvironmentVariable("MLLIFECYCLE_LOCK_TIMEOUT_SECONDS"), out var seconds) ? new(TimeSpan.FromSeconds(seconds)) : DurableEngineOptions.Default,
+            Engine = int.TryParse(Environment.GetEnvironmentVariable("MLLIFECYCLE_LOCK_TIMEOUT_SECONDS"), out var seconds) ? DurableEngineOptions.Default with { LockTimeout = TimeSpan.FromSeconds(seconds) } : DurableEngineOptions.Default,
         };
 
     /// <summary>Storage-only services (registry, artifacts, model server) for verbs that need no Durable engine.</summary>

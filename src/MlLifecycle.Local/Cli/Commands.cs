@@ -18,6 +18,7 @@ internal static class Commands
 {
     public static async Task<int> TrainAsync(FileInfo csv, string? label, string? model, FileInfo? specFile, bool json, bool verbose, CancellationToken ct)
     {
+        RequireFile(csv);
         model ??= ModelName.FromFileName(csv.Name);
         if (!ModelName.IsValid(model))
         {
@@ -39,7 +40,8 @@ internal static class Commands
         }
 
         using var loggers = CliContext.CreateLoggerFactory(verbose);
-        await using var platform = await LocalPlatform.StartAsync(CliContext.Platform(httpPort: null, watchBlobs: true), loggers, ct);
+        // A live `serve` runs the work and this command is its client; otherwise it runs a worker itself.
+        await using var platform = await LocalPlatform.StartAsync(CliContext.Platform(httpPort: null, watchBlobs: false, hostWorker: null), loggers, ct);
         if (spec is not null)
         {
             // The spec lives next to the uploads, so later uploads (and retraining) use it too.
@@ -70,11 +72,7 @@ internal static class Commands
     /// <summary>Uploads a CSV to <c>datasets/{model}/</c> (the blob trigger's path) and follows the run it starts.</summary>
     public static async Task<RunView> UploadAndWaitAsync(LocalPlatform platform, FileInfo csv, string model, string? label, CancellationToken ct)
     {
-        if (!csv.Exists)
-        {
-            throw new CliException($"File '{csv.FullName}' does not exist.");
-        }
-
+        RequireFile(csv);
         var store = platform.Services.GetRequiredService<ArtifactStore>();
         var blobName = $"{model}/{Path.GetFileNameWithoutExtension(csv.Name)}.csv";
         var options = new BlobUploadOptions { Metadata = label is null ? null : new Dictionary<string, string> { ["label"] = label } };
@@ -86,12 +84,29 @@ internal static class Commands
         return await WaitAsync(platform, runId, ct);
     }
 
+    /// <summary>Follows a run until it ends. A client whose host goes away starts a worker itself, so the run never waits for nobody.</summary>
     public static async Task<RunView> WaitAsync(LocalPlatform platform, string runId, CancellationToken ct)
     {
         var stopwatch = Stopwatch.StartNew();
+        var hostCheck = Stopwatch.StartNew();
         string? last = null;
+        if (!platform.HostsWorker)
+        {
+            Console.Error.WriteLine("a `serve` host runs this work; following it as its client");
+        }
+
         while (true)
         {
+            if (!platform.HostsWorker && hostCheck.Elapsed > HostRegistry.Beat)
+            {
+                hostCheck.Restart();
+                if (!await platform.Services.GetRequiredService<HostRegistry>().AnyLiveAsync(DateTimeOffset.UtcNow, ct))
+                {
+                    Console.Error.WriteLine("the `serve` host went away; running the work in this process");
+                    await platform.EnsureWorkerAsync();
+                }
+            }
+
             var view = await RunView.GetAsync(platform.Client, runId, ct) ?? throw new CliException($"Run '{runId}' does not exist.");
             var line = view.Stage is null ? view.Status : $"[{view.Step}/{view.Steps}] {view.Stage}";
             if (line != last)
@@ -112,7 +127,7 @@ internal static class Commands
     public static async Task<int> StatusAsync(string runId, bool json, bool verbose, CancellationToken ct)
     {
         using var loggers = CliContext.CreateLoggerFactory(verbose);
-        await using var platform = await LocalPlatform.StartAsync(CliContext.Platform(httpPort: null, watchBlobs: false), loggers, ct);
+        await using var platform = await LocalPlatform.StartAsync(CliContext.Platform(httpPort: null, watchBlobs: false, hostWorker: false), loggers, ct);
         var view = await RunView.GetAsync(platform.Client, runId, ct) ?? throw new CliException($"Run '{runId}' does not exist.");
         var registry = platform.Services.GetRequiredService<ModelRegistry>();
         view = view with { Folds = await registry.ListTrialsAsync(runId, ct), Trials = await registry.ListTuningTrialsAsync(runId, ct) };
@@ -135,6 +150,7 @@ internal static class Commands
 
     public static async Task<int> PredictAsync(string model, FileInfo input, FileInfo? output, string? alias, int? version, bool json, bool verbose, CancellationToken ct)
     {
+        RequireFile(input);
         using var loggers = CliContext.CreateLoggerFactory(verbose);
         var (services, azurite) = await CliContext.StartStorageAsync(loggers, ct);
         await using var _ = azurite;
@@ -143,10 +159,6 @@ internal static class Commands
         var resolved = await server.ResolveAsync(model, alias, version, ct)
             ?? throw new CliException(version is { } v ? $"Model '{model}' has no version {v}." : $"Model '{model}' has no '{alias ?? ModelRegistry.Champion}' version.");
         var served = await server.LoadAsync(resolved);
-        if (!input.Exists)
-        {
-            throw new CliException($"File '{input.FullName}' does not exist.");
-        }
 
         TabularData table;
         List<string?[]> rows;
@@ -386,6 +398,14 @@ internal static class Commands
             }
 
             csv.NextRecord();
+        }
+    }
+
+    private static void RequireFile(FileInfo file)
+    {
+        if (!file.Exists)
+        {
+            throw new CliException($"File '{file.FullName}' does not exist.");
         }
     }
 

@@ -7,9 +7,11 @@ namespace MlLifecycle.Local.Hosting;
 /// <summary>
 /// The local blob trigger: polls <c>datasets/</c> and starts one training run per blob version (name + ETag), like
 /// the Functions <c>BlobTrigger</c>. The run id is derived from the version, and the Durable instance store is the
-/// receipt, so a restart or a second host never starts a version twice.
+/// receipt, so a restart or a second host never starts a version twice. While nothing new arrives it polls less
+/// often, up to every <see cref="LocalPlatformOptions.BlobWatchMaxInterval"/>, so an idle host costs little; a new blob brings it back to
+/// <see cref="Interval"/>.
 /// </summary>
-internal sealed class BlobWatcher(ArtifactStore store, TrainingStarter starter, DurableTaskClient client, ILogger<BlobWatcher> logger) : BackgroundService
+internal sealed class BlobWatcher(ArtifactStore store, TrainingStarter starter, DurableTaskClient client, LocalPlatformOptions options, ILogger<BlobWatcher> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
 
@@ -17,32 +19,44 @@ internal sealed class BlobWatcher(ArtifactStore store, TrainingStarter starter, 
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Interval);
-        do
+        var interval = Interval;
+        while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await ScanAsync(stoppingToken);
+                interval = await ScanAsync(stoppingToken) ? Interval : TimeSpan.FromTicks(Math.Min(interval.Ticks * 2, options.BlobWatchMaxInterval.Ticks));
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                logger.LogError(ex, "Blob watcher scan failed; retrying in {Interval}", Interval);
+                logger.LogError(ex, "Blob watcher scan failed; retrying in {Interval}", interval);
             }
+
+            await Task.Delay(interval, stoppingToken);
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    private async Task ScanAsync(CancellationToken ct)
+    /// <summary>Starts a run for every blob version not seen yet; true when there was one.</summary>
+    private async Task<bool> ScanAsync(CancellationToken ct)
     {
+        var found = false;
         var container = store.Service.GetBlobContainerClient(ArtifactStore.Datasets);
         await foreach (var blob in container.GetBlobsAsync(cancellationToken: ct))
         {
-            var key = $"{blob.Name}\n{blob.Properties.ETag}";
-            if (!_seen.Contains(key))
+            if (_seen.Add($"{blob.Name}\n{blob.Properties.ETag}"))
             {
-                await starter.StartForBlobAsync(client, blob.Name, blob.Properties.ETag.ToString()!, ct);
-                _seen.Add(key);
+                found = true;
+                try
+                {
+                    await starter.StartForBlobAsync(client, blob.Name, blob.Properties.ETag.ToString()!, ct);
+                }
+                catch
+                {
+                    _seen.Remove($"{blob.Name}\n{blob.Properties.ETag}");
+                    throw;
+                }
             }
         }
+
+        return found;
     }
 }

@@ -12,19 +12,24 @@ namespace MlLifecycle.Local.Hosting;
 /// <param name="WatchBlobs">Run the blob trigger (a watcher on <c>datasets/</c>).</param>
 /// <param name="RunTimers">Run the drift timer.</param>
 /// <param name="StorageConnectionString">Use this storage instead of starting Azurite.</param>
-/// <param name="HostWorker">Run a Durable worker in this process; false = only a client of the task hub (another host does the work).</param>
+/// <param name="HostWorker">Run a Durable worker in this process; false = only a client of the task hub (another host does the work); null = a worker only when no host announced in the <c>hosts</c> table is live.</param>
+/// <param name="Announce">Announce this process in the <c>hosts</c> table as a host that CLI verbs can be clients of (<c>serve</c>).</param>
 public sealed record LocalPlatformOptions(
     AzuriteOptions Azurite,
     int? HttpPort = null,
     bool WatchBlobs = true,
     bool RunTimers = false,
     string? StorageConnectionString = null,
-    bool HostWorker = true)
+    bool? HostWorker = true,
+    bool Announce = false)
 {
     public Dictionary<string, string?> Settings { get; init; } = [];
 
     /// <summary>The Durable engine's settings (lock timeout).</summary>
     public DurableEngineOptions Engine { get; init; } = DurableEngineOptions.Default;
+
+    /// <summary>Longest pause of the blob trigger's polling while no new upload arrives (default 16 s).</summary>
+    public TimeSpan BlobWatchMaxInterval { get; init; } = TimeSpan.FromSeconds(16);
 
     /// <summary>What the worker runs (default: the lifecycle's orchestrations and activities).</summary>
     public WorkflowTasks Tasks { get; init; } = WorkflowRegistration.Tasks;
@@ -39,11 +44,15 @@ public sealed class LocalPlatform : IAsyncDisposable
     private readonly Azurite? _azurite;
     private readonly DurableEngine _engine;
     private readonly WebApplication _app;
+    private readonly WorkflowTasks _tasks;
 
-    private LocalPlatform(Azurite? azurite, DurableEngine engine, WebApplication app, string storage)
+    private LocalPlatform(Azurite? azurite, DurableEngine engine, WebApplication app, string storage, WorkflowTasks tasks)
     {
-        (_azurite, _engine, _app, StorageConnectionString) = (azurite, engine, app, storage);
+        (_azurite, _engine, _app, StorageConnectionString, _tasks) = (azurite, engine, app, storage, tasks);
     }
+
+    /// <summary>Whether this process runs a Durable worker (false: a client of another host).</summary>
+    public bool HostsWorker => _engine.HasWorker;
 
     public string StorageConnectionString { get; }
 
@@ -70,13 +79,13 @@ public sealed class LocalPlatform : IAsyncDisposable
             engine = new DurableEngine(storage, loggerFactory, options.Engine);
             var app = BuildApp(options, storage, engine, loggerFactory);
             await Task.WhenAll(engine.CreateIfNotExistsAsync(), app.Services.EnsureMlLifecycleStorageAsync(ct));
-            if (options.HostWorker)
+            if (options.HostWorker ?? !await app.Services.GetRequiredService<HostRegistry>().AnyLiveAsync(DateTimeOffset.UtcNow, ct))
             {
                 await engine.StartWorkerAsync(options.Tasks, app.Services);
             }
 
             await app.StartAsync(ct);
-            var platform = new LocalPlatform(azurite, engine, app, storage);
+            var platform = new LocalPlatform(azurite, engine, app, storage, options.Tasks);
             if (options.HttpPort is not null)
             {
                 platform.BaseAddress = new Uri(app.Urls.First());
@@ -99,6 +108,9 @@ public sealed class LocalPlatform : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>Starts a worker in this process if it has none (a client whose host went away).</summary>
+    public Task EnsureWorkerAsync() => _engine.HasWorker ? Task.CompletedTask : _engine.StartWorkerAsync(_tasks, _app.Services);
 
     /// <summary>Hands the work in progress back to the task hub first, then stops the routes and timers, then Azurite if this process started it.</summary>
     public async ValueTask DisposeAsync()
@@ -125,6 +137,13 @@ public sealed class LocalPlatform : IAsyncDisposable
         builder.Services.AddProblemDetails();
         builder.Services.AddMlLifecycleStorage(storage).AddMlLifecycleWorkflows().AddMlLifecycleApi();
         builder.Services.AddSingleton(engine.Client);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton<HostRegistry>();
+        if (options.Announce)
+        {
+            builder.Services.AddHostedService<HostAnnouncer>();
+        }
+
         if (options.WatchBlobs)
         {
             builder.Services.AddHostedService<BlobWatcher>();

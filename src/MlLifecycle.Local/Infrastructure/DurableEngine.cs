@@ -10,13 +10,14 @@ namespace MlLifecycle.Local.Infrastructure;
 
 /// <summary>Settings of the local Durable engine (the same knobs as <c>host.json</c>'s <c>durableTask</c> section).</summary>
 /// <param name="LockTimeout">Work-item visibility timeout; the engine renews it while an activity runs, and a killed host's work is redelivered after it.</param>
-public sealed record DurableEngineOptions(TimeSpan LockTimeout)
+/// <param name="MaxPollingInterval">Longest wait between polls of an idle queue.</param>
+public sealed record DurableEngineOptions(TimeSpan LockTimeout, TimeSpan MaxPollingInterval)
 {
     public const string TaskHub = "mllifecycle";
 
     public static readonly TimeSpan DefaultLockTimeout = TimeSpan.FromSeconds(30);
 
-    public static DurableEngineOptions Default { get; } = new(DefaultLockTimeout);
+    public static DurableEngineOptions Default { get; } = new(DefaultLockTimeout, TimeSpan.FromSeconds(5));
 }
 
 /// <summary>
@@ -43,14 +44,18 @@ public sealed class DurableEngine : IAsyncDisposable
             LoggerFactory = loggerFactory,
             // Partitions are owned by worker id: every process needs its own, or two would both think they own one.
             WorkerId = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}",
-            PartitionCount = 2,
-            // Several local processes (serve, a CLI train, tests) share one task hub.
+            // One control queue: orchestrations are cheap; activities, the heavy part, are shared through the work-item
+            // queue by every host. Fewer queues also mean fewer polls while idle.
+            PartitionCount = 1,
+            // Shared task hub: serve, a CLI train and tests are workers of it side by side.
             UseAppLease = false,
-            MaxQueuePollingInterval = TimeSpan.FromSeconds(1),
-            // A killed host's partitions move within seconds.
-            LeaseInterval = TimeSpan.FromSeconds(10),
-            LeaseRenewInterval = TimeSpan.FromSeconds(3),
-            LeaseAcquireInterval = TimeSpan.FromSeconds(3),
+            // An idle host backs off to this. Messages sent by this process wake its own pollers at once, so only work
+            // started by another process waits up to this long.
+            MaxQueuePollingInterval = options.MaxPollingInterval,
+            // A killed host's partition moves within about LeaseInterval + LeaseAcquireInterval.
+            LeaseInterval = TimeSpan.FromSeconds(15),
+            LeaseRenewInterval = TimeSpan.FromSeconds(5),
+            LeaseAcquireInterval = TimeSpan.FromSeconds(5),
             WorkItemQueueVisibilityTimeout = options.LockTimeout,
             ControlQueueVisibilityTimeout = options.LockTimeout,
             MaxConcurrentTaskActivityWorkItems = Environment.ProcessorCount,
@@ -64,6 +69,8 @@ public sealed class DurableEngine : IAsyncDisposable
 
     /// <summary>The client of the task hub (start runs, read their state).</summary>
     public DurableTaskClient Client { get; }
+
+    public bool HasWorker => _worker is not null;
 
     /// <summary>Creates the task hub's queues, tables and containers if they do not exist.</summary>
     public Task CreateIfNotExistsAsync() => _service.CreateIfNotExistsAsync();
