@@ -90,6 +90,20 @@ public sealed class PlatformFixture : IAsyncLifetime
         return scheduled;
     }
 
+    /// <summary>Rows of an orchestration's Durable history, per execution (a <c>ContinueAsNew</c> starts a new one).</summary>
+    public async Task<Dictionary<string, int>> HistoryByExecutionAsync(string instanceId)
+    {
+        var history = new Azure.Data.Tables.TableServiceClient(Platform.StorageConnectionString).GetTableClient($"{DurableEngineOptions.TaskHub}History");
+        var rows = new Dictionary<string, int>();
+        await foreach (var e in history.QueryAsync<Azure.Data.Tables.TableEntity>(Azure.Data.Tables.TableClient.CreateQueryFilter($"PartitionKey eq {instanceId}")))
+        {
+            var execution = e.GetString("ExecutionId") ?? "";
+            rows[execution] = rows.GetValueOrDefault(execution) + 1;
+        }
+
+        return rows;
+    }
+
     public async Task DisposeAsync()
     {
         Http.Dispose();

@@ -47,4 +47,24 @@ public class TuningTests(PlatformFixture platform)
         Assert.Equal(2, status.GetProperty("folds").GetArrayLength());
         Assert.Equal(8, status.GetProperty("tuning").GetProperty("trials").GetInt32());
     }
+
+    [Fact]
+    public async Task ThousandTrials_RunAsASubOrchestrationThatContinuesAsNew_WithBoundedHistory()
+    {
+        await platform.Store.WriteAsync(ArtifactStore.Datasets, "tune1000/lifecycle.json", BinaryData.FromString(
+            """{"label": "y", "validation": {"folds": 2, "trainers": ["Linear"]}, "tuning": {"strategy": "random", "maxTrials": 1000, "maxConcurrency": 2}}"""));
+        var etag = await platform.UploadAsync("tune1000/data.csv", ClassificationCsv(60, 4));
+
+        var run = await platform.WaitForRunAsync(RunIds.ForBlob("tune1000/data.csv", etag), timeoutSeconds: 900);
+        var trials = await platform.Registry.ListTuningTrialsAsync(run.RunId);
+        var executions = await platform.HistoryByExecutionAsync(RunIds.Tuning(run.RunId));
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(1000, run.Tuning!.Trials);
+        Assert.Equal(Enumerable.Range(0, 1000), trials.Select(t => t.Id).Order());
+        // 1000 trials, 100 per execution: the search continued as new 9 times, and no execution's history holds more
+        // than its 100 trials' events (2 per trial, plus a few for starting, status and continuing).
+        Assert.True(executions.Count >= 10, $"{executions.Count} executions");
+        Assert.All(executions.Values, events => Assert.InRange(events, 1, 2 * TuningOrchestration.TrialsPerExecution + 20));
+    }
 }

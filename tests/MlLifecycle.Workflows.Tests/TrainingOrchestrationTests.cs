@@ -144,20 +144,17 @@ public class TrainingOrchestrationTests
     }
 
     [Fact]
-    public async Task RunAsync_EveryTuningTrialFails_RefitsTheDefaultsAndSaysSo()
+    public async Task TuningRunAsync_EveryTrialFails_KeepsTheDefaultsAndSaysSo()
     {
-        SetupHappyPath();
-        Returns(ActivityNames.SplitDataset, new SplitOutcome(70, 15, 15, CvMethod.StratifiedKFold, 3, ["LightGbm", "Linear"], 2, new TuningSpec { Strategy = TuningStrategy.Random, MaxTrials = 4 }, 7));
         _context.Setup(c => c.CallActivityAsync<TrialRecord>(It.Is<TaskName>(n => n.Name == ActivityNames.RunTrial), It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
             .Returns<TaskName, object?, TaskOptions?>((_, input, _) => Task.FromResult(new TrialRecord(((TrialInput)input!).Trial, double.MinValue, [], 0.1, "InvalidOperationException: weights diverged")));
+        var input = new TuningInput(new RunContext("run-1", "credit", "credit/data.csv", null), "Linear", "f1", 7, new TuningSpec { Strategy = TuningStrategy.Random, MaxTrials = 4 });
 
-        var result = await new TrainingOrchestration().RunAsync(_context.Object, Request);
+        var result = await new TuningOrchestration().RunAsync(_context.Object, new TuningState(input, [], Start));
 
-        Assert.Equal(RunStatus.Succeeded, result.Status);
-        Assert.Equal(4, result.Tuning!.Trials);
-        Assert.Null(result.Tuning.BestOptions);
-        Assert.Equal("trial budget spent; no trial could be trained, defaults kept", result.Tuning.StopReason);
-        _context.Verify(c => c.CallActivityAsync<TrainOutcome>(It.IsAny<TaskName>(), It.Is<TrainInput>(t => t.Trainer == "Linear" && t.Hyperparameters == null), It.IsAny<TaskOptions?>()));
+        Assert.Equal(4, result!.Trials);
+        Assert.Null(result.BestOptions);
+        Assert.Equal("trial budget spent; no trial could be trained, defaults kept", result.StopReason);
     }
 
     [Fact]

@@ -1,0 +1,245 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Azure.Data.Tables;
+using Azure.Storage.Blobs;
+using Microsoft.Extensions.Logging.Abstractions;
+using MlLifecycle.Local.Infrastructure;
+using MlLifecycle.Storage;
+using MlLifecycle.Workflows;
+
+namespace MlLifecycle.IntegrationTests;
+
+/// <summary>
+/// The CLI as separate processes on one storage account, as people run it: crash recovery after SIGKILL, shutdown on
+/// SIGTERM and Ctrl+C, and commands side by side.
+/// </summary>
+public sealed class HostProcessTests
+{
+    private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static Dictionary<string, string> Storage(Azurite azurite) => new() { ["MLLIFECYCLE_STORAGE"] = azurite.ConnectionString };
+
+    private static async Task<(ArtifactStore Store, ModelRegistry Registry)> StorageAsync(Azurite azurite)
+    {
+        var store = new ArtifactStore(new BlobServiceClient(azurite.ConnectionString));
+        var registry = new ModelRegistry(new TableServiceClient(azurite.ConnectionString));
+        await store.EnsureContainersAsync();
+        await registry.EnsureTablesAsync();
+        return (store, registry);
+    }
+
+    /// <summary>Polls <c>GET /api/runs/{id}</c> on a host until the run ends; returns its status.</summary>
+    private static async Task<string?> WaitForRunOverHttpAsync(int port, string runId, TimeSpan timeout)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        var deadline = DateTime.UtcNow + timeout;
+        string? status = null;
+        while (status is not ("Succeeded" or "Failed" or "Rejected") && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(250);
+            try
+            {
+                status = (await http.GetFromJsonAsync<JsonElement>($"api/runs/{runId}")).GetProperty("status").GetString();
+            }
+            catch (HttpRequestException)
+            {
+                // The host is still starting, or the run is not there yet.
+            }
+        }
+
+        return status;
+    }
+
+    private static async Task WaitForHealthAsync(CliProcess serve, int port)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        await WaitUntilAsync(async () =>
+        {
+            try
+            {
+                return (await http.GetAsync("api/health")).IsSuccessStatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                return serve.Process.HasExited ? throw new InvalidOperationException($"serve exited: {serve.Errors}") : false;
+            }
+        }, TimeSpan.FromSeconds(90));
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("The condition did not hold in time.");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    [Fact]
+    public async Task HostKilledMidCrossValidation_NextHostFinishesTheRunWithinAMinute()
+    {
+        await using var azurite = await Azurite.StartAsync(AzuriteOptions.Ephemeral, NullLogger.Instance);
+        var (store, registry) = await StorageAsync(azurite);
+        await store.WriteAsync(ArtifactStore.Datasets, "killcv/lifecycle.json", BinaryData.FromString("""{"label": "y", "validation": {"folds": 5, "trainers": ["LightGbm", "FastTree", "FastForest"]}}"""));
+        var upload = await store.Blob(ArtifactStore.Datasets, "killcv/data.csv").UploadAsync(BinaryData.FromBytes(TuningTests.ClassificationCsv(6000, 3)));
+        var runId = RunIds.ForBlob("killcv/data.csv", upload.Value.ETag.ToString());
+
+        IReadOnlyList<Core.Evaluation.FoldResult> beforeKill = [];
+        using (var first = CliProcess.Start(Storage(azurite), "serve", "--port", Invariant(Azurite.FreePort())))
+        {
+            await WaitUntilAsync(async () => (beforeKill = await registry.ListTrialsAsync(runId)).Count >= 3, TimeSpan.FromMinutes(3));
+            first.Signal(9);
+            await first.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        Assert.InRange(beforeKill.Count, 3, 14);
+        var port = Azurite.FreePort();
+        var started = Stopwatch.StartNew();
+        using var second = CliProcess.Start(Storage(azurite), "serve", "--port", Invariant(port));
+        var status = await WaitForRunOverHttpAsync(port, runId, TimeSpan.FromMinutes(3));
+
+        Assert.Equal("Succeeded", status);
+        Assert.InRange(started.Elapsed.TotalSeconds, 0, 60);
+        Assert.Equal(15, (await registry.ListTrialsAsync(runId)).Count);
+        second.Signal(15);
+        Assert.Equal(0, await second.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task HostKilledMidTuning_NextHostFinishesWithinAMinute_WithoutRerunningFinishedTrials()
+    {
+        await using var azurite = await Azurite.StartAsync(AzuriteOptions.Ephemeral, NullLogger.Instance);
+        var (store, registry) = await StorageAsync(azurite);
+        await store.WriteAsync(ArtifactStore.Datasets, "resume/lifecycle.json", BinaryData.FromString(
+            """{"label": "y", "validation": {"folds": 2, "trainers": ["LightGbm"]}, "tuning": {"strategy": "random", "maxTrials": 12, "maxConcurrency": 1, "maxResource": 400}}"""));
+        var upload = await store.Blob(ArtifactStore.Datasets, "resume/data.csv").UploadAsync(BinaryData.FromBytes(TuningTests.ClassificationCsv(4000, 2)));
+        var runId = RunIds.ForBlob("resume/data.csv", upload.Value.ETag.ToString());
+
+        IReadOnlyList<TuningTrialRecord> beforeKill = [];
+        using (var first = CliProcess.Start(Storage(azurite), "serve", "--port", Invariant(Azurite.FreePort())))
+        {
+            await WaitUntilAsync(async () => (beforeKill = await registry.ListTuningTrialsAsync(runId)).Count >= 3, TimeSpan.FromMinutes(3));
+            first.Signal(9);
+            await first.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+
+        Assert.InRange(beforeKill.Count, 3, 11);
+        var port = Azurite.FreePort();
+        var started = Stopwatch.StartNew();
+        using var second = CliProcess.Start(Storage(azurite), "serve", "--port", Invariant(port));
+        var status = await WaitForRunOverHttpAsync(port, runId, TimeSpan.FromMinutes(3));
+
+        var after = await registry.ListTuningTrialsAsync(runId);
+        Assert.Equal("Succeeded", status);
+        Assert.InRange(started.Elapsed.TotalSeconds, 0, 60);
+        Assert.Equal(Enumerable.Range(0, 12), after.Select(t => t.Id).Order());
+        foreach (var finished in beforeKill)
+        {
+            var now = after.Single(t => t.Id == finished.Id);
+            Assert.Equal(1, now.Executions);
+            Assert.Equal(finished.RecordedAt, now.RecordedAt);
+        }
+    }
+
+    [Theory]
+    [InlineData(15)] // SIGTERM
+    [InlineData(2)] // SIGINT, as Ctrl+C sends it
+    public async Task Serve_Signalled_ExitsWithin10Seconds_StopsItsAzurite_AndStartsCleanlyAgain(int signal)
+    {
+        var data = Path.Combine(Path.GetTempPath(), $"mllifecycle-serve-{Guid.NewGuid():N}");
+        int[] azurite = [Azurite.FreePort(), Azurite.FreePort(), Azurite.FreePort()];
+        var environment = new Dictionary<string, string>
+        {
+            ["MLLIFECYCLE_AZURITE_BLOB_PORT"] = Invariant(azurite[0]),
+            ["MLLIFECYCLE_AZURITE_QUEUE_PORT"] = Invariant(azurite[1]),
+            ["MLLIFECYCLE_AZURITE_TABLE_PORT"] = Invariant(azurite[2]),
+            ["MLLIFECYCLE_AZURITE_DATA"] = data,
+        };
+        try
+        {
+            for (var round = 0; round < 2; round++)
+            {
+                var port = Azurite.FreePort();
+                using var serve = CliProcess.Start(environment, "serve", "--port", Invariant(port));
+                await WaitForHealthAsync(serve, port);
+
+                var stopping = Stopwatch.StartNew();
+                serve.Signal(signal);
+                var exitCode = await serve.WaitAsync(TimeSpan.FromSeconds(10));
+
+                Assert.Equal(0, exitCode);
+                Assert.InRange(stopping.Elapsed.TotalSeconds, 0, 10);
+                Assert.All(azurite, p => Assert.False(CliProcess.Listening(p), $"port {p} still listening"));
+                Assert.Empty(CliProcess.ProcessesWith(data)); // the Azurite it started is gone
+                Assert.False(CliProcess.Listening(port));
+            }
+        }
+        finally
+        {
+            foreach (var pid in CliProcess.ProcessesWith(data))
+            {
+                Process.GetProcessById(pid).Kill();
+            }
+
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task TwoTrainsAndServe_SideBySide_TakeAtMost1Point2TimesOneAfterAnother()
+    {
+        await using var azurite = await Azurite.StartAsync(AzuriteOptions.Ephemeral, NullLogger.Instance);
+        await StorageAsync(azurite);
+        var folder = Path.Combine(Path.GetTempPath(), $"mllifecycle-side-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(folder);
+        var spec = Path.Combine(folder, "spec.json");
+        await File.WriteAllTextAsync(spec, """{"label": "y", "validation": {"folds": 3, "trainers": ["LightGbm", "Linear"]}}""");
+        string Csv(string name, int seed)
+        {
+            var path = Path.Combine(folder, name + ".csv");
+            File.WriteAllBytes(path, TuningTests.ClassificationCsv(3000, seed));
+            return path;
+        }
+
+        async Task<TimeSpan> TrainAsync(params (string Model, string Csv)[] runs)
+        {
+            var clock = Stopwatch.StartNew();
+            var processes = runs.Select(r => CliProcess.Start(Storage(azurite), "train", r.Csv, "--model", r.Model, "--spec", spec, "--json")).ToList();
+            foreach (var process in processes)
+            {
+                using (process)
+                {
+                    Assert.True(0 == await process.WaitAsync(TimeSpan.FromMinutes(5)), process.Errors);
+                    Assert.Contains("\"status\":\"Succeeded\"", process.Output, StringComparison.Ordinal);
+                }
+            }
+
+            return clock.Elapsed;
+        }
+
+        try
+        {
+            var oneAfterAnother = await TrainAsync(("seq-a", Csv("a", 1))) + await TrainAsync(("seq-b", Csv("b", 2)));
+            var port = Azurite.FreePort();
+            using var serve = CliProcess.Start(Storage(azurite), "serve", "--port", Invariant(port));
+            await WaitForHealthAsync(serve, port);
+            // serve is up: both trains are its clients and it runs both runs.
+            var sideBySide = await TrainAsync(("side-a", Csv("c", 1)), ("side-b", Csv("d", 2)));
+            serve.Signal(15);
+            await serve.WaitAsync(TimeSpan.FromSeconds(10));
+
+            Assert.True(sideBySide.TotalSeconds <= 1.2 * oneAfterAnother.TotalSeconds, $"side by side {sideBySide.TotalSeconds:F1} s, one after another {oneAfterAnother.TotalSeconds:F1} s");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}
