@@ -90,4 +90,40 @@ public class AzuriteTests
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    [Fact]
+    public void FromEnvironment_VariablesSet_UsesThem()
+    {
+        var variables = new Dictionary<string, string>
+        {
+            [AzuriteOptions.BlobPortVariable] = "20000",
+            [AzuriteOptions.QueuePortVariable] = "20001",
+            [AzuriteOptions.TablePortVariable] = "20002",
+            [AzuriteOptions.DataVariable] = "/tmp/other-azurite",
+        };
+
+        var options = AzuriteOptions.FromEnvironment(variables.GetValueOrDefault);
+
+        Assert.Equal(new AzuriteOptions(20000, 20001, 20002, "/tmp/other-azurite"), options);
+    }
+
+    [Fact]
+    public void FromEnvironment_NothingSet_AzuriteDefaultsWithRepositoryData()
+    {
+        var options = AzuriteOptions.FromEnvironment(_ => null);
+
+        Assert.Equal(AzuriteOptions.Default(LocalPaths.AzuriteData()), options);
+    }
+
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("0")]
+    [InlineData("70000")]
+    public void FromEnvironment_PortNotAPortNumber_Throws(string value)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() =>
+            AzuriteOptions.FromEnvironment(name => name == AzuriteOptions.QueuePortVariable ? value : null));
+
+        Assert.Contains(AzuriteOptions.QueuePortVariable, error.Message, StringComparison.Ordinal);
+    }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
@@ -12,11 +13,38 @@ namespace MlLifecycle.Local.Infrastructure;
 /// <param name="DataFolder">Persistent data folder; null = in-memory (tests).</param>
 public sealed record AzuriteOptions(int BlobPort, int QueuePort, int TablePort, string? DataFolder)
 {
-    /// <summary>Azurite's default ports with data kept on disk (the CLI and <c>serve</c>).</summary>
+    public const string BlobPortVariable = "MLLIFECYCLE_AZURITE_BLOB_PORT";
+    public const string QueuePortVariable = "MLLIFECYCLE_AZURITE_QUEUE_PORT";
+    public const string TablePortVariable = "MLLIFECYCLE_AZURITE_TABLE_PORT";
+    public const string DataVariable = "MLLIFECYCLE_AZURITE_DATA";
+
+    /// <summary>Azurite's default ports with data kept on disk.</summary>
     public static AzuriteOptions Default(string dataFolder) => new(10000, 10001, 10002, dataFolder);
 
     /// <summary>Free ports, in-memory persistence (tests).</summary>
     public static AzuriteOptions Ephemeral => new(0, 0, 0, null);
+
+    /// <summary>
+    /// The CLI's and <c>serve</c>'s Azurite: ports from <c>MLLIFECYCLE_AZURITE_BLOB_PORT</c>, <c>_QUEUE_PORT</c> and
+    /// <c>_TABLE_PORT</c> (default 10000, 10001, 10002), data in <c>MLLIFECYCLE_AZURITE_DATA</c> (default
+    /// <c>{repository}/.data/azurite</c>; a relative path is taken from the working directory).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A port variable is not a number from 1 to 65535.</exception>
+    public static AzuriteOptions FromEnvironment() => FromEnvironment(Environment.GetEnvironmentVariable);
+
+    internal static AzuriteOptions FromEnvironment(Func<string, string?> variable) =>
+        new(
+            Port(variable, BlobPortVariable, 10000),
+            Port(variable, QueuePortVariable, 10001),
+            Port(variable, TablePortVariable, 10002),
+            variable(DataVariable) is { Length: > 0 } data ? Path.GetFullPath(data) : LocalPaths.AzuriteData());
+
+    private static int Port(Func<string, string?> variable, string name, int fallback) => variable(name) switch
+    {
+        null or "" => fallback,
+        var value when int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and <= 65535 => port,
+        var value => throw new InvalidOperationException($"{name} must be a port number from 1 to 65535, not '{value}'."),
+    };
 }
 
 /// <summary>
