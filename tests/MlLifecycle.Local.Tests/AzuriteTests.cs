@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Azure.Storage.Blobs;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MlLifecycle.Local.Infrastructure;
 
@@ -34,6 +35,19 @@ public class AzuriteTests
         Assert.All(ports, p => Assert.True(Listening(p)));
         await azurite.DisposeAsync();
         Assert.All(ports, p => Assert.False(Listening(p)));
+    }
+
+    [Fact]
+    public async Task Dispose_Started_AzuriteExitsOnSigtermWithoutBeingKilled()
+    {
+        var logger = new ListLogger();
+        var azurite = await Azurite.StartAsync(AzuriteOptions.Ephemeral, logger);
+        await new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient("probe").CreateIfNotExistsAsync();
+
+        await azurite.DisposeAsync();
+
+        Assert.DoesNotContain(logger.Entries, e => e.Level >= LogLevel.Warning);
+        Assert.False(Listening(azurite.BlobPort));
     }
 
     [Fact]
@@ -125,5 +139,18 @@ public class AzuriteTests
             AzuriteOptions.FromEnvironment(name => name == AzuriteOptions.QueuePortVariable ? value : null));
 
         Assert.Contains(AzuriteOptions.QueuePortVariable, error.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class ListLogger : ILogger
+    {
+        public List<(LogLevel Level, string Message)> Entries { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Entries.Add((logLevel, formatter(state, exception)));
     }
 }

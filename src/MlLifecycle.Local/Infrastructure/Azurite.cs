@@ -58,14 +58,24 @@ public sealed class Azurite : IAsyncDisposable
 {
     private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
     private const string Orphan = "orphan.pid";
+    private const int SigKill = 9;
+    private const int SigTerm = 15;
+
+    /// <summary>Azurite saves and exits about 0.1 s after SIGTERM; it is killed if it has not exited after this.</summary>
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(3);
+
+    // Azurite logs "closing…" to stdout on SIGTERM. When the command that started it has exited, that pipe is broken
+    // and Node dies of the EPIPE before saving: ignore stdout/stderr errors so a later user can stop it safely.
+    private const string IgnoreBrokenPipes = "data:text/javascript,for (const s of [process.stdout, process.stderr]) s.on('error', () => {});";
+
     private readonly Process? _process;
-    private readonly CountdownEvent _closed = new(3);
+    private readonly ILogger _logger;
     private readonly string _users;
     private readonly string? _user;
 
-    private Azurite(int blob, int queue, int table, Process? process)
+    private Azurite(int blob, int queue, int table, Process? process, ILogger logger)
     {
-        (BlobPort, QueuePort, TablePort, _process) = (blob, queue, table, process);
+        (BlobPort, QueuePort, TablePort, _process, _logger) = (blob, queue, table, process, logger);
         _users = Path.Combine(Path.GetTempPath(), $"mllifecycle-azurite-{Environment.UserName}", blob.ToString(System.Globalization.CultureInfo.InvariantCulture));
         try
         {
@@ -105,7 +115,7 @@ public sealed class Azurite : IAsyncDisposable
         if (requested.All(p => p > 0) && requested.All(IsListening))
         {
             logger.LogInformation("Reusing Azurite already listening on ports {Blob}/{Queue}/{Table}", options.BlobPort, options.QueuePort, options.TablePort);
-            return new Azurite(options.BlobPort, options.QueuePort, options.TablePort, null);
+            return new Azurite(options.BlobPort, options.QueuePort, options.TablePort, null, logger);
         }
 
         var ports = requested.Select(p => p > 0 ? p : FreePort()).ToArray();
@@ -117,9 +127,11 @@ public sealed class Azurite : IAsyncDisposable
             await RunAsync("npm", ["ci", "--no-audit", "--no-fund"], infra, ct);
         }
 
+        // Without telemetry Azurite exits once SIGTERM has closed its services (~0.1 s); with it, it was still running 8 s later.
         List<string> args =
         [
-            entry, "--silent", "--skipApiVersionCheck", "--loose", "--disableProductStyleUrl",
+            "--import", IgnoreBrokenPipes, entry,
+            "--silent", "--skipApiVersionCheck", "--loose", "--disableProductStyleUrl", "--disableTelemetry",
             "--blobHost", "127.0.0.1", "--blobPort", $"{ports[0]}",
             "--queueHost", "127.0.0.1", "--queuePort", $"{ports[1]}",
             "--tableHost", "127.0.0.1", "--tablePort", $"{ports[2]}",
@@ -136,9 +148,9 @@ public sealed class Azurite : IAsyncDisposable
 
         var process = Process.Start(StartInfo("node", args, infra)) ?? throw new InvalidOperationException("Could not start node.");
         var errors = new System.Text.StringBuilder();
-        var azurite = new Azurite(ports[0], ports[1], ports[2], process);
+        var azurite = new Azurite(ports[0], ports[1], ports[2], process, logger);
         process.ErrorDataReceived += (_, e) => errors.AppendLine(e.Data);
-        process.OutputDataReceived += (_, e) => azurite.OnOutput(e.Data);
+        process.OutputDataReceived += (_, _) => { }; // drained so Azurite never blocks on a full pipe
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
         var deadline = DateTime.UtcNow.AddSeconds(60);
@@ -158,8 +170,8 @@ public sealed class Azurite : IAsyncDisposable
     }
 
     /// <summary>
-    /// Stops a started Azurite: SIGTERM makes it close its three services and save its data; it does not always exit
-    /// afterwards, so it is killed once they report closed (or after 10 s).
+    /// Unregisters this user; the last one stops Azurite: SIGTERM makes it close its services, save its data and exit;
+    /// it is killed only if it is still running after <see cref="StopTimeout"/>.
     /// </summary>
     public async ValueTask DisposeAsync()
     {
@@ -185,14 +197,7 @@ public sealed class Azurite : IAsyncDisposable
         }
         else if (_process is { HasExited: false })
         {
-            _ = Terminate(_process.Id, 15);
-            await Task.Run(() => _closed.Wait(TimeSpan.FromSeconds(10)));
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-
-            await _process.WaitForExitAsync();
+            await StopAsync(_process);
         }
         else if (!othersLeft && _user is not null && TryReadOrphan(orphan) is { } pid)
         {
@@ -201,7 +206,6 @@ public sealed class Azurite : IAsyncDisposable
         }
 
         _process?.Dispose();
-        _closed.Dispose();
     }
 
     /// <summary>The process id an exited starter left running, if any (null when the file is absent or being replaced).</summary>
@@ -236,7 +240,24 @@ public sealed class Azurite : IAsyncDisposable
         return alive;
     }
 
-    /// <summary>Stops an Azurite that a user which has exited left running: SIGTERM, then SIGKILL if its ports stay open 10 s.</summary>
+    /// <summary>Stops the Azurite this instance started (the child it holds, so its id cannot have been reused).</summary>
+    private async Task StopAsync(Process process)
+    {
+        _ = Terminate(process.Id, SigTerm);
+        using var timeout = new CancellationTokenSource(StopTimeout);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _logger.LogWarning("Azurite (process {Pid}) did not exit within {Timeout} of SIGTERM: killing it", process.Id, StopTimeout);
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
+    /// <summary>Stops an Azurite that a user which has exited left running: SIGTERM, then SIGKILL if it is still running after <see cref="StopTimeout"/>.</summary>
     private async Task StopOrphanAsync(int pid)
     {
         if (!IsAlive(pid))
@@ -244,14 +265,18 @@ public sealed class Azurite : IAsyncDisposable
             return;
         }
 
-        _ = Terminate(pid, 15);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (new[] { BlobPort, QueuePort, TablePort }.Any(IsListening) && DateTime.UtcNow < deadline)
+        _ = Terminate(pid, SigTerm);
+        var deadline = DateTime.UtcNow + StopTimeout;
+        while (IsAlive(pid) && DateTime.UtcNow < deadline)
         {
-            await Task.Delay(100);
+            await Task.Delay(50);
         }
 
-        _ = Terminate(pid, 9);
+        if (IsAlive(pid))
+        {
+            _logger.LogWarning("Azurite (process {Pid}) did not exit within {Timeout} of SIGTERM: killing it", pid, StopTimeout);
+            _ = Terminate(pid, SigKill);
+        }
     }
 
     private static bool IsAlive(int pid)
@@ -264,14 +289,6 @@ public sealed class Azurite : IAsyncDisposable
         catch (ArgumentException)
         {
             return false;
-        }
-    }
-
-    private void OnOutput(string? line)
-    {
-        if (line?.Contains("successfully closed", StringComparison.Ordinal) == true && !_closed.IsSet)
-        {
-            _closed.Signal();
         }
     }
 
