@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Logging;
@@ -103,6 +104,35 @@ public class AzuriteTests
         {
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    [Fact]
+    public async Task Dispose_StaleOrphanFileNamesUnrelatedProcess_LeavesItRunning()
+    {
+        using var unrelated = Process.Start("sleep", "60");
+        var starter = await Azurite.StartAsync(AzuriteOptions.Ephemeral, NullLogger.Instance);
+        var options = new AzuriteOptions(starter.BlobPort, starter.QueuePort, starter.TablePort, null);
+        var reuser = await Azurite.StartAsync(options, NullLogger.Instance);
+        await starter.DisposeAsync(); // leaves Azurite running for the reuser, recorded in orphan.pid
+        var orphan = Path.Combine(Azurite.UsersFolder(starter.BlobPort), "orphan.pid");
+        var azuriteRecord = await File.ReadAllTextAsync(orphan);
+        try
+        {
+            // As after a reboot or id reuse: the recorded id (and start time) now name another process.
+            await File.WriteAllTextAsync(orphan, Azurite.OrphanRecord(unrelated.Id));
+
+            await reuser.DisposeAsync();
+
+            Assert.False(unrelated.HasExited);
+        }
+        finally
+        {
+            unrelated.Kill();
+            await File.WriteAllTextAsync(orphan, azuriteRecord);
+            await (await Azurite.StartAsync(options, NullLogger.Instance)).DisposeAsync(); // the last user stops the real one
+        }
+
+        Assert.False(Listening(options.BlobPort));
     }
 
     [Fact]

@@ -76,7 +76,7 @@ public sealed class Azurite : IAsyncDisposable
     private Azurite(int blob, int queue, int table, Process? process, ILogger logger)
     {
         (BlobPort, QueuePort, TablePort, _process, _logger) = (blob, queue, table, process, logger);
-        _users = Path.Combine(Path.GetTempPath(), $"mllifecycle-azurite-{Environment.UserName}", blob.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        _users = UsersFolder(blob);
         try
         {
             Directory.CreateDirectory(_users);
@@ -193,27 +193,38 @@ public sealed class Azurite : IAsyncDisposable
         if (_process is { HasExited: false } && othersLeft)
         {
             // Another user still works against it: leave it running for the last one to stop.
-            await File.WriteAllTextAsync(orphan, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            await File.WriteAllTextAsync(orphan, OrphanRecord(_process.Id));
         }
         else if (_process is { HasExited: false })
         {
             await StopAsync(_process);
         }
-        else if (!othersLeft && _user is not null && TryReadOrphan(orphan) is { } pid)
+        else if (!othersLeft && _user is not null && TryReadOrphan(orphan) is { } record)
         {
-            await StopOrphanAsync(pid);
+            await StopOrphanAsync(record);
             File.Delete(orphan);
         }
 
         _process?.Dispose();
     }
 
-    /// <summary>The process id an exited starter left running, if any (null when the file is absent or being replaced).</summary>
-    private static int? TryReadOrphan(string path)
+    /// <summary>The folder where the users of the Azurite on <paramref name="blobPort"/> register (per OS user).</summary>
+    internal static string UsersFolder(int blobPort) =>
+        Path.Combine(Path.GetTempPath(), $"mllifecycle-azurite-{Environment.UserName}", blobPort.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>What <c>orphan.pid</c> records to recognise the process later: its id and start time (0 when unknown).</summary>
+    internal static string OrphanRecord(int pid) =>
+        string.Create(CultureInfo.InvariantCulture, $"{pid} {LinuxProcess.StartTime(pid) ?? 0}");
+
+    /// <summary>The process an exited starter left running, if any (null when the file is absent, being replaced or unreadable).</summary>
+    private static (int Pid, long Start)? TryReadOrphan(string path)
     {
         try
         {
-            return int.TryParse(File.ReadAllText(path), out var pid) ? pid : null;
+            var parts = File.ReadAllText(path).Split(' ');
+            return parts.Length == 2 && int.TryParse(parts[0], CultureInfo.InvariantCulture, out var pid) && long.TryParse(parts[1], CultureInfo.InvariantCulture, out var start)
+                ? (pid, start)
+                : null;
         }
         catch (IOException)
         {
@@ -257,27 +268,41 @@ public sealed class Azurite : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops an Azurite that a user which has exited left running: SIGTERM, then SIGKILL if it is still running after <see cref="StopTimeout"/>.</summary>
-    private async Task StopOrphanAsync(int pid)
+    /// <summary>
+    /// Stops an Azurite that an exited user left running, only while the recorded process id still names it (same start
+    /// time, an Azurite command line on this blob port): after a reboot or id reuse it names another process.
+    /// </summary>
+    private async Task StopOrphanAsync((int Pid, long Start) orphan)
     {
-        if (!IsAlive(pid))
+        if (!IsRecordedAzurite(orphan))
         {
+            if (IsAlive(orphan.Pid))
+            {
+                _logger.LogWarning("Not signalling process {Pid} named in {File}: it is not the Azurite recorded on port {Port}", orphan.Pid, Path.Combine(_users, Orphan), BlobPort);
+            }
+
             return;
         }
 
-        _ = Terminate(pid, SigTerm);
+        _ = Terminate(orphan.Pid, SigTerm);
         var deadline = DateTime.UtcNow + StopTimeout;
-        while (IsAlive(pid) && DateTime.UtcNow < deadline)
+        while (IsRecordedAzurite(orphan) && DateTime.UtcNow < deadline)
         {
             await Task.Delay(50);
         }
 
-        if (IsAlive(pid))
+        if (IsRecordedAzurite(orphan))
         {
-            _logger.LogWarning("Azurite (process {Pid}) did not exit within {Timeout} of SIGTERM: killing it", pid, StopTimeout);
-            _ = Terminate(pid, SigKill);
+            _logger.LogWarning("Azurite (process {Pid}) did not exit within {Timeout} of SIGTERM: killing it", orphan.Pid, StopTimeout);
+            _ = Terminate(orphan.Pid, SigKill);
         }
     }
+
+    private bool IsRecordedAzurite((int Pid, long Start) orphan) =>
+        orphan.Start != 0
+        && LinuxProcess.StartTime(orphan.Pid) == orphan.Start
+        && LinuxProcess.CommandLine(orphan.Pid) is { } args
+        && AzuriteCommand.Parse(args, LinuxProcess.WorkingDirectory(orphan.Pid))?.BlobPort == BlobPort;
 
     private static bool IsAlive(int pid)
     {
@@ -336,6 +361,105 @@ public sealed class Azurite : IAsyncDisposable
         if (process.ExitCode != 0)
         {
             throw new InvalidOperationException($"'{file} {string.Join(' ', args)}' failed in {folder} with exit code {process.ExitCode}: {await error}{await output}");
+        }
+    }
+}
+
+/// <summary>What an Azurite command line serves.</summary>
+/// <param name="BlobPort">Its blob port.</param>
+/// <param name="Location">Its full data folder; null = in memory.</param>
+internal sealed record AzuriteCommand(int BlobPort, string? Location)
+{
+    /// <summary>Reads <c>node …/azurite[.js] [options]</c>; null when the command is not Azurite.</summary>
+    /// <param name="args">The command line.</param>
+    /// <param name="workingDirectory">The process's working directory (Azurite's default location).</param>
+    public static AzuriteCommand? Parse(IReadOnlyList<string> args, string? workingDirectory)
+    {
+        if (!IsAzurite(args))
+        {
+            return null;
+        }
+
+        string? Value(params string[] names)
+        {
+            for (var i = 0; i < args.Count; i++)
+            {
+                foreach (var name in names)
+                {
+                    if (args[i] == name && i + 1 < args.Count)
+                    {
+                        return args[i + 1];
+                    }
+
+                    if (args[i].StartsWith(name + "=", StringComparison.Ordinal))
+                    {
+                        return args[i][(name.Length + 1)..];
+                    }
+                }
+            }
+
+            return null;
+        }
+
+        var port = int.TryParse(Value("--blobPort"), CultureInfo.InvariantCulture, out var p) ? p : 10000;
+        if (args.Contains("--inMemoryPersistence"))
+        {
+            return new AzuriteCommand(port, null);
+        }
+
+        var cwd = workingDirectory ?? Directory.GetCurrentDirectory();
+        return new AzuriteCommand(port, Path.TrimEndingDirectorySeparator(Path.GetFullPath(Value("--location", "-l") ?? cwd, cwd)));
+    }
+
+    /// <summary>Whether the command runs Azurite's script (<c>azurite.js</c>, or the <c>azurite</c> bin npm links to it).</summary>
+    public static bool IsAzurite(IReadOnlyList<string> args) => args.Any(a => Path.GetFileName(a) is "azurite" or "azurite.js");
+}
+
+/// <summary>Reads processes from <c>/proc</c> (Linux); every method returns null elsewhere or when it cannot tell.</summary>
+internal static class LinuxProcess
+{
+    /// <summary>The arguments the process was started with (empty for a zombie).</summary>
+    public static string[]? CommandLine(int pid)
+    {
+        var text = Read($"/proc/{pid}/cmdline");
+        return text is null ? null : text.TrimEnd('\0').Split('\0');
+    }
+
+    public static string? WorkingDirectory(int pid)
+    {
+        try
+        {
+            return OperatingSystem.IsLinux() ? new DirectoryInfo($"/proc/{pid}/cwd").LinkTarget : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>When the process started, in clock ticks after boot (/proc/{pid}/stat field 22): with the id, it names one process.</summary>
+    public static long? StartTime(int pid)
+    {
+        var stat = Read($"/proc/{pid}/stat");
+        if (stat is null)
+        {
+            return null;
+        }
+
+        // Fields after the command name in parentheses (which may hold spaces) start at field 3.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return fields.Length > 19 && long.TryParse(fields[19], CultureInfo.InvariantCulture, out var start) ? start : null;
+    }
+
+    private static string? Read(string path)
+    {
+        try
+        {
+            return OperatingSystem.IsLinux() ? File.ReadAllText(path) : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 }
