@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using System.Net.Sockets;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Logging;
@@ -133,6 +134,60 @@ public class AzuriteTests
         }
 
         Assert.False(Listening(options.BlobPort));
+    }
+
+    [Fact]
+    public async Task Start_PortsServedByInMemoryAzurite_RefusesDataFolder()
+    {
+        await using var inMemory = await Azurite.StartAsync(AzuriteOptions.Ephemeral, NullLogger.Instance);
+        var folder = Path.Combine(Path.GetTempPath(), "azurite-" + Guid.NewGuid().ToString("N"));
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            Azurite.StartAsync(new AzuriteOptions(inMemory.BlobPort, inMemory.QueuePort, inMemory.TablePort, folder), NullLogger.Instance));
+
+        Assert.Contains("in-memory data", error.Message, StringComparison.Ordinal);
+        Assert.Contains(folder, error.Message, StringComparison.Ordinal);
+        Assert.Contains(AzuriteOptions.BlobPortVariable, error.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(folder));
+    }
+
+    [Fact]
+    public async Task Start_PortsServedBySameDataFolder_Reuses()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "azurite-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var options = new AzuriteOptions(Azurite.FreePort(), Azurite.FreePort(), Azurite.FreePort(), folder);
+            await using var first = await Azurite.StartAsync(options, NullLogger.Instance);
+
+            await using var second = await Azurite.StartAsync(options with { DataFolder = folder + "/../" + Path.GetFileName(folder) + "/" }, NullLogger.Instance);
+
+            Assert.False(second.Started);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Start_PortsTakenByAnotherProgram_Refuses()
+    {
+        var listeners = Enumerable.Range(0, 3).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToArray();
+        try
+        {
+            var ports = listeners.Select(l => { l.Start(); return ((IPEndPoint)l.LocalEndpoint).Port; }).ToArray();
+
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+                Azurite.StartAsync(new AzuriteOptions(ports[0], ports[1], ports[2], null), NullLogger.Instance));
+
+            Assert.Contains($"process {Environment.ProcessId}", error.Message, StringComparison.Ordinal);
+            Assert.Contains("not Azurite", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Array.ForEach(listeners, l => l.Stop());
+        }
     }
 
     [Fact]

@@ -48,11 +48,12 @@ public sealed record AzuriteOptions(int BlobPort, int QueuePort, int TablePort, 
 }
 
 /// <summary>
-/// Ensures Azurite (pinned in <c>infra/package.json</c>) is running: reuses one already listening on the ports,
-/// otherwise runs <c>npm ci</c> in <c>infra/</c> when needed, starts it and waits for its ports. Every instance, started
-/// or reused, registers as a user of the ports (a file per user in a folder named after the blob port); Azurite is
-/// stopped when its last live user is disposed, so a command that started it does not stop it under another that
-/// reused it meanwhile: the last one out stops it.
+/// Ensures Azurite (pinned in <c>infra/package.json</c>) is running: reuses one already listening on the ports when it
+/// serves the requested data (refuses another data folder or another program), otherwise runs <c>npm ci</c> in
+/// <c>infra/</c> when needed, starts it and waits for its ports. Every instance, started or reused, registers as a user
+/// of the ports (a file per user in a folder named after the blob port); Azurite is stopped when its last live user is
+/// disposed, so a command that started it does not stop it under another that reused it meanwhile: the last one out
+/// stops it.
 /// </summary>
 public sealed class Azurite : IAsyncDisposable
 {
@@ -109,11 +110,15 @@ public sealed class Azurite : IAsyncDisposable
         $"QueueEndpoint=http://127.0.0.1:{QueuePort}/devstoreaccount1;" +
         $"TableEndpoint=http://127.0.0.1:{TablePort}/devstoreaccount1;";
 
+    /// <exception cref="InvalidOperationException">
+    /// Azurite did not start, or the ports are served by another program or by an Azurite with other data.
+    /// </exception>
     public static async Task<Azurite> StartAsync(AzuriteOptions options, ILogger logger, CancellationToken ct = default)
     {
         int[] requested = [options.BlobPort, options.QueuePort, options.TablePort];
         if (requested.All(p => p > 0) && requested.All(IsListening))
         {
+            EnsureServes(options, logger);
             logger.LogInformation("Reusing Azurite already listening on ports {Blob}/{Queue}/{Table}", options.BlobPort, options.QueuePort, options.TablePort);
             return new Azurite(options.BlobPort, options.QueuePort, options.TablePort, null, logger);
         }
@@ -143,7 +148,7 @@ public sealed class Azurite : IAsyncDisposable
         else
         {
             Directory.CreateDirectory(options.DataFolder);
-            args.AddRange(["--location", options.DataFolder]);
+            args.AddRange(["--location", Path.GetFullPath(options.DataFolder)]);
         }
 
         var process = Process.Start(StartInfo("node", args, infra)) ?? throw new InvalidOperationException("Could not start node.");
@@ -215,6 +220,42 @@ public sealed class Azurite : IAsyncDisposable
     /// <summary>What <c>orphan.pid</c> records to recognise the process later: its id and start time (0 when unknown).</summary>
     internal static string OrphanRecord(int pid) =>
         string.Create(CultureInfo.InvariantCulture, $"{pid} {LinuxProcess.StartTime(pid) ?? 0}");
+
+    /// <summary>
+    /// Refuses ports served by another program or by an Azurite with other data (the wrong data would be read and
+    /// written). Reuses with a warning when the process cannot be identified (another OS user's, or not Linux).
+    /// </summary>
+    private static void EnsureServes(AzuriteOptions options, ILogger logger)
+    {
+        var wanted = options.DataFolder is null ? null : Normalize(options.DataFolder);
+        var fix = $"Stop it, or set {AzuriteOptions.BlobPortVariable}, {AzuriteOptions.QueuePortVariable} and {AzuriteOptions.TablePortVariable} to free ports.";
+        var pid = LinuxProcess.Listening(options.BlobPort);
+        var args = pid is null ? null : LinuxProcess.CommandLine(pid.Value);
+        if (pid is null || args is null)
+        {
+            logger.LogWarning(
+                "Reusing what listens on port {Port} without verifying that it is Azurite serving {Data}: its process cannot be identified (another user's, or not Linux)",
+                options.BlobPort,
+                wanted ?? "in-memory data");
+            return;
+        }
+
+        var azurite = AzuriteCommand.Parse(args, LinuxProcess.WorkingDirectory(pid.Value));
+        if (azurite is null)
+        {
+            throw new InvalidOperationException(
+                $"Port {options.BlobPort} is taken by process {pid} ({string.Join(' ', args)}), which is not Azurite. {fix} " +
+                "To use a storage emulator that is not this Azurite, set MLLIFECYCLE_STORAGE to its connection string.");
+        }
+
+        if (azurite.Location != wanted)
+        {
+            throw new InvalidOperationException(
+                $"The Azurite on port {options.BlobPort} (process {pid}) serves {azurite.Location ?? "in-memory data"}, not {wanted ?? "in-memory data"}. {fix}");
+        }
+    }
+
+    private static string Normalize(string folder) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
 
     /// <summary>The process an exited starter left running, if any (null when the file is absent, being replaced or unreadable).</summary>
     private static (int Pid, long Start)? TryReadOrphan(string path)
@@ -418,6 +459,61 @@ internal sealed record AzuriteCommand(int BlobPort, string? Location)
 /// <summary>Reads processes from <c>/proc</c> (Linux); every method returns null elsewhere or when it cannot tell.</summary>
 internal static class LinuxProcess
 {
+    /// <summary>The process listening on TCP <paramref name="port"/>: its socket's inode from /proc/net/tcp(6), then the process holding it.</summary>
+    public static int? Listening(int port)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        var sockets = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var table in new[] { "/proc/net/tcp", "/proc/net/tcp6" }.TakeWhile(_ => sockets.Count == 0))
+        {
+            foreach (var line in Lines(table).Skip(1))
+            {
+                // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode …; 0A = LISTEN
+                var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (f.Length > 9 && f[3] == "0A" && int.Parse(f[1][(f[1].LastIndexOf(':') + 1)..], NumberStyles.HexNumber, CultureInfo.InvariantCulture) == port)
+                {
+                    sockets.Add($"socket:[{f[9]}]");
+                }
+            }
+        }
+
+        if (sockets.Count == 0)
+        {
+            return null;
+        }
+
+        // Azurites first: scanning every process's descriptors took ~20 ms here, the whole lookup this way ~4 ms.
+        var pids = Directory.EnumerateDirectories("/proc")
+            .Select(dir => int.TryParse(Path.GetFileName(dir), CultureInfo.InvariantCulture, out var pid) ? pid : 0)
+            .Where(pid => pid > 0)
+            .OrderBy(pid => CommandLine(pid) is { } args && AzuriteCommand.IsAzurite(args) ? 0 : 1);
+        foreach (var pid in pids)
+        {
+            if (Holds(pid, sockets))
+            {
+                return pid;
+            }
+        }
+
+        return null;
+    }
+
+    private static bool Holds(int pid, HashSet<string> sockets)
+    {
+        try
+        {
+            return Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd").Any(fd => new FileInfo(fd).LinkTarget is { } target && sockets.Contains(target));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false; // another user's process, or one that just exited
+        }
+    }
+
     /// <summary>The arguments the process was started with (empty for a zombie).</summary>
     public static string[]? CommandLine(int pid)
     {
@@ -462,4 +558,6 @@ internal static class LinuxProcess
             return null;
         }
     }
+
+    private static IEnumerable<string> Lines(string path) => Read(path)?.Split('\n', StringSplitOptions.RemoveEmptyEntries) ?? [];
 }
