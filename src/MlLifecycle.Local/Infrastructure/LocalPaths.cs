@@ -27,6 +27,6 @@ public static class LocalPaths
 
     public static string InfraFolder() => Path.Combine(RepositoryRoot(), "infra");
 
-    /// <summary>Azurite's data for the CLI and <c>serve</c> (git-ignored).</summary>
+    /// <summary>Azurite's default data folder for the CLI and <c>serve</c> (git-ignored); <c>MLLIFECYCLE_AZURITE_DATA</c> overrides it (<see cref="AzuriteOptions.FromEnvironment()"/>).</summary>
     public static string AzuriteData() => Path.Combine(RepositoryRoot(), ".data", "azurite");
 }
