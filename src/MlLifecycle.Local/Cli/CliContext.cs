@@ -29,7 +29,7 @@ internal static class CliContext
     /// <param name="serve">This is <c>serve</c>: the drift timer runs and the host announces itself to the CLI's other verbs.</param>
     public static LocalPlatformOptions Platform(int? httpPort, bool watchBlobs, bool? hostWorker, bool serve = false) =>
         new(
-            AzuriteOptions.Default(LocalPaths.AzuriteData()),
+            AzuriteOptions.FromEnvironment(),
             httpPort,
             watchBlobs,
             serve,
@@ -47,7 +47,7 @@ internal static class CliContext
         Azurite? azurite = null;
         if (connection is null)
         {
-            azurite = await Azurite.StartAsync(AzuriteOptions.Default(LocalPaths.AzuriteData()), loggerFactory.CreateLogger("Azurite"), ct);
+            azurite = await Azurite.StartAsync(AzuriteOptions.FromEnvironment(), loggerFactory.CreateLogger("Azurite"), ct);
             connection = azurite.ConnectionString;
         }
 

@@ -40,7 +40,7 @@ internal static class DemoCommand
         using var loggers = CliContext.CreateLoggerFactory(verbose);
         Console.Error.WriteLine("starting the local platform (Azurite, Durable Task engine on Azure Storage, HTTP API)…");
         await using var platform = await LocalPlatform.StartAsync(CliContext.Platform(httpPort: 0, watchBlobs: false, hostWorker: null), loggers, ct);
-        Console.WriteLine($"platform: HTTP API at {platform.BaseAddress}api, storage at {(platform.StorageConnectionString.Contains("127.0.0.1:10000") ? "Azurite :10000" : "configured storage")}");
+        Console.WriteLine($"platform: HTTP API at {platform.BaseAddress}api, storage: {(Environment.GetEnvironmentVariable("MLLIFECYCLE_STORAGE") is null ? $"Azurite, data in {AzuriteOptions.FromEnvironment().DataFolder}" : "MLLIFECYCLE_STORAGE")}");
 
         var run = await Commands.UploadAndWaitAsync(platform, training, Model, Label, ct);
         await Commands.PrintQualityAsync(platform, run, ct);

@@ -151,7 +151,10 @@ public sealed class Azurite : IAsyncDisposable
             args.AddRange(["--location", Path.GetFullPath(options.DataFolder)]);
         }
 
-        var process = Process.Start(StartInfo("node", args, infra)) ?? throw new InvalidOperationException("Could not start node.");
+        // In its own session: Ctrl+C in the terminal reaches the CLI, which hands its work back through Azurite before
+        // stopping it; without setsid Azurite would get the SIGINT too and close under it.
+        var process = (File.Exists(Setsid) ? Process.Start(StartInfo(Setsid, ["node", .. args], infra)) : Process.Start(StartInfo("node", args, infra)))
+            ?? throw new InvalidOperationException("Could not start node.");
         var errors = new System.Text.StringBuilder();
         var azurite = new Azurite(ports[0], ports[1], ports[2], process, logger);
         process.ErrorDataReceived += (_, e) => errors.AppendLine(e.Data);
@@ -381,6 +384,8 @@ public sealed class Azurite : IAsyncDisposable
             return false;
         }
     }
+
+    private const string Setsid = "/usr/bin/setsid";
 
     private static ProcessStartInfo StartInfo(string file, IEnumerable<string> args, string folder)
     {
