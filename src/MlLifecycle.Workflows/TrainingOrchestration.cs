@@ -15,7 +15,7 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
 {
     public const int Steps = 7;
 
-    private static readonly TaskOptions Retry = TaskOptions.FromRetryPolicy(new RetryPolicy(3, TimeSpan.FromSeconds(2), backoffCoefficient: 2));
+    private static TaskOptions Retry => ActivityRetry.Options;
 
     public override async Task<RunResult> RunAsync(TaskOrchestrationContext context, TrainingRequest request)
     {
@@ -92,9 +92,23 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
         {
             result = result with { Status = RunStatus.Failed, Message = ex.Message };
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Whatever went wrong, the run ends with a message and a runs row, not as a bare failed orchestration.
+            result = result with { Status = RunStatus.Failed, Message = $"{ex.GetType().Name}: {ex.Message}" };
+        }
 
         result = result with { FinishedAt = context.CurrentUtcDateTime };
-        await context.CallActivityAsync(ActivityNames.RecordRun, result, Retry);
+        try
+        {
+            await context.CallActivityAsync(ActivityNames.RecordRun, result, Retry);
+        }
+        catch (TaskFailedException ex)
+        {
+            // The outcome stands (a promoted version stays promoted); only the runs table missed it.
+            result = result with { Message = (result.Message is null ? "" : result.Message + "; ") + $"the run could not be recorded in the runs table: {ex.FailureDetails.ErrorMessage}" };
+        }
+
         context.SetCustomStatus(new RunProgress(result.Status, Steps, Steps));
         return result;
     }

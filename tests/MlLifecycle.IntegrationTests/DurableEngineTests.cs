@@ -20,7 +20,7 @@ public sealed class DurableEngineTests : IAsyncLifetime
     private Azurite _azurite = null!;
 
     /// <summary>Executions of the sleeping activity, and the most fan-out activities seen running at once.</summary>
-    private static int _sleeps, _running, _mostRunning;
+    private static int _sleeps, _running, _mostRunning, _flaky, _broken;
 
     public async Task InitializeAsync() => _azurite = await Azurite.StartAsync(AzuriteOptions.Ephemeral, NullLogger.Instance);
 
@@ -31,7 +31,7 @@ public sealed class DurableEngineTests : IAsyncLifetime
     }
 
     private static WorkflowTasks Tasks => new(
-        new Dictionary<string, Func<ITaskOrchestrator>> { [nameof(SleepOrchestration)] = () => new SleepOrchestration(), [nameof(FanOutOrchestration)] = () => new FanOutOrchestration() },
+        new Dictionary<string, Func<ITaskOrchestrator>> { [nameof(SleepOrchestration)] = () => new SleepOrchestration(), [nameof(FanOutOrchestration)] = () => new FanOutOrchestration(), [nameof(RetryOrchestration)] = () => new RetryOrchestration() },
         new Dictionary<string, Func<IServiceProvider, ITaskActivity>>
         {
             ["Sleep"] = _ => new DelegateActivity<int, int>(async seconds =>
@@ -39,6 +39,12 @@ public sealed class DurableEngineTests : IAsyncLifetime
                 Interlocked.Increment(ref _sleeps);
                 await Task.Delay(TimeSpan.FromSeconds(seconds));
                 return seconds;
+            }),
+            ["Flaky"] = _ => new DelegateActivity<int, int>(i => Interlocked.Increment(ref _flaky) <= 2 ? throw new IOException("storage hiccup") : Task.FromResult(i)),
+            ["Broken"] = _ => new DelegateActivity<int, int>(i =>
+            {
+                Interlocked.Increment(ref _broken);
+                throw new InvalidOperationException("split.validation must be > 0");
             }),
             ["Busy"] = _ => new DelegateActivity<int, int>(async i =>
             {
@@ -123,6 +129,24 @@ public sealed class DurableEngineTests : IAsyncLifetime
         Assert.InRange(stopped.Elapsed.TotalSeconds, 0, 30);
     }
 
+    [Fact]
+    public async Task TransientFailure_IsRetried_WhileAFailureThatWouldRepeat_FailsAtOnce()
+    {
+        var (first, second) = await TwoWorkersAsync();
+        await using var _ = first;
+        await using var __ = second;
+        (_flaky, _broken) = (0, 0);
+
+        var id = await first.Client.ScheduleNewOrchestrationInstanceAsync(nameof(RetryOrchestration), 7);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var done = await first.Client.WaitForInstanceCompletionAsync(id, getInputsAndOutputs: true, timeout.Token);
+
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+        Assert.Equal("7; Broken failed: split.validation must be > 0", done.ReadOutputAs<string>());
+        Assert.Equal(3, _flaky); // two IOExceptions, then success
+        Assert.Equal(1, _broken);
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         int seen;
@@ -134,6 +158,23 @@ public sealed class DurableEngineTests : IAsyncLifetime
     private sealed class SleepOrchestration : TaskOrchestrator<int, int>
     {
         public override Task<int> RunAsync(TaskOrchestrationContext context, int seconds) => context.CallActivityAsync<int>("Sleep", seconds);
+    }
+
+    private sealed class RetryOrchestration : TaskOrchestrator<int, string>
+    {
+        public override async Task<string> RunAsync(TaskOrchestrationContext context, int input)
+        {
+            var value = await context.CallActivityAsync<int>("Flaky", input, ActivityRetry.Options);
+            try
+            {
+                await context.CallActivityAsync<int>("Broken", input, ActivityRetry.Options);
+                return "unexpected";
+            }
+            catch (TaskFailedException ex)
+            {
+                return $"{value}; {ex.TaskName} failed: {ex.FailureDetails.ErrorMessage}";
+            }
+        }
     }
 
     private sealed class FanOutOrchestration : TaskOrchestrator<int, int[]>

@@ -172,7 +172,7 @@ public class TrainingApiTests(PlatformFixture platform)
         var columns = report.GetProperty("columnStats").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!);
 
         Assert.Equal(RunStatus.Succeeded, run.Status);
-        Assert.Equal(new DataSummary(286, 14, 0, 272, run.Data!.Warnings), run.Data);
+        Assert.Equal(new DataSummary(286, 14, 0, 272, report.GetProperty("anomalies").GetArrayLength()), run.Data);
         Assert.Equal(8, columns["node-caps"].GetProperty("missing").GetInt32());
         Assert.Equal(1, columns["breast-quad"].GetProperty("missing").GetInt32());
         Assert.Equal(272, report.GetProperty("rowsAfterCleaning").GetInt32());

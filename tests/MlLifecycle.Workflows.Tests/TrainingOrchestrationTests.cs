@@ -101,6 +101,50 @@ public class TrainingOrchestrationTests
         Assert.Equal(ActivityNames.RecordRun, _calls[^1]);
     }
 
+    [Fact]
+    public async Task RunAsync_UnexpectedException_EndsFailedWithMessageAndRecordsRun()
+    {
+        SetupHappyPath();
+        _context.Setup(c => c.CallActivityAsync<SplitOutcome>(It.Is<TaskName>(n => n.Name == ActivityNames.SplitDataset), It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
+            .ThrowsAsync(new InvalidOperationException("folds out of range"));
+
+        var result = await new TrainingOrchestration().RunAsync(_context.Object, Request);
+
+        Assert.Equal(RunStatus.Failed, result.Status);
+        Assert.Equal("InvalidOperationException: folds out of range", result.Message);
+        _context.Verify(c => c.CallActivityAsync(It.Is<TaskName>(n => n.Name == ActivityNames.RecordRun), It.Is<RunResult>(r => r.Status == RunStatus.Failed), It.IsAny<TaskOptions?>()));
+    }
+
+    [Fact]
+    public async Task RunAsync_RecordRunFailsAfterPromotion_RunStaysSucceededAndSaysWhatWasNotRecorded()
+    {
+        SetupHappyPath();
+        _context.Setup(c => c.CallActivityAsync(It.Is<TaskName>(n => n.Name == ActivityNames.RecordRun), It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
+            .ThrowsAsync(new TaskFailedException(ActivityNames.RecordRun, 9, new TaskFailureDetails("Azure.RequestFailedException", "Status: 409 (Conflict)", null, null, null)));
+
+        var result = await new TrainingOrchestration().RunAsync(_context.Object, Request);
+
+        Assert.Equal(RunStatus.Succeeded, result.Status);
+        Assert.True(result.Champion);
+        Assert.Equal("the run could not be recorded in the runs table: Status: 409 (Conflict)", result.Message);
+    }
+
+    [Theory]
+    [InlineData("System.IO.IOException", "disk hiccup", true)]
+    [InlineData("System.TimeoutException", "slow", true)]
+    [InlineData("Azure.RequestFailedException", "Service request failed.\nStatus: 503 (Server Busy)", true)]
+    [InlineData("Azure.RequestFailedException", "Service request failed.\nStatus: 429 (Too Many Requests)", true)]
+    [InlineData("Azure.RequestFailedException", "Service request failed.\nStatus: 404 (The specified blob does not exist.)", false)]
+    [InlineData("System.InvalidOperationException", "Tuning scores trials on the validation split: set split.validation > 0.", false)]
+    [InlineData("MlLifecycle.Core.Data.DataValidationException", "bad data", false)]
+    [InlineData("System.IO.FileNotFoundException", "no such file", false)]
+    public void IsTransient_ByTypeAndStorageStatus(string type, string message, bool transient) =>
+        Assert.Equal(transient, ActivityRetry.IsTransient(new TaskFailureDetails(type, message.Replace("\\n", "\n", StringComparison.Ordinal), null, null, null)));
+
+    [Fact]
+    public void IsTransient_WrappedTransientFailure_IsTransient() =>
+        Assert.True(ActivityRetry.IsTransient(new TaskFailureDetails("System.AggregateException", "one or more", null, new TaskFailureDetails("System.Net.Http.HttpRequestException", "refused", null, null, null), null)));
+
     private void FoldsFail(Func<FoldInput, bool> fails) =>
         _context.Setup(c => c.CallActivityAsync<FoldResult>(It.Is<TaskName>(n => n.Name == ActivityNames.EvaluateFold), It.IsAny<object?>(), It.IsAny<TaskOptions?>()))
             .Returns<TaskName, object?, TaskOptions?>((_, input, _) =>
