@@ -102,7 +102,7 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
         var runs = await registry.ListRunsAsync(model, ct);
         if (versions.Count == 0 && runs.Count == 0)
         {
-            return Problems.NotFound($"Model '{model}' does not exist.");
+            return Problems.NotFound(ModelServer.NoSuchModel(model));
         }
 
         return Results.Json(new { model, aliases = await registry.GetAliasesAsync(model, ct), versions, runs }, LifecycleJson.Options);
@@ -129,7 +129,7 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
         var version = await server.ResolveAsync(model, alias, number, ct);
         if (version is null)
         {
-            return Problems.NotFound(number is { } n ? $"Model '{model}' has no version {n}." : $"Model '{model}' has no '{alias ?? ModelRegistry.Champion}' version.");
+            return Problems.NotFound(await server.DescribeMissingAsync(model, alias, number, ct));
         }
 
         JsonElement body;

@@ -152,15 +152,18 @@ public class LifecycleTests(PlatformFixture platform)
     }
 
     [Theory]
-    [InlineData("api/models/no-such-model/predict")]
-    [InlineData("api/models/credit/predict?version=99")]
-    [InlineData("api/models/credit/predict?alias=staging")]
-    public async Task Predict_UnknownModelOrVersion_Returns404Problem(string url)
+    [InlineData("api/models/no-such-model/predict", "No model named 'no-such-model' exists.")]
+    [InlineData("api/models/no-such-model/predict?alias=staging", "No model named 'no-such-model' exists.")]
+    [InlineData("api/models/credit/predict?version=99", "Model 'credit' has no version 99.")]
+    [InlineData("api/models/credit/predict?alias=staging", "Model 'credit' has no 'staging' version.")]
+    public async Task Predict_UnknownModelOrVersion_Returns404ProblemNamingWhatIsMissing(string url, string detail)
     {
         var response = await _http.PostAsJsonAsync(url, CreditRow());
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        Assert.Equal(detail, body.GetProperty("detail").GetString());
     }
 
     [Fact]

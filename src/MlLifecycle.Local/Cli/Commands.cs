@@ -157,7 +157,7 @@ internal static class Commands
         await using var __ = services;
         var server = services.GetRequiredService<ModelServer>();
         var resolved = await server.ResolveAsync(model, alias, version, ct)
-            ?? throw new CliException(version is { } v ? $"Model '{model}' has no version {v}." : $"Model '{model}' has no '{alias ?? ModelRegistry.Champion}' version.");
+            ?? throw new CliException(await server.DescribeMissingAsync(model, alias, version, ct));
         var served = await server.LoadAsync(resolved);
 
         TabularData table;
@@ -243,7 +243,7 @@ internal static class Commands
                 var shown = await registry.ListVersionsAsync(Require(model), ct);
                 if (shown.Count == 0)
                 {
-                    throw new CliException($"Model '{model}' does not exist.");
+                    throw new CliException(ModelServer.NoSuchModel(model!));
                 }
 
                 var shownAliases = await registry.GetAliasesAsync(model!, ct);
