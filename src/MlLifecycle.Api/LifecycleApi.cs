@@ -20,14 +20,10 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
     /// </summary>
     public async Task<IResult> StartTrainingAsync(HttpRequest request, DurableTaskClient client)
     {
-        JsonElement body;
-        try
+        var (body, problem) = await ReadJsonAsync(request, """a JSON object such as {"dataset": "credit/credit-g.csv", "label": "class"}""");
+        if (problem is not null)
         {
-            body = await JsonSerializer.DeserializeAsync<JsonElement>(request.Body, cancellationToken: request.HttpContext.RequestAborted);
-        }
-        catch (JsonException ex)
-        {
-            return Problems.BadRequest($"The body is not valid JSON: {ex.Message}");
+            return problem;
         }
 
         if (body.ValueKind != JsonValueKind.Object || String(body, "dataset") is not { Length: > 0 } dataset)
@@ -132,14 +128,10 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
             return Problems.NotFound(await server.DescribeMissingAsync(model, alias, number, ct));
         }
 
-        JsonElement body;
-        try
+        var (body, problem) = await ReadJsonAsync(request, """a JSON object with one row's feature values, or {"rows": [...]} for several rows""");
+        if (problem is not null)
         {
-            body = await JsonSerializer.DeserializeAsync<JsonElement>(request.Body, cancellationToken: ct);
-        }
-        catch (JsonException ex)
-        {
-            return Problems.BadRequest($"The body is not valid JSON: {ex.Message}");
+            return problem;
         }
 
         var served = await server.LoadAsync(version);
@@ -168,6 +160,26 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
         catch (Exception ex) when (ex is Azure.RequestFailedException or HttpRequestException or AggregateException)
         {
             return Problems.Unavailable($"Storage is not reachable: {ex.Message}");
+        }
+    }
+
+    /// <summary>Parses the request body as JSON; a 400 problem instead when it is empty or not JSON.</summary>
+    private static async Task<(JsonElement Body, IResult? Problem)> ReadJsonAsync(HttpRequest request, string expected)
+    {
+        var content = await BinaryData.FromStreamAsync(request.Body, request.HttpContext.RequestAborted);
+        if (content.ToMemory().Span.Trim(" \t\r\n"u8).IsEmpty)
+        {
+            return (default, Problems.BadRequest($"The request body is empty: send {expected}."));
+        }
+
+        try
+        {
+            return (JsonSerializer.Deserialize<JsonElement>(content.ToStream()), null);
+        }
+        catch (JsonException ex)
+        {
+            var where = ex.LineNumber is { } line ? $" at line {line + 1}, position {ex.BytePositionInLine + 1}" : "";
+            return (default, Problems.BadRequest($"The request body is not valid JSON{where}: send {expected}."));
         }
     }
 

@@ -142,13 +142,17 @@ public class LifecycleTests(PlatformFixture platform)
         Assert.Contains("must be a number", body.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Predict_InvalidJson_Returns400()
+    [Theory]
+    [InlineData("{not json", "The request body is not valid JSON at line 1, position 2: send a JSON object")]
+    [InlineData("", "The request body is empty: send a JSON object")]
+    public async Task Predict_InvalidJsonOrEmptyBody_Returns400SayingWhichWithoutParserInternals(string content, string detail)
     {
-        var response = await _http.PostAsync($"api/models/{PlatformFixture.CreditModel}/predict", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"));
+        var response = await _http.PostAsync($"api/models/{PlatformFixture.CreditModel}/predict", new StringContent(content, System.Text.Encoding.UTF8, "application/json"));
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        Assert.StartsWith(detail, body.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     [Theory]

@@ -61,6 +61,32 @@ public class TrainingApiTests(PlatformFixture platform)
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData(" \r\n")]
+    public async Task PostTraining_EmptyBody_Returns400SayingTheBodyIsEmpty(string? content)
+    {
+        var response = await platform.Http.PostAsync("api/training", content is null ? null : new StringContent(content, Encoding.UTF8, "application/json"));
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.StartsWith("The request body is empty: send a JSON object such as {\"dataset\"", body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("not json", 1, 2)] // the reader expects the literal null and stops at the o
+    [InlineData("{\"dataset\": \"x/a.csv\",\n \"label\": }", 2, 11)]
+    [InlineData("{\"dataset\": ", 1, 13)]
+    public async Task PostTraining_InvalidJson_Returns400WithLineAndPositionOnly(string content, int line, int position)
+    {
+        var response = await platform.Http.PostAsync("api/training", new StringContent(content, Encoding.UTF8, "application/json"));
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.StartsWith($"The request body is not valid JSON at line {line}, position {position}: send a JSON object", body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
     private static byte[] Csv(string text) => Encoding.UTF8.GetBytes(text);
 
     private static byte[] Numbers(int rows, Func<int, string> x) =>
