@@ -32,6 +32,14 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
         }
 
         dataset = dataset.StartsWith(ArtifactStore.Datasets + "/", StringComparison.Ordinal) ? dataset[(ArtifactStore.Datasets.Length + 1)..] : dataset;
+        if (IsLocalPath(dataset))
+        {
+            return Problems.BadRequest(
+                $"Field 'dataset' is a blob name in the '{ArtifactStore.Datasets}' container of the form '{{model}}/{{file}}.csv'; '{dataset}' looks like a local file path. "
+                + $"Local files are uploaded with the CLI (train <csv>) or to the '{ArtifactStore.Datasets}' container first.",
+                "dataset");
+        }
+
         var model = String(body, "model") ?? dataset.Split('/')[0];
         if (!ModelName.IsValid(model))
         {
@@ -182,6 +190,11 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
             return (default, Problems.BadRequest($"The request body is not valid JSON{where}: send {expected}."));
         }
     }
+
+    /// <summary>A local file path ('/home/me/x.csv', './x.csv', 'C:\x.csv', 'x.csv') rather than a blob '{model}/{file}'.</summary>
+    private static bool IsLocalPath(string dataset) =>
+        !dataset.Contains('/', StringComparison.Ordinal) || dataset[0] is '/' or '.' or '~' || dataset.Contains('\\', StringComparison.Ordinal)
+        || (dataset.Length > 1 && dataset[1] == ':');
 
     private static string? String(JsonElement body, string name) =>
         body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

@@ -87,6 +87,23 @@ public class TrainingApiTests(PlatformFixture platform)
         Assert.StartsWith($"The request body is not valid JSON at line {line}, position {position}: send a JSON object", body.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("/home/me/data.csv")]
+    [InlineData("./data.csv")]
+    [InlineData("C:\\x.csv")]
+    [InlineData("data.csv")]
+    public async Task PostTraining_LocalFilePath_Returns400ExplainingTheDatasetField(string path)
+    {
+        var response = await platform.Http.PostAsJsonAsync("api/training", new { dataset = path, label = "class" });
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var detail = body.GetProperty("detail").GetString();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("dataset", body.GetProperty("field").GetString());
+        Assert.Contains("blob name in the 'datasets' container of the form '{model}/{file}.csv'", detail, StringComparison.Ordinal);
+        Assert.Contains("uploaded with the CLI (train <csv>)", detail, StringComparison.Ordinal);
+    }
+
     private static byte[] Csv(string text) => Encoding.UTF8.GetBytes(text);
 
     private static byte[] Numbers(int rows, Func<int, string> x) =>
