@@ -80,7 +80,7 @@ public sealed class LifecycleStages(
             List<Anomaly> anomalies = [.. inspection.Anomalies, .. await CompareWithChampionAsync(run.Model, data)];
             if (inspection.Rejected)
             {
-                logger.LogWarning("Run {RunId} rejected: {Codes}", run.RunId, string.Join(", ", anomalies.Where(a => a.Severity == Severity.Error).Select(a => a.Code)));
+                logger.LogInformation("Run {RunId} rejected: {Codes}", run.RunId, string.Join(", ", anomalies.Where(a => a.Severity == Severity.Error).Select(a => a.Code)));
                 return Rejected(anomalies);
             }
 
@@ -115,7 +115,7 @@ public sealed class LifecycleStages(
         }
         catch (DataValidationException ex)
         {
-            logger.LogWarning("Run {RunId} rejected: {Code} {Message}", run.RunId, ex.Code, ex.Message);
+            logger.LogInformation("Run {RunId} rejected: {Code} {Message}", run.RunId, ex.Code, ex.Message);
             return Rejected(Anomaly.From(ex));
         }
 
