@@ -20,14 +20,10 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
     /// </summary>
     public async Task<IResult> StartTrainingAsync(HttpRequest request, DurableTaskClient client)
     {
-        JsonElement body;
-        try
+        var (body, problem) = await ReadJsonAsync(request, """a JSON object such as {"dataset": "credit/credit-g.csv", "label": "class"}""");
+        if (problem is not null)
         {
-            body = await JsonSerializer.DeserializeAsync<JsonElement>(request.Body, cancellationToken: request.HttpContext.RequestAborted);
-        }
-        catch (JsonException ex)
-        {
-            return Problems.BadRequest($"The body is not valid JSON: {ex.Message}");
+            return problem;
         }
 
         if (body.ValueKind != JsonValueKind.Object || String(body, "dataset") is not { Length: > 0 } dataset)
@@ -36,6 +32,14 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
         }
 
         dataset = dataset.StartsWith(ArtifactStore.Datasets + "/", StringComparison.Ordinal) ? dataset[(ArtifactStore.Datasets.Length + 1)..] : dataset;
+        if (IsLocalPath(dataset))
+        {
+            return Problems.BadRequest(
+                $"Field 'dataset' is a blob name in the '{ArtifactStore.Datasets}' container of the form '{{model}}/{{file}}.csv'; '{dataset}' looks like a local file path. "
+                + $"Local files are uploaded with the CLI (train <csv>) or to the '{ArtifactStore.Datasets}' container first.",
+                "dataset");
+        }
+
         var model = String(body, "model") ?? dataset.Split('/')[0];
         if (!ModelName.IsValid(model))
         {
@@ -102,7 +106,7 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
         var runs = await registry.ListRunsAsync(model, ct);
         if (versions.Count == 0 && runs.Count == 0)
         {
-            return Problems.NotFound($"Model '{model}' does not exist.");
+            return Problems.NotFound(ModelServer.NoSuchModel(model));
         }
 
         return Results.Json(new { model, aliases = await registry.GetAliasesAsync(model, ct), versions, runs }, LifecycleJson.Options);
@@ -129,17 +133,13 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
         var version = await server.ResolveAsync(model, alias, number, ct);
         if (version is null)
         {
-            return Problems.NotFound(number is { } n ? $"Model '{model}' has no version {n}." : $"Model '{model}' has no '{alias ?? ModelRegistry.Champion}' version.");
+            return Problems.NotFound(await server.DescribeMissingAsync(model, alias, number, ct));
         }
 
-        JsonElement body;
-        try
+        var (body, problem) = await ReadJsonAsync(request, """a JSON object with one row's feature values, or {"rows": [...]} for several rows""");
+        if (problem is not null)
         {
-            body = await JsonSerializer.DeserializeAsync<JsonElement>(request.Body, cancellationToken: ct);
-        }
-        catch (JsonException ex)
-        {
-            return Problems.BadRequest($"The body is not valid JSON: {ex.Message}");
+            return problem;
         }
 
         var served = await server.LoadAsync(version);
@@ -170,6 +170,31 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
             return Problems.Unavailable($"Storage is not reachable: {ex.Message}");
         }
     }
+
+    /// <summary>Parses the request body as JSON; a 400 problem instead when it is empty or not JSON.</summary>
+    private static async Task<(JsonElement Body, IResult? Problem)> ReadJsonAsync(HttpRequest request, string expected)
+    {
+        var content = await BinaryData.FromStreamAsync(request.Body, request.HttpContext.RequestAborted);
+        if (content.ToMemory().Span.Trim(" \t\r\n"u8).IsEmpty)
+        {
+            return (default, Problems.BadRequest($"The request body is empty: send {expected}."));
+        }
+
+        try
+        {
+            return (JsonSerializer.Deserialize<JsonElement>(content.ToStream()), null);
+        }
+        catch (JsonException ex)
+        {
+            var where = ex.LineNumber is { } line ? $" at line {line + 1}, position {ex.BytePositionInLine + 1}" : "";
+            return (default, Problems.BadRequest($"The request body is not valid JSON{where}: send {expected}."));
+        }
+    }
+
+    /// <summary>A local file path ('/home/me/x.csv', './x.csv', 'C:\x.csv', 'x.csv') rather than a blob '{model}/{file}'.</summary>
+    private static bool IsLocalPath(string dataset) =>
+        !dataset.Contains('/', StringComparison.Ordinal) || dataset[0] is '/' or '.' or '~' || dataset.Contains('\\', StringComparison.Ordinal)
+        || (dataset.Length > 1 && dataset[1] == ':');
 
     private static string? String(JsonElement body, string name) =>
         body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

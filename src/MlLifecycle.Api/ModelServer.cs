@@ -25,6 +25,14 @@ public sealed class ModelServer(ModelRegistry registry, ArtifactStore store, ILo
         return number is null ? null : await registry.GetVersionAsync(model, number.Value, ct);
     }
 
+    /// <summary>Why <see cref="ResolveAsync"/> found nothing: no such model, or no such version or alias of it.</summary>
+    public async Task<string> DescribeMissingAsync(string model, string? alias, int? version, CancellationToken ct = default) =>
+        (await registry.ListVersionsAsync(model, ct)).Count == 0 ? NoSuchModel(model)
+        : version is { } number ? $"Model '{model}' has no version {number}."
+        : $"Model '{model}' has no '{alias ?? ModelRegistry.Champion}' version.";
+
+    public static string NoSuchModel(string model) => $"No model named '{model}' exists.";
+
     public async Task<ServedModel> LoadAsync(ModelVersion version)
     {
         var key = (version.Model, version.Version);

@@ -85,8 +85,9 @@ public sealed class ArtifactStore(BlobServiceClient service)
         WriteAsync(container, name, BinaryData.FromString(LifecycleJson.Serialize(value)), ct: ct);
 
     /// <summary>
-    /// Moves a dataset blob to <c>quarantine/</c> (same name) with <c>{name}.reason.json</c> beside it. With an ETag only
-    /// that version moves: a newer upload under the same name stays where it is (it has its own run).
+    /// Copies a dataset blob to <c>quarantine/</c> (same name) with <c>{name}.reason.json</c> beside it. The upload stays
+    /// in <c>datasets/</c>: runs are per blob version, so the trigger does not start it again. With an ETag only that
+    /// version is copied; a newer upload under the same name has its own run.
     /// </summary>
     public async Task QuarantineAsync(string datasetName, string? etag, object reason, CancellationToken ct = default)
     {
@@ -94,14 +95,6 @@ public sealed class ArtifactStore(BlobServiceClient service)
         if (await TryReadAsync(Datasets, datasetName, etag, ct) is { } content)
         {
             await WriteAsync(Quarantine, datasetName, content, ct: ct);
-            try
-            {
-                await Blob(Datasets, datasetName).DeleteIfExistsAsync(conditions: IfMatch(etag), cancellationToken: ct);
-            }
-            catch (RequestFailedException ex) when (ex.Status == 412)
-            {
-                // Replaced between the copy and the delete: the new version is not ours to move.
-            }
         }
     }
 

@@ -45,12 +45,12 @@ public sealed class LifecycleStages(
         var properties = await store.TryGetPropertiesAsync(ArtifactStore.Datasets, run.Dataset);
         if (properties is null)
         {
-            return Rejected(Anomaly.Error("DatasetNotFound", null, $"Blob 'datasets/{run.Dataset}' does not exist."));
+            return Rejected(Anomaly.Error(AnomalyCodes.DatasetNotFound, null, $"Blob 'datasets/{run.Dataset}' does not exist."));
         }
 
         if (run.ETag is { } etag && !ArtifactStore.SameETag(properties.ETag.ToString(), etag))
         {
-            return Rejected(Anomaly.Error("DatasetReplaced", null, $"Blob 'datasets/{run.Dataset}' was replaced after this run started; the new version has its own run."));
+            return Rejected(Anomaly.Error(AnomalyCodes.DatasetReplaced, null, $"Blob 'datasets/{run.Dataset}' was replaced after this run started; the new version has its own run."));
         }
 
         if (properties.ContentLength > options.Value.MaxDatasetBytes)
@@ -70,7 +70,7 @@ public sealed class LifecycleStages(
 
         if (await store.TryReadAsync(ArtifactStore.Datasets, run.Dataset, run.ETag) is not { } content)
         {
-            return Rejected(Anomaly.Error("DatasetReplaced", null, $"Blob 'datasets/{run.Dataset}' was replaced or deleted while this run read it."));
+            return Rejected(Anomaly.Error(AnomalyCodes.DatasetReplaced, null, $"Blob 'datasets/{run.Dataset}' was replaced or deleted while this run read it."));
         }
 
         try
@@ -80,7 +80,7 @@ public sealed class LifecycleStages(
             List<Anomaly> anomalies = [.. inspection.Anomalies, .. await CompareWithChampionAsync(run.Model, data)];
             if (inspection.Rejected)
             {
-                logger.LogWarning("Run {RunId} rejected: {Codes}", run.RunId, string.Join(", ", anomalies.Where(a => a.Severity == Severity.Error).Select(a => a.Code)));
+                logger.LogInformation("Run {RunId} rejected: {Codes}", run.RunId, string.Join(", ", anomalies.Where(a => a.Severity == Severity.Error).Select(a => a.Code)));
                 return Rejected(anomalies);
             }
 
@@ -115,15 +115,25 @@ public sealed class LifecycleStages(
         }
         catch (DataValidationException ex)
         {
-            logger.LogWarning("Run {RunId} rejected: {Code} {Message}", run.RunId, ex.Code, ex.Message);
+            logger.LogInformation("Run {RunId} rejected: {Code} {Message}", run.RunId, ex.Code, ex.Message);
             return Rejected(Anomaly.From(ex));
         }
 
         static ValidationOutcome Rejected(params IReadOnlyList<Anomaly> anomalies) => new(false, null, null, null, 0, null, null, anomalies);
     }
 
-    public Task QuarantineAsync(QuarantineInput input) =>
-        store.QuarantineAsync(input.Run.Dataset, input.Run.ETag, new { input.Run.RunId, input.Run.Model, dataset = $"{ArtifactStore.Datasets}/{input.Run.Dataset}", rejectedAt = time.GetUtcNow(), input.Anomalies });
+    /// <summary>
+    /// Copies a rejected upload to <c>quarantine/</c> with its reasons when the file is at fault. A rejection caused by
+    /// the request (see <see cref="AnomalyCodes.IsRequestProblem"/>) quarantines nothing; the upload stays in
+    /// <c>datasets/</c> either way.
+    /// </summary>
+    public async Task QuarantineAsync(QuarantineInput input)
+    {
+        if (input.Anomalies.Any(a => a.Severity == Severity.Error && !AnomalyCodes.IsRequestProblem(a.Code)))
+        {
+            await store.QuarantineAsync(input.Run.Dataset, input.Run.ETag, new { input.Run.RunId, input.Run.Model, dataset = $"{ArtifactStore.Datasets}/{input.Run.Dataset}", rejectedAt = time.GetUtcNow(), input.Anomalies });
+        }
+    }
 
     /// <summary>Plans the holdout split and the cross-validation folds (<c>split.json</c>).</summary>
     public async Task<SplitOutcome> SplitAsync(RunContext run)

@@ -8,8 +8,8 @@ namespace MlLifecycle.Workflows;
 /// <summary>
 /// The lifecycle run: validate → split → cross-validate every candidate trainer (one activity per trainer and fold,
 /// fanned out with a concurrency cap) → refit the best on train + validation → evaluate once on the test split →
-/// register → promote if the gate passes. A dataset that fails validation is quarantined and the run ends
-/// <c>Rejected</c> with nothing registered.
+/// register → promote if the gate passes. A dataset that fails validation ends the run <c>Rejected</c> with nothing
+/// registered (and a copy in quarantine when the file is at fault).
 /// </summary>
 public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, RunResult>
 {

@@ -142,25 +142,32 @@ public class LifecycleTests(PlatformFixture platform)
         Assert.Contains("must be a number", body.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Predict_InvalidJson_Returns400()
+    [Theory]
+    [InlineData("{not json", "The request body is not valid JSON at line 1, position 2: send a JSON object")]
+    [InlineData("", "The request body is empty: send a JSON object")]
+    public async Task Predict_InvalidJsonOrEmptyBody_Returns400SayingWhichWithoutParserInternals(string content, string detail)
     {
-        var response = await _http.PostAsync($"api/models/{PlatformFixture.CreditModel}/predict", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"));
+        var response = await _http.PostAsync($"api/models/{PlatformFixture.CreditModel}/predict", new StringContent(content, System.Text.Encoding.UTF8, "application/json"));
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        Assert.StartsWith(detail, body.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     [Theory]
-    [InlineData("api/models/no-such-model/predict")]
-    [InlineData("api/models/credit/predict?version=99")]
-    [InlineData("api/models/credit/predict?alias=staging")]
-    public async Task Predict_UnknownModelOrVersion_Returns404Problem(string url)
+    [InlineData("api/models/no-such-model/predict", "No model named 'no-such-model' exists.")]
+    [InlineData("api/models/no-such-model/predict?alias=staging", "No model named 'no-such-model' exists.")]
+    [InlineData("api/models/credit/predict?version=99", "Model 'credit' has no version 99.")]
+    [InlineData("api/models/credit/predict?alias=staging", "Model 'credit' has no 'staging' version.")]
+    public async Task Predict_UnknownModelOrVersion_Returns404ProblemNamingWhatIsMissing(string url, string detail)
     {
         var response = await _http.PostAsJsonAsync(url, CreditRow());
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        Assert.Equal(detail, body.GetProperty("detail").GetString());
     }
 
     [Fact]

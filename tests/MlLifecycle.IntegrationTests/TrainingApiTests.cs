@@ -61,33 +61,79 @@ public class TrainingApiTests(PlatformFixture platform)
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData(" \r\n")]
+    public async Task PostTraining_EmptyBody_Returns400SayingTheBodyIsEmpty(string? content)
+    {
+        var response = await platform.Http.PostAsync("api/training", content is null ? null : new StringContent(content, Encoding.UTF8, "application/json"));
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.StartsWith("The request body is empty: send a JSON object such as {\"dataset\"", body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("not json", 1, 2)] // the reader expects the literal null and stops at the o
+    [InlineData("{\"dataset\": \"x/a.csv\",\n \"label\": }", 2, 11)]
+    [InlineData("{\"dataset\": ", 1, 13)]
+    public async Task PostTraining_InvalidJson_Returns400WithLineAndPositionOnly(string content, int line, int position)
+    {
+        var response = await platform.Http.PostAsync("api/training", new StringContent(content, Encoding.UTF8, "application/json"));
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.StartsWith($"The request body is not valid JSON at line {line}, position {position}: send a JSON object", body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/home/me/data.csv")]
+    [InlineData("./data.csv")]
+    [InlineData("C:\\x.csv")]
+    [InlineData("data.csv")]
+    public async Task PostTraining_LocalFilePath_Returns400ExplainingTheDatasetField(string path)
+    {
+        var response = await platform.Http.PostAsJsonAsync("api/training", new { dataset = path, label = "class" });
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var detail = body.GetProperty("detail").GetString();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("dataset", body.GetProperty("field").GetString());
+        Assert.Contains("blob name in the 'datasets' container of the form '{model}/{file}.csv'", detail, StringComparison.Ordinal);
+        Assert.Contains("uploaded with the CLI (train <csv>)", detail, StringComparison.Ordinal);
+    }
+
     private static byte[] Csv(string text) => Encoding.UTF8.GetBytes(text);
 
     private static byte[] Numbers(int rows, Func<int, string> x) =>
         Csv("x,name,class\n" + string.Concat(Enumerable.Range(0, rows).Select(i => $"{x(i)},n{i % 4},{(i % 2 == 0 ? "a" : "b")}\n")));
 
-    /// <summary>One upload per defect class: (model, content, label, expected code, expected column).</summary>
-    public static TheoryData<string, byte[], string?, string, string?> BadUploads() => new()
+    /// <summary>
+    /// One upload per defect class: (model, content, label, expected code, expected column, whether the file is at
+    /// fault and so copied to quarantine; a wrong label is the request's fault).
+    /// </summary>
+    public static TheoryData<string, byte[], string?, string, string?, bool> BadUploads() => new()
     {
-        { "bad-empty", [], null, "EmptyFile", null },
-        { "bad-header", Csv("a,b,class\n"), "class", "NoRows", null },
-        { "bad-nolabel", Csv("a,b\n1,2\n3,4\n"), "class", "MissingLabelColumn", "class" },
-        { "bad-constant", Csv("x,class\n" + string.Concat(Enumerable.Range(0, 30).Select(i => $"{i},same\n"))), "class", "ConstantLabel", "class" },
-        { "bad-types", Numbers(40, i => i == 17 ? "seventeen" : $"{i}"), "class", "TypeMismatch", "x" },
-        { "bad-nan", Numbers(40, i => i == 3 ? "NaN" : $"{i}"), "class", "NonFiniteValue", "x" },
-        { "bad-inf", Numbers(40, i => i == 5 ? "-Infinity" : $"{i}"), "class", "NonFiniteValue", "x" },
-        { "bad-nullcol", Csv("x,empty,class\n" + string.Concat(Enumerable.Range(0, 30).Select(i => $"{i},,{(i % 2 == 0 ? "a" : "b")}\n"))), "class", "AllMissingColumn", "empty" },
-        { "bad-dupheader", Csv("a,b,a,class\n1,2,3,x\n"), "class", "DuplicateColumn", "a" },
-        { "bad-latin1", [.. Csv("name,class\nJos"), 0xE9, .. Csv(",a\nZ"), 0xFC, .. Csv("rich,b\n")], "class", "InvalidEncoding", null },
-        { "bad-garbage", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0xFF, 0xFE, 0x81, 0xC3, 0x28, 0xA0, 0xA1, 0x0A], null, "InvalidEncoding", null },
-        { "bad-fewrows", Numbers(5, i => $"{i}"), "class", "TooFewRows", null },
-        { "bad-toolarge", Numbers(90_000, i => $"{i}.123456"), "class", "FileTooLarge", null },
-        { "bad-injection", Csv("x,name,class\n" + string.Concat(Enumerable.Range(0, 30).Select(i => $"{i},{(i == 9 ? "=cmd|' /C calc'!A0" : "ok")},{(i % 2 == 0 ? "a" : "b")}\n"))), "class", "CsvInjection", "name" },
+        { "bad-empty", [], null, "EmptyFile", null, true },
+        { "bad-header", Csv("a,b,class\n"), "class", "NoRows", null, true },
+        { "bad-nolabel", Csv("a,b\n1,2\n3,4\n"), "class", "MissingLabelColumn", "class", false },
+        { "bad-constant", Csv("x,class\n" + string.Concat(Enumerable.Range(0, 30).Select(i => $"{i},same\n"))), "class", "ConstantLabel", "class", false },
+        { "bad-types", Numbers(40, i => i == 17 ? "seventeen" : $"{i}"), "class", "TypeMismatch", "x", true },
+        { "bad-nan", Numbers(40, i => i == 3 ? "NaN" : $"{i}"), "class", "NonFiniteValue", "x", true },
+        { "bad-inf", Numbers(40, i => i == 5 ? "-Infinity" : $"{i}"), "class", "NonFiniteValue", "x", true },
+        { "bad-nullcol", Csv("x,empty,class\n" + string.Concat(Enumerable.Range(0, 30).Select(i => $"{i},,{(i % 2 == 0 ? "a" : "b")}\n"))), "class", "AllMissingColumn", "empty", true },
+        { "bad-dupheader", Csv("a,b,a,class\n1,2,3,x\n"), "class", "DuplicateColumn", "a", true },
+        { "bad-latin1", [.. Csv("name,class\nJos"), 0xE9, .. Csv(",a\nZ"), 0xFC, .. Csv("rich,b\n")], "class", "InvalidEncoding", null, true },
+        { "bad-garbage", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0xFF, 0xFE, 0x81, 0xC3, 0x28, 0xA0, 0xA1, 0x0A], null, "InvalidEncoding", null, true },
+        { "bad-fewrows", Numbers(5, i => $"{i}"), "class", "TooFewRows", null, true },
+        { "bad-toolarge", Numbers(90_000, i => $"{i}.123456"), "class", "FileTooLarge", null, true },
+        { "bad-injection", Csv("x,name,class\n" + string.Concat(Enumerable.Range(0, 30).Select(i => $"{i},{(i == 9 ? "=cmd|' /C calc'!A0" : "ok")},{(i % 2 == 0 ? "a" : "b")}\n"))), "class", "CsvInjection", "name", true },
     };
 
     [Theory]
     [MemberData(nameof(BadUploads))]
-    public async Task BadUpload_IsRejectedQuarantinedAndRegistersNothing(string model, byte[] content, string? label, string code, string? column)
+    public async Task BadUpload_IsRejected_KeepsTheUploadQuarantinesACopyOfABadFileAndRegistersNothing(string model, byte[] content, string? label, string code, string? column, bool fileAtFault)
     {
         var blob = $"{model}/upload.csv";
         var etag = await platform.UploadAsync(blob, content, label);
@@ -102,10 +148,18 @@ public class TrainingApiTests(PlatformFixture platform)
         Assert.Equal(column, anomaly.Column);
         Assert.Equal("Rejected", status.GetProperty("status").GetString());
         Assert.Contains(code, status.GetProperty("message").GetString(), StringComparison.Ordinal);
-        Assert.NotNull(reason);
-        Assert.Contains(code, reason.ToString(), StringComparison.Ordinal);
-        Assert.Equal(content, (await platform.Store.ReadAsync(ArtifactStore.Quarantine, blob)).ToArray());
-        Assert.Null(await platform.Store.TryReadAsync(ArtifactStore.Datasets, blob));
+        Assert.Equal(content, (await platform.Store.ReadAsync(ArtifactStore.Datasets, blob)).ToArray());
+        if (fileAtFault)
+        {
+            Assert.Contains(code, reason!.ToString(), StringComparison.Ordinal);
+            Assert.Equal(content, (await platform.Store.ReadAsync(ArtifactStore.Quarantine, blob)).ToArray());
+        }
+        else
+        {
+            Assert.Null(reason);
+            Assert.Null(await platform.Store.TryReadAsync(ArtifactStore.Quarantine, blob));
+        }
+
         Assert.Empty(await platform.Registry.ListVersionsAsync(model));
         Assert.Null(await platform.Registry.ResolveAliasAsync(model, ModelRegistry.Champion));
     }
@@ -123,6 +177,27 @@ public class TrainingApiTests(PlatformFixture platform)
         Assert.Equal("InvalidSpec", anomaly.Code);
         Assert.Equal("split", anomaly.Column);
         Assert.Empty(await platform.Registry.ListVersionsAsync("bad-spec"));
+        Assert.NotNull(await platform.Store.TryReadAsync(ArtifactStore.Datasets, "bad-spec/data.csv"));
+        Assert.Null(await platform.Store.TryReadAsync(ArtifactStore.Quarantine, "bad-spec/data.csv.reason.json"));
+    }
+
+    [Fact]
+    public async Task PostTraining_WrongLabel_RejectsAndKeepsTheUpload_SoARetryWithoutItTrains()
+    {
+        await platform.UploadAsync("wrong-label/data.csv", RegressionCsv());
+
+        var wrong = await platform.Http.PostAsJsonAsync("api/training", new { dataset = "wrong-label/data.csv", label = "nope" });
+        var rejected = await platform.WaitForRunAsync((await wrong.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetString()!);
+        var kept = await platform.Store.TryReadAsync(ArtifactStore.Datasets, "wrong-label/data.csv");
+        var retry = await platform.Http.PostAsJsonAsync("api/training", new { dataset = "wrong-label/data.csv" });
+        var run = await platform.WaitForRunAsync((await retry.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetString()!);
+
+        Assert.Equal(RunStatus.Rejected, rejected.Status);
+        Assert.Equal("MissingLabelColumn", Assert.Single(rejected.Anomalies!, a => a.Severity == Severity.Error).Code);
+        Assert.NotNull(kept);
+        Assert.Null(await platform.Store.TryReadAsync(ArtifactStore.Quarantine, "wrong-label/data.csv"));
+        Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
+        Assert.Equal(RunStatus.Succeeded, run.Status);
     }
 
     [Fact]

@@ -149,13 +149,13 @@ public class ArtifactStoreTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task Quarantine_MovesBlobAndWritesReason()
+    public async Task Quarantine_CopiesBlobAndWritesReason_KeepsTheUpload()
     {
         await _store.WriteAsync(ArtifactStore.Datasets, "q/bad.csv", BinaryData.FromString("garbage"));
 
         await _store.QuarantineAsync("q/bad.csv", null, new { code = "EmptyFile" });
 
-        Assert.Null(await _store.TryReadAsync(ArtifactStore.Datasets, "q/bad.csv"));
+        Assert.Equal("garbage", (await _store.ReadAsync(ArtifactStore.Datasets, "q/bad.csv")).ToString());
         Assert.Equal("garbage", (await _store.ReadAsync(ArtifactStore.Quarantine, "q/bad.csv")).ToString());
         Assert.Contains("EmptyFile", (await _store.ReadAsync(ArtifactStore.Quarantine, "q/bad.csv.reason.json")).ToString(), StringComparison.Ordinal);
     }

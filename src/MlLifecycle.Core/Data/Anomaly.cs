@@ -8,7 +8,7 @@ public enum Severity
     /// <summary>Recorded in the report; the run goes on.</summary>
     Warning,
 
-    /// <summary>The dataset is rejected and quarantined.</summary>
+    /// <summary>The dataset is rejected (and a copy quarantined when the file is at fault).</summary>
     Error,
 }
 

@@ -14,6 +14,8 @@ public sealed class DataValidationException(string code, string? column, string 
 /// <summary>Stable anomaly codes, shown in run records and quarantine reasons.</summary>
 public static class AnomalyCodes
 {
+    public const string DatasetNotFound = "DatasetNotFound";
+    public const string DatasetReplaced = "DatasetReplaced";
     public const string EmptyFile = "EmptyFile";
     public const string NoRows = "NoRows";
     public const string DuplicateColumn = "DuplicateColumn";
@@ -44,4 +46,12 @@ public static class AnomalyCodes
     public const string OutOfRange = "OutOfRange";
     public const string UnexpectedMissing = "UnexpectedMissing";
     public const string AmbiguousHistory = "AmbiguousHistory";
+
+    /// <summary>
+    /// True for a rejection caused by the request rather than by the file: which blob, which label, the spec's fields.
+    /// The same upload may train with another request, so such a rejection never quarantines it.
+    /// </summary>
+    public static bool IsRequestProblem(string code) =>
+        code is DatasetNotFound or DatasetReplaced or InvalidSpec or MissingLabel or LabelAllMissing or ConstantLabel
+            or LabelTaskMismatch or UnknownPositiveClass or MissingColumn or TooManyFolds;
 }

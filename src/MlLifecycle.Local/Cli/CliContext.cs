@@ -16,6 +16,8 @@ internal static class CliContext
         .AddFilter("DurableTask", verbose ? LogLevel.Warning : LogLevel.Error)
         .AddFilter("Microsoft.DurableTask", verbose ? LogLevel.Warning : LogLevel.Error)
         .AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
+        // Kestrel's "Now listening on" and the host's start/stop lines: serve prints where it listens itself, once.
+        .AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning)
         .AddFilter("Azure", LogLevel.Warning)
         .Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
 

@@ -50,11 +50,6 @@ internal static class Commands
         }
 
         var run = await UploadAndWaitAsync(platform, csv, model, label, ct);
-        if (!json)
-        {
-            await PrintQualityAsync(platform, run, ct);
-        }
-
         if (json)
         {
             Console.WriteLine(LifecycleJson.Serialize(
@@ -63,11 +58,22 @@ internal static class Commands
         }
         else
         {
-            PrintRun(run);
+            await PrintQualityAsync(platform, run, ct);
+            PrintRun(run, Console.Out);
         }
 
-        return run.Status == Workflows.RunStatus.Succeeded ? 0 : Fail(run.Message ?? run.Status);
+        return ExitCode(run, Console.Error);
     }
+
+    /// <summary>
+    /// 0 for a run that succeeded; otherwise 1 and one error line. A rejection's reasons are its anomalies (listed by
+    /// <see cref="PrintRun"/>, and in the JSON), so the line names only their codes.
+    /// </summary>
+    public static int ExitCode(RunView run, TextWriter error) =>
+        run.Status == Workflows.RunStatus.Succeeded ? 0
+        : Fail(error, run.Status == Workflows.RunStatus.Rejected && run.Anomalies?.Where(a => a.Severity == Severity.Error).Select(a => a.Code).Distinct().ToList() is { Count: > 0 } codes
+            ? $"run {run.RunId} rejected the data ({string.Join(", ", codes)})"
+            : run.Message ?? run.Status);
 
     /// <summary>Uploads a CSV to <c>datasets/{model}/</c> (the blob trigger's path) and follows the run it starts.</summary>
     public static async Task<RunView> UploadAndWaitAsync(LocalPlatform platform, FileInfo csv, string model, string? label, CancellationToken ct)
@@ -138,7 +144,7 @@ internal static class Commands
         else
         {
             Console.WriteLine($"run {view.RunId}: {view.Status}" + (view.Stage is null ? "" : $" — [{view.Step}/{view.Steps}] {view.Stage}"));
-            PrintRun(view);
+            PrintRun(view, Console.Out);
             foreach (var trial in view.Trials ?? [])
             {
                 Console.WriteLine($"  trial {trial.Id,3} {trial.Trainer} resource {trial.Resource,5} score {trial.Score?.ToString("F4", CultureInfo.InvariantCulture) ?? "n/a",8} {trial.Seconds,6:F1}s  {string.Join(' ', trial.Options.Select(o => $"{o.Key}={o.Value.ToString("G4", CultureInfo.InvariantCulture)}"))}");
@@ -157,7 +163,7 @@ internal static class Commands
         await using var __ = services;
         var server = services.GetRequiredService<ModelServer>();
         var resolved = await server.ResolveAsync(model, alias, version, ct)
-            ?? throw new CliException(version is { } v ? $"Model '{model}' has no version {v}." : $"Model '{model}' has no '{alias ?? ModelRegistry.Champion}' version.");
+            ?? throw new CliException(await server.DescribeMissingAsync(model, alias, version, ct));
         var served = await server.LoadAsync(resolved);
 
         TabularData table;
@@ -243,7 +249,7 @@ internal static class Commands
                 var shown = await registry.ListVersionsAsync(Require(model), ct);
                 if (shown.Count == 0)
                 {
-                    throw new CliException($"Model '{model}' does not exist.");
+                    throw new CliException(ModelServer.NoSuchModel(model!));
                 }
 
                 var shownAliases = await registry.GetAliasesAsync(model!, ct);
@@ -280,58 +286,60 @@ internal static class Commands
         }
     }
 
-    public static int Fail(string message)
+    public static int Fail(string message) => Fail(Console.Error, message);
+
+    public static int Fail(TextWriter error, string message)
     {
-        Console.Error.WriteLine($"error: {message}");
+        error.WriteLine($"error: {message}");
         return 1;
     }
 
-    public static void PrintRun(RunView run)
+    public static void PrintRun(RunView run, TextWriter output)
     {
-        Console.WriteLine($"run {run.RunId}: {run.Status}" + (run.Version is { } v ? $" — {run.Model} v{v} ({run.Task}){(run.Champion == true ? ", champion" : "")}" : ""));
+        output.WriteLine($"run {run.RunId}: {run.Status}" + (run.Version is { } v ? $" — {run.Model} v{v} ({run.Task}){(run.Champion == true ? ", champion" : "")}" : ""));
         if (run.Metrics is { Count: > 0 })
         {
-            Console.WriteLine($"  test metrics (primary: {run.PrimaryMetric}): {FormatMetrics(run.Metrics)}");
+            output.WriteLine($"  test metrics (primary: {run.PrimaryMetric}): {FormatMetrics(run.Metrics)}");
         }
 
         if (run.Selection is { } selection)
         {
             var metric = run.PrimaryMetric!;
-            Console.WriteLine($"  cross-validation ({selection.Method}, {selection.Folds} folds, {metric}): " + string.Join("  ", selection.Trainers.Select(t =>
+            output.WriteLine($"  cross-validation ({selection.Method}, {selection.Folds} folds, {metric}): " + string.Join("  ", selection.Trainers.Select(t =>
                 t.Error is not null ? $"{t.Trainer} failed ({t.Error})"
                 : t.Metrics.TryGetValue(metric, out var m) ? $"{t.Trainer} {m.Mean:F4} ± {m.Std:F4}{(t.Trainer == selection.Winner ? " (selected)" : "")}" : t.Trainer)));
         }
 
         if (run.Tuning is { } tuning)
         {
-            Console.WriteLine($"  tuning ({tuning.Strategy}): {tuning.Trials} trials, Σ resource {tuning.TotalResource}, best validation score {tuning.BestScore:F4} ({tuning.StopReason})");
+            output.WriteLine($"  tuning ({tuning.Strategy}): {tuning.Trials} trials, Σ resource {tuning.TotalResource}, best validation score {tuning.BestScore:F4} ({tuning.StopReason})");
         }
 
         if (run.Features is { } features)
         {
-            Console.WriteLine($"  features: {features.Inputs} model inputs, {features.Kept} kept by selection" + (features.Dropped.Count > 0 ? $"; dropped {string.Join(", ", features.Dropped)}" : "") + (features.SyntheticRows > 0 ? $"; {features.SyntheticRows} synthetic training rows" : ""));
+            output.WriteLine($"  features: {features.Inputs} model inputs, {features.Kept} kept by selection" + (features.Dropped.Count > 0 ? $"; dropped {string.Join(", ", features.Dropped)}" : "") + (features.SyntheticRows > 0 ? $"; {features.SyntheticRows} synthetic training rows" : ""));
         }
 
         if (run.Importance is { Count: > 0 } importance)
         {
-            Console.WriteLine($"  permutation importance ({run.PrimaryMetric} drop): " + string.Join("  ", importance.Take(5).Select(i => $"{i.Feature} {i.Drop:F4}")));
+            output.WriteLine($"  permutation importance ({run.PrimaryMetric} drop): " + string.Join("  ", importance.Take(5).Select(i => $"{i.Feature} {i.Drop:F4}")));
         }
 
         if (run.Gate is { } gate)
         {
-            Console.WriteLine($"  champion gate: {(gate.Passed ? "passed" : "failed")} — {gate.Reason}");
+            output.WriteLine($"  champion gate: {(gate.Passed ? "passed" : "failed")} — {gate.Reason}");
         }
 
         foreach (var criterion in run.Criteria ?? [])
         {
-            Console.WriteLine($"  success criterion {criterion.Metric} {(PrimaryMetric.HigherIsBetter(criterion.Metric) ? ">=" : "<=")} {criterion.Threshold}: {(criterion.Passed ? "passed" : "FAILED")} ({criterion.Value?.ToString("F4", CultureInfo.InvariantCulture) ?? "n/a"})");
+            output.WriteLine($"  success criterion {criterion.Metric} {(PrimaryMetric.HigherIsBetter(criterion.Metric) ? ">=" : "<=")} {criterion.Threshold}: {(criterion.Passed ? "passed" : "FAILED")} ({criterion.Value?.ToString("F4", CultureInfo.InvariantCulture) ?? "n/a"})");
         }
 
         if (run.Status != Workflows.RunStatus.Succeeded)
         {
             foreach (var anomaly in run.Anomalies ?? [])
             {
-                Console.WriteLine($"  {anomaly.Severity} {anomaly.Code}{(anomaly.Column is null ? "" : $" [{anomaly.Column}]")}: {anomaly.Message}{(anomaly.Rows is { Count: > 0 } rows ? $" (rows {string.Join(", ", rows)})" : "")}");
+                output.WriteLine($"  {anomaly.Severity} {anomaly.Code}{(anomaly.Column is null ? "" : $" [{anomaly.Column}]")}: {anomaly.Message}{(anomaly.Rows is { Count: > 0 } rows ? $" (rows {string.Join(", ", rows)})" : "")}");
             }
         }
     }

@@ -44,10 +44,10 @@ internal static class DemoCommand
 
         var run = await Commands.UploadAndWaitAsync(platform, training, Model, Label, ct);
         await Commands.PrintQualityAsync(platform, run, ct);
-        Commands.PrintRun(run);
+        Commands.PrintRun(run, Console.Out);
         if (run.Status != Workflows.RunStatus.Succeeded)
         {
-            return Commands.Fail(run.Message ?? run.Status);
+            return Commands.ExitCode(run, Console.Error);
         }
 
         var labelIndex = table.IndexOf(Label);
