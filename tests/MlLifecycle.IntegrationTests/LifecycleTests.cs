@@ -205,14 +205,14 @@ public class LifecycleTests(PlatformFixture platform)
         var starter = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Api.TrainingStarter>(platform.Platform.Services);
 
         var runId = await starter.StartForBlobAsync(platform.Platform.Client, platform.CreditBlob, properties!.ETag.ToString());
-        var instance = await platform.Platform.Client.GetInstanceAsync(runId);
+        var instance = await platform.Platform.Client.GetInstanceAsync(runId!);
 
         Assert.Equal(platform.CreditRun.RunId, runId);
         Assert.Equal(Microsoft.DurableTask.Client.OrchestrationRuntimeStatus.Completed, instance!.RuntimeStatus);
         Assert.Equal(platform.CreditRun.CreatedAt, instance.CreatedAt); // the same instance, not started again
         // The instance store itself refuses a second start under the same id, whatever the starter checks first.
         await Assert.ThrowsAsync<DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException>(() =>
-            platform.Platform.Client.ScheduleNewOrchestrationInstanceAsync(ActivityNames.TrainingOrchestration, new TrainingRequest(PlatformFixture.CreditModel, platform.CreditBlob), new Microsoft.DurableTask.StartOrchestrationOptions(runId)));
+            platform.Platform.Client.ScheduleNewOrchestrationInstanceAsync(ActivityNames.TrainingOrchestration, new TrainingRequest(PlatformFixture.CreditModel, platform.CreditBlob), new Microsoft.DurableTask.StartOrchestrationOptions(runId!)));
         Assert.Single(await platform.Registry.ListVersionsAsync(PlatformFixture.CreditModel));
     }
 }

@@ -59,6 +59,8 @@ public sealed class DurableEngine : IAsyncDisposable
             WorkItemQueueVisibilityTimeout = options.LockTimeout,
             ControlQueueVisibilityTimeout = options.LockTimeout,
             MaxConcurrentTaskActivityWorkItems = Environment.ProcessorCount,
+            // A second start under an existing instance id is an error the caller sees, not a silent no-op.
+            ThrowExceptionOnInvalidDedupeStatus = true,
             MaxConcurrentTaskOrchestrationWorkItems = 8,
         });
         _service = new HandBackOrchestrationService(service);
