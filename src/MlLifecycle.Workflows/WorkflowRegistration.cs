@@ -18,6 +18,8 @@ public static class WorkflowRegistration
     {
         services.AddOptions<LifecycleOptions>().BindConfiguration(LifecycleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<RunDataCache>();
+        services.AddSingleton<ChampionScorer>();
         services.AddSingleton<LifecycleStages>();
         return services;
     }
