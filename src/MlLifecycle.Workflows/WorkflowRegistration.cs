@@ -1,6 +1,7 @@
 using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
 using MlLifecycle.Core.Evaluation;
+using MlLifecycle.Workflows.Activities;
 
 namespace MlLifecycle.Workflows;
 
@@ -13,12 +14,26 @@ public sealed record WorkflowTasks(
 
 public static class WorkflowRegistration
 {
-    /// <summary>Registers the lifecycle services used by the activities.</summary>
+    /// <summary>
+    /// Registers the activities and the services they share. Activities read their inputs from the run's working folder
+    /// in Blob storage and write deterministic blob names, so an activity delivered twice does the same thing twice.
+    /// </summary>
     public static IServiceCollection AddMlLifecycleWorkflows(this IServiceCollection services)
     {
         services.AddOptions<LifecycleOptions>().BindConfiguration(LifecycleOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<LifecycleStages>();
+        services.AddSingleton<RunDataCache>();
+        services.AddSingleton<ChampionScorer>();
+        services.AddSingleton<ValidateDataset>();
+        services.AddSingleton<QuarantineDataset>();
+        services.AddSingleton<SplitDataset>();
+        services.AddSingleton<EvaluateFold>();
+        services.AddSingleton<RunTrial>();
+        services.AddSingleton<TrainModel>();
+        services.AddSingleton<EvaluateModel>();
+        services.AddSingleton<RegisterModel>();
+        services.AddSingleton<PromoteModel>();
+        services.AddSingleton<RecordRun>();
         return services;
     }
 
@@ -34,18 +49,19 @@ public static class WorkflowRegistration
         },
         new Dictionary<string, Func<IServiceProvider, ITaskActivity>>
         {
-            [ActivityNames.ValidateDataset] = Stage<RunContext, ValidationOutcome>((s, i) => s.ValidateAsync(i)),
-            [ActivityNames.QuarantineDataset] = Stage<QuarantineInput, bool>(async (s, i) => { await s.QuarantineAsync(i); return true; }),
-            [ActivityNames.SplitDataset] = Stage<RunContext, SplitOutcome>((s, i) => s.SplitAsync(i)),
-            [ActivityNames.EvaluateFold] = Stage<FoldInput, FoldResult>((s, i) => s.EvaluateFoldAsync(i)),
-            [ActivityNames.RunTrial] = Stage<TrialInput, TrialRecord>((s, i) => s.RunTrialAsync(i)),
-            [ActivityNames.TrainModel] = Stage<TrainInput, TrainOutcome>((s, i) => s.TrainAsync(i)),
-            [ActivityNames.EvaluateModel] = Stage<RunContext, EvaluationOutcome>((s, i) => s.EvaluateAsync(i)),
-            [ActivityNames.RegisterModel] = Stage<RegisterInput, int>((s, i) => s.RegisterAsync(i)),
-            [ActivityNames.PromoteModel] = Stage<PromoteInput, bool>((s, i) => s.PromoteAsync(i)),
-            [ActivityNames.RecordRun] = Stage<RunResult, bool>(async (s, i) => { await s.RecordRunAsync(i); return true; }),
+            [ActivityNames.ValidateDataset] = Activity<ValidateDataset, RunContext, ValidationOutcome>((a, i) => a.RunAsync(i)),
+            [ActivityNames.QuarantineDataset] = Activity<QuarantineDataset, QuarantineInput, bool>(async (a, i) => { await a.RunAsync(i); return true; }),
+            [ActivityNames.SplitDataset] = Activity<SplitDataset, RunContext, SplitOutcome>((a, i) => a.RunAsync(i)),
+            [ActivityNames.EvaluateFold] = Activity<EvaluateFold, FoldInput, FoldResult>((a, i) => a.RunAsync(i)),
+            [ActivityNames.RunTrial] = Activity<RunTrial, TrialInput, TrialRecord>((a, i) => a.RunAsync(i)),
+            [ActivityNames.TrainModel] = Activity<TrainModel, TrainInput, TrainOutcome>((a, i) => a.RunAsync(i)),
+            [ActivityNames.EvaluateModel] = Activity<EvaluateModel, RunContext, EvaluationOutcome>((a, i) => a.RunAsync(i)),
+            [ActivityNames.RegisterModel] = Activity<RegisterModel, RegisterInput, int>((a, i) => a.RunAsync(i)),
+            [ActivityNames.PromoteModel] = Activity<PromoteModel, PromoteInput, bool>((a, i) => a.RunAsync(i)),
+            [ActivityNames.RecordRun] = Activity<RecordRun, RunResult, bool>(async (a, i) => { await a.RunAsync(i); return true; }),
         });
 
-    private static Func<IServiceProvider, ITaskActivity> Stage<TIn, TOut>(Func<LifecycleStages, TIn, Task<TOut>> run) =>
-        sp => new DelegateActivity<TIn, TOut>(input => run(sp.GetRequiredService<LifecycleStages>(), input));
+    private static Func<IServiceProvider, ITaskActivity> Activity<TActivity, TIn, TOut>(Func<TActivity, TIn, Task<TOut>> run)
+        where TActivity : notnull =>
+        sp => new DelegateActivity<TIn, TOut>(input => run(sp.GetRequiredService<TActivity>(), input));
 }

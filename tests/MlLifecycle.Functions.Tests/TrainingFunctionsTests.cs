@@ -15,7 +15,7 @@ public class TrainingFunctionsTests
     private readonly Mock<DurableTaskClient> _client = new("test");
     private readonly Mock<BlobClient> _blob = new();
 
-    private TrainingFunctions CreateFunctions() => new(null!, new TrainingStarter(NullLogger<TrainingStarter>.Instance));
+    private TrainingFunctions CreateFunctions() => new(new TrainingStarter(NullLogger<TrainingStarter>.Instance));
 
     public TrainingFunctionsTests()
     {

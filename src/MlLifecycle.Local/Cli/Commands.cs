@@ -45,8 +45,8 @@ internal static class Commands
         if (spec is not null)
         {
             // The spec lives next to the uploads, so later uploads (and retraining) use it too.
-            await platform.Services.GetRequiredService<ArtifactStore>().WriteAsync(ArtifactStore.Datasets, $"{model}/{Workflows.LifecycleStages.SpecFileName}", BinaryData.FromString(spec), ct: ct);
-            Console.Error.WriteLine($"spec {specFile!.Name} → {ArtifactStore.Datasets}/{model}/{Workflows.LifecycleStages.SpecFileName}");
+            await platform.Services.GetRequiredService<ArtifactStore>().WriteAsync(ArtifactStore.Datasets, $"{model}/{Workflows.LifecycleInfo.SpecFileName}", BinaryData.FromString(spec), ct: ct);
+            Console.Error.WriteLine($"spec {specFile!.Name} → {ArtifactStore.Datasets}/{model}/{Workflows.LifecycleInfo.SpecFileName}");
         }
 
         var run = await UploadAndWaitAsync(platform, csv, model, label, ct);

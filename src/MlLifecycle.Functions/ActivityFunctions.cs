@@ -1,0 +1,58 @@
+using Microsoft.Azure.Functions.Worker;
+using MlLifecycle.Core.Evaluation;
+using MlLifecycle.Workflows;
+using MlLifecycle.Workflows.Activities;
+
+namespace MlLifecycle.Functions;
+
+/// <summary>The lifecycle's activities as <c>[Function]</c>s: each forwards its input to one activity class of MlLifecycle.Workflows.</summary>
+public sealed class ActivityFunctions(
+    ValidateDataset validateDataset,
+    QuarantineDataset quarantineDataset,
+    SplitDataset splitDataset,
+    EvaluateFold evaluateFold,
+    RunTrial runTrial,
+    TrainModel trainModel,
+    EvaluateModel evaluateModel,
+    RegisterModel registerModel,
+    PromoteModel promoteModel,
+    RecordRun recordRun)
+{
+    [Function(ActivityNames.RunTrial)]
+    public Task<TrialRecord> RunTrial([ActivityTrigger] TrialInput input) => runTrial.RunAsync(input);
+
+    [Function(ActivityNames.ValidateDataset)]
+    public Task<ValidationOutcome> ValidateDataset([ActivityTrigger] RunContext run) => validateDataset.RunAsync(run);
+
+    [Function(ActivityNames.QuarantineDataset)]
+    public async Task<bool> QuarantineDataset([ActivityTrigger] QuarantineInput input)
+    {
+        await quarantineDataset.RunAsync(input);
+        return true;
+    }
+
+    [Function(ActivityNames.SplitDataset)]
+    public Task<SplitOutcome> SplitDataset([ActivityTrigger] RunContext run) => splitDataset.RunAsync(run);
+
+    [Function(ActivityNames.EvaluateFold)]
+    public Task<FoldResult> EvaluateFold([ActivityTrigger] FoldInput input) => evaluateFold.RunAsync(input);
+
+    [Function(ActivityNames.TrainModel)]
+    public Task<TrainOutcome> TrainModel([ActivityTrigger] TrainInput input) => trainModel.RunAsync(input);
+
+    [Function(ActivityNames.EvaluateModel)]
+    public Task<EvaluationOutcome> EvaluateModel([ActivityTrigger] RunContext run) => evaluateModel.RunAsync(run);
+
+    [Function(ActivityNames.RegisterModel)]
+    public Task<int> RegisterModel([ActivityTrigger] RegisterInput input) => registerModel.RunAsync(input);
+
+    [Function(ActivityNames.PromoteModel)]
+    public Task<bool> PromoteModel([ActivityTrigger] PromoteInput input) => promoteModel.RunAsync(input);
+
+    [Function(ActivityNames.RecordRun)]
+    public async Task<bool> RecordRun([ActivityTrigger] RunResult result)
+    {
+        await recordRun.RunAsync(result);
+        return true;
+    }
+}

@@ -1,0 +1,60 @@
+using MlLifecycle.Core.Data;
+using MlLifecycle.Core.Evaluation;
+using MlLifecycle.Core.Spec;
+using MlLifecycle.Core.Training;
+using MlLifecycle.Core.Validation;
+using MlLifecycle.Storage;
+using static MlLifecycle.Workflows.ModelScoring;
+
+namespace MlLifecycle.Workflows.Activities;
+
+/// <summary>The <see cref="ActivityNames.EvaluateModel"/> activity.</summary>
+public sealed class EvaluateModel(ArtifactStore store, RunDataCache cache, ChampionScorer championScorer)
+{
+    /// <summary>
+    /// Scores the model once on the untouched test split: metrics, confusion matrix and per-class metrics
+    /// (<c>evaluation.json</c>), success criteria, slices, and the champion gate (the champion scored on the same rows).
+    /// </summary>
+    public async Task<EvaluationOutcome> RunAsync(RunContext run)
+    {
+        var (data, schema, spec, _, _) = await cache.GetAsync(run);
+        var (rows, labels) = FeatureRows.FromTable(data, schema);
+        var test = (await store.ReadJsonAsync<ValidationPlan>(ArtifactStore.Artifacts, run.SplitBlob)).Split.Test;
+        var model = TrainedModel.Load((await store.ReadAsync(ArtifactStore.Artifacts, run.ModelBlob)).ToStream(), schema, "candidate");
+        var metric = spec.PrimaryMetric!;
+        var metrics = Score(model, rows, labels, test);
+        var criteria = PrimaryMetric.Check(spec.SuccessCriteria, metrics);
+        var (championVersion, championMetrics) = await championScorer.ScoreAsync(run.Model, schema, data, test);
+        var gate = Gate.Decide(metric, metrics.TryGetValue(metric, out var value) ? value : null, championMetrics?.GetValueOrDefault(metric), championVersion, criteria, spec.EffectiveGate);
+        var slices = (spec.EffectiveValidation.SliceBy ?? []).Where(c => data.IndexOf(c) >= 0).Select(column =>
+        {
+            var index = data.IndexOf(column);
+            var values = test.Select(i => data.Rows[i][index]).ToList();
+            var numeric = schema.Columns.FirstOrDefault(c => c.Name == data.Columns[index])?.Kind == ColumnKind.Numeric;
+            return Slices.Compute(column, values, numeric, metric, subset => Score(model, rows, labels, subset.Select(k => test[k]).ToArray()));
+        }).ToList();
+        var importance = PermutationImportanceOnTest(model, schema, rows, labels, test, metric, spec.EffectiveSeed);
+        ClassificationDetail? detail = null;
+        if (schema.IsClassification)
+        {
+            var predictions = model.Predict(Pick(rows, test));
+            detail = Metrics.Detail(Pick(labels, test), predictions.Select(p => p.Label).ToList(), schema.Classes!);
+        }
+
+        await store.WriteJsonAsync(ArtifactStore.Artifacts, run.EvaluationBlob, new { testRows = test.Length, metrics, detail, criteria, gate, championMetrics, slices, permutationImportance = importance });
+        return new EvaluationOutcome(metrics, criteria, gate, slices.ToDictionary(s => s.Column, s => s.Gap), importance.Take(10).ToList());
+    }
+
+    /// <summary>Permutation importance of each raw feature on (a seeded sample of) the test rows, by the primary metric.</summary>
+    private static List<FeatureImportance> PermutationImportanceOnTest(TrainedModel model, DatasetSchema schema, List<string?[]> rows, List<string> labels, int[] test, string metric, int seed)
+    {
+        var sample = test.Length <= PermutationImportance.MaxRows ? test : test.OrderBy(i => unchecked(i * 2654435761u ^ (uint)seed)).Take(PermutationImportance.MaxRows).Order().ToArray();
+        var actual = Pick(labels, sample);
+        return PermutationImportance.Compute(
+            schema.Features.Select(f => f.Name).ToList(),
+            Pick(rows, sample),
+            subset => Metrics.For(schema, actual, model.Predict(subset)).GetValueOrDefault(metric, double.NaN),
+            PrimaryMetric.HigherIsBetter(metric),
+            seed);
+    }
+}

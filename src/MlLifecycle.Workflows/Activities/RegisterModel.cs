@@ -1,0 +1,48 @@
+using MlLifecycle.Core.Data;
+using MlLifecycle.Core.Training;
+using MlLifecycle.Storage;
+
+namespace MlLifecycle.Workflows.Activities;
+
+/// <summary>The <see cref="ActivityNames.RegisterModel"/> activity.</summary>
+public sealed class RegisterModel(ArtifactStore store, ModelRegistry registry, TimeProvider time)
+{
+    /// <summary>Takes a version number, copies the artifacts to <c>artifacts/{model}/{version}/</c>, then registers it.</summary>
+    public async Task<int> RunAsync(RegisterInput input)
+    {
+        var run = input.Run;
+        var now = time.GetUtcNow();
+        var version = await registry.ReserveVersionAsync(run.Model, run.RunId, now);
+        var folder = $"{run.Model}/{version}";
+        var model = await store.ReadAsync(ArtifactStore.Artifacts, run.ModelBlob);
+        var modelSha = await store.WriteAsync(ArtifactStore.Artifacts, $"{folder}/model.zip", model);
+        foreach (var file in new[] { run.SchemaBlob, run.SpecBlob, run.QualityBlob, run.EvaluationBlob })
+        {
+            await store.WriteAsync(ArtifactStore.Artifacts, $"{folder}/{Path.GetFileName(file)}", await store.ReadAsync(ArtifactStore.Artifacts, file));
+        }
+
+        var training = await store.ReadJsonAsync<TrainingDetails>(ArtifactStore.Artifacts, run.TrainingBlob);
+        var record = new ModelVersion(
+            run.Model,
+            version,
+            VersionStatus.Registered,
+            run.RunId,
+            input.Data.Task!.Value.ToString(),
+            input.Data.Label!,
+            input.Training.Trainer,
+            input.Evaluation.Test,
+            modelSha,
+            input.Data.DataSha256!,
+            run.Dataset,
+            input.Data.Data!.RowsUsed,
+            input.Data.Seed,
+            LifecycleInfo.CodeVersion,
+            now,
+            input.Data.PrimaryMetric,
+            new GateRecord(input.Evaluation.Gate.Passed, input.Evaluation.Gate.Reason));
+        var schema = await store.ReadJsonAsync<DatasetSchema>(ArtifactStore.Artifacts, run.SchemaBlob);
+        await store.WriteJsonAsync(ArtifactStore.Artifacts, $"{folder}/manifest.json", ManifestBuilder.Build(record, input, training, schema));
+        await registry.CompleteVersionAsync(record);
+        return version;
+    }
+}

@@ -1,0 +1,35 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using MlLifecycle.Core.Training;
+using MlLifecycle.Core.Validation;
+using MlLifecycle.Storage;
+using static MlLifecycle.Workflows.ModelScoring;
+
+namespace MlLifecycle.Workflows.Activities;
+
+/// <summary>The <see cref="ActivityNames.TrainModel"/> activity.</summary>
+public sealed class TrainModel(ArtifactStore store, RunDataCache cache, ILogger<TrainModel> logger)
+{
+    /// <summary>Refits the selected trainer on train + validation (all cores) and stores the model in the run's folder.</summary>
+    public async Task<TrainOutcome> RunAsync(TrainInput input)
+    {
+        var run = input.Run;
+        var (_, schema, spec, rows, labels) = await cache.GetAsync(run);
+        var split = (await store.ReadJsonAsync<ValidationPlan>(ArtifactStore.Artifacts, run.SplitBlob)).Split;
+        var fit = split.Train.Concat(split.Validation).Order().ToArray();
+        var stopwatch = Stopwatch.StartNew();
+        var model = TrainedModel.Train(schema, Pick(rows, fit), Pick(labels, fit), spec.EffectiveSeed, spec, input.Trainer, hyperparameters: input.Hyperparameters);
+        using var zip = new MemoryStream();
+        model.Save(zip);
+        var sha = await store.WriteAsync(ArtifactStore.Artifacts, run.ModelBlob, BinaryData.FromBytes(zip.ToArray()));
+        await store.WriteJsonAsync(ArtifactStore.Artifacts, run.TrainingBlob, model.Details);
+        logger.LogInformation("Run {RunId}: trained {Trainer} on {Rows} rows in {Seconds:F1} s", run.RunId, model.Trainer, model.Details.Rows, stopwatch.Elapsed.TotalSeconds);
+        var selection = model.Details.Selection;
+        var features = new FeatureSummary(
+            model.Details.InputsOffered,
+            model.Details.ModelInputs.Count,
+            [.. (selection?.Decisions ?? []).Where(d => d.Dropped is not null).Select(d => $"{FeatureRows.Describe(schema, d.Name)} ({d.Dropped})")],
+            model.Details.Augmentation?.SyntheticRows ?? 0);
+        return new TrainOutcome(model.Trainer, sha, stopwatch.Elapsed.TotalSeconds, model.Details.Rows, model.Details.OutlierRowsDropped, features);
+    }
+}
