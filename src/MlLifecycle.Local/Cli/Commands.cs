@@ -103,10 +103,10 @@ internal static class Commands
 
         while (true)
         {
-            if (!platform.HostsWorker && hostCheck.Elapsed > HostRegistry.Beat)
+            if (!platform.HostsWorker && hostCheck.Elapsed > TimeSpan.FromSeconds(10))
             {
                 hostCheck.Restart();
-                if (!await platform.Services.GetRequiredService<HostRegistry>().AnyLiveAsync(DateTimeOffset.UtcNow, ct))
+                if (!await platform.Services.GetRequiredService<HostRegistry>().AnyLiveAsync(ct))
                 {
                     Console.Error.WriteLine("the `serve` host went away; running the work in this process");
                     await platform.EnsureWorkerAsync();

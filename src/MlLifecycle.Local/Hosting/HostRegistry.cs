@@ -4,85 +4,98 @@ using Azure.Data.Tables;
 namespace MlLifecycle.Local.Hosting;
 
 /// <summary>
-/// The hosts serving a storage account (<c>serve</c>): a row per host in the <c>hosts</c> table whose expiry the host
-/// pushes forward while it runs and removes when it stops. CLI verbs that find a live host are its clients: they start
-/// runs and read state, and run no worker of their own.
+/// The hosts serving a storage account (<c>serve</c>): each writes a row with its HTTP address to the <c>hosts</c>
+/// table when it starts and removes it when it stops. A host is live when its address answers <c>/api/health</c>, so a
+/// killed host's row is simply not live, and no host writes anything while idle. CLI verbs that find a live host are
+/// its clients: they start runs and read state, and run no worker of their own.
 /// </summary>
 public sealed class HostRegistry(TableServiceClient tables)
 {
     public const string Table = "hosts";
 
-    /// <summary>How long a row counts as live after its last beat (a killed host's row lapses after this).</summary>
-    public static readonly TimeSpan Lease = TimeSpan.FromSeconds(45);
-
-    /// <summary>How often a live host beats.</summary>
-    public static readonly TimeSpan Beat = TimeSpan.FromSeconds(15);
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(1) };
 
     private TableClient Hosts => tables.GetTableClient(Table);
 
-    /// <summary>Whether a host with an unexpired row serves this storage account.</summary>
-    public async Task<bool> AnyLiveAsync(DateTimeOffset now, CancellationToken ct = default)
+    /// <summary>Whether a host registered here answers its health route.</summary>
+    public async Task<bool> AnyLiveAsync(CancellationToken ct = default)
     {
         try
         {
-            await foreach (var _ in Hosts.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {"host"} and ExpiresAt gt {now}"), maxPerPage: 1, select: ["RowKey"], cancellationToken: ct))
+            await foreach (var host in Hosts.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {"host"}"), select: ["Address"], cancellationToken: ct))
             {
-                return true;
+                if (host.GetString("Address") is { } address && await AnswersAsync(address, ct))
+                {
+                    return true;
+                }
             }
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
-            // No host has ever announced itself here.
+            // No host has ever registered here.
         }
 
         return false;
     }
 
-    public async Task AnnounceAsync(string hostId, string? address, DateTimeOffset now, CancellationToken ct = default)
+    public async Task RegisterAsync(string hostId, string address, CancellationToken ct = default)
     {
         await Hosts.CreateIfNotExistsAsync(ct);
-        await Hosts.UpsertEntityAsync(
-            new TableEntity("host", hostId) { ["ExpiresAt"] = now + Lease, ["Address"] = address, ["ProcessId"] = Environment.ProcessId, ["Machine"] = Environment.MachineName },
-            TableUpdateMode.Replace,
-            ct);
+        await Hosts.UpsertEntityAsync(new TableEntity("host", hostId) { ["Address"] = address, ["ProcessId"] = Environment.ProcessId, ["Machine"] = Environment.MachineName }, TableUpdateMode.Replace, ct);
     }
 
     public Task LeaveAsync(string hostId, CancellationToken ct = default) => Hosts.DeleteEntityAsync("host", hostId, cancellationToken: ct);
+
+    private static async Task<bool> AnswersAsync(string address, CancellationToken ct)
+    {
+        try
+        {
+            using var response = await Http.GetAsync(new Uri(new Uri(address), "api/health"), ct);
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or UriFormatException)
+        {
+            return false;
+        }
+    }
 }
 
-/// <summary>Keeps this host's row in <see cref="HostRegistry"/> live while it runs, and removes it when it stops.</summary>
-internal sealed class HostAnnouncer(HostRegistry registry, TimeProvider time, Microsoft.AspNetCore.Hosting.Server.IServer server, ILogger<HostAnnouncer> logger) : BackgroundService
+/// <summary>Registers this host in <see cref="HostRegistry"/> once its HTTP API listens, and removes it when it stops.</summary>
+internal sealed class HostAnnouncer(HostRegistry registry, Microsoft.AspNetCore.Hosting.Server.IServer server, IHostApplicationLifetime lifetime, ILogger<HostAnnouncer> logger) : IHostedService
 {
     private readonly string _id = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public Task StartAsync(CancellationToken cancellationToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                var address = server.Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses.FirstOrDefault();
-                await registry.AnnounceAsync(_id, address, time.GetUtcNow(), stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                logger.LogWarning(ex, "Could not renew this host's row in the hosts table; retrying in {Interval}", HostRegistry.Beat);
-            }
-
-            await Task.Delay(HostRegistry.Beat, time, stoppingToken);
-        }
+        lifetime.ApplicationStarted.Register(() => _ = RegisterAsync());
+        return Task.CompletedTask;
     }
 
-    public override async Task StopAsync(CancellationToken cancellationToken)
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
-        await base.StopAsync(cancellationToken);
         try
         {
             await registry.LeaveAsync(_id, cancellationToken);
         }
         catch (Exception ex) when (ex is RequestFailedException or OperationCanceledException)
         {
-            logger.LogWarning("This host's row stays in the hosts table until it lapses: {Message}", ex.Message);
+            logger.LogWarning("This host's row stays in the hosts table (it is not live once this host stops answering): {Message}", ex.Message);
+        }
+    }
+
+    private async Task RegisterAsync()
+    {
+        var address = server.Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+        try
+        {
+            if (address is not null)
+            {
+                await registry.RegisterAsync(_id, address);
+            }
+        }
+        catch (RequestFailedException ex)
+        {
+            logger.LogWarning("Could not register this host in the hosts table; CLI commands will run their own workers: {Message}", ex.Message);
         }
     }
 }

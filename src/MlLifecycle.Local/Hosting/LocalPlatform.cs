@@ -79,7 +79,7 @@ public sealed class LocalPlatform : IAsyncDisposable
             engine = new DurableEngine(storage, loggerFactory, options.Engine);
             var app = BuildApp(options, storage, engine, loggerFactory);
             await Task.WhenAll(engine.CreateIfNotExistsAsync(), app.Services.EnsureMlLifecycleStorageAsync(ct));
-            if (options.HostWorker ?? !await app.Services.GetRequiredService<HostRegistry>().AnyLiveAsync(DateTimeOffset.UtcNow, ct))
+            if (options.HostWorker ?? !await app.Services.GetRequiredService<HostRegistry>().AnyLiveAsync(ct))
             {
                 await engine.StartWorkerAsync(options.Tasks, app.Services);
             }

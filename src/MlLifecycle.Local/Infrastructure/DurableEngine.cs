@@ -52,13 +52,11 @@ public sealed class DurableEngine : IAsyncDisposable
             // An idle host backs off to this. Messages sent by this process wake its own pollers at once, so only work
             // started by another process waits up to this long.
             MaxQueuePollingInterval = options.MaxPollingInterval,
-            // Partition leases on blobs, not table rows: Azurite saves its whole table database (every run's Durable
-            // history) after any table write, and lease renewals every few seconds would make an idle host pay for that.
-            UseTablePartitionManagement = false,
-            // A killed host's partition moves within about LeaseInterval + LeaseAcquireInterval.
-            LeaseInterval = TimeSpan.FromSeconds(15),
-            LeaseRenewInterval = TimeSpan.FromSeconds(5),
-            LeaseAcquireInterval = TimeSpan.FromSeconds(5),
+            // A killed host's partition moves within about LeaseInterval + LeaseAcquireInterval; renewing every 10 s
+            // keeps an idle host's storage traffic low (Azurite rewrites its table database after every write).
+            LeaseInterval = TimeSpan.FromSeconds(20),
+            LeaseRenewInterval = TimeSpan.FromSeconds(10),
+            LeaseAcquireInterval = TimeSpan.FromSeconds(10),
             WorkItemQueueVisibilityTimeout = options.LockTimeout,
             ControlQueueVisibilityTimeout = options.LockTimeout,
             MaxConcurrentTaskActivityWorkItems = Environment.ProcessorCount,
