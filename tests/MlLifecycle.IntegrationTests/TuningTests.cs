@@ -64,10 +64,11 @@ public class TuningTests(PlatformFixture platform)
         Assert.Equal(1000, run.Tuning!.Trials);
         Assert.Equal(Enumerable.Range(0, 1000), trials.Select(t => t.Id).Order());
         // 1000 trials, 100 per execution: ten executions ran them, the last one started from all 1000 and stopped on the
-        // budget, and no execution's history kept in the table holds more than its 100 trials' events (2 per trial, plus a
-        // few for start and end).
+        // budget, and no execution's history kept in the table holds more than its 100 trials' events (scheduled and
+        // completed, and at worst one orchestrator episode, started and completed, per completion), whatever the total:
+        // one history for 1000 trials would hold at least 2000.
         Assert.Equal(1000, last.History.Count);
         Assert.NotEmpty(executions);
-        Assert.All(executions.Values, events => Assert.InRange(events, 1, 2 * TuningOrchestration.TrialsPerExecution + 20));
+        Assert.All(executions.Values, events => Assert.InRange(events, 1, 4 * TuningOrchestration.TrialsPerExecution + 20));
     }
 }
