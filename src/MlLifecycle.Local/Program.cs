@@ -88,6 +88,11 @@ static async Task<int> Guard(Func<Task<int>> run)
 
 static async Task<int> ServeAsync(int port, CancellationToken ct)
 {
+    if (port != 0 && !PortIsFree(port))
+    {
+        throw new CliException($"Port {port} is in use (another serve?): stop it, or choose another with --port.");
+    }
+
     using var loggers = CliContext.CreateLoggerFactory(verbose: true);
     await using var platform = await LocalPlatform.StartAsync(CliContext.Platform(port, watchBlobs: true, hostWorker: true, serve: true), loggers, ct);
     Console.WriteLine($"serving on {platform.BaseAddress} — HTTP API under /api, blob trigger on datasets/, drift timer; Ctrl+C to stop");
@@ -100,4 +105,18 @@ static async Task<int> ServeAsync(int port, CancellationToken ct)
     }
 
     return 0;
+}
+
+static bool PortIsFree(int port)
+{
+    try
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+        listener.Start();
+        return true;
+    }
+    catch (System.Net.Sockets.SocketException)
+    {
+        return false;
+    }
 }

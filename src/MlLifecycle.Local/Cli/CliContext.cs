@@ -18,6 +18,8 @@ internal static class CliContext
         .AddFilter("Microsoft.AspNetCore", LogLevel.Warning)
         // Kestrel's "Now listening on" and the host's start/stop lines: serve prints where it listens itself, once.
         .AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning)
+        // A host that fails to start is reported once, as the CLI's one-line error.
+        .AddFilter("Microsoft.Extensions.Hosting", LogLevel.Critical)
         .AddFilter("Azure", LogLevel.Warning)
         .Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
 
