@@ -104,6 +104,47 @@ public class TrainedModelTests
         Assert.Equal(model.Predict(rows), loaded.Predict(rows), new PredictionComparer());
     }
 
+    /// <summary>
+    /// The pooled single-row path (no data view per call) gives exactly the batch path's answers, for each task, with
+    /// missing cells, categories unseen in training and several threads sharing the pool.
+    /// </summary>
+    [Theory]
+    [InlineData("binary")]
+    [InlineData("multiclass")]
+    [InlineData("regression")]
+    public void PredictOne_EveryTask_EqualsBatchPredictionsUnderConcurrency(string task)
+    {
+        var random = new Random(21);
+        var rows = Enumerable.Range(0, 400).Select(i =>
+        {
+            var x1 = random.NextDouble() * 10;
+            var color = random.Next(4) switch { 0 => "red", 1 => "green", 2 => "blue", _ => "teal" };
+            var when = new DateTime(2024, 1, 1).AddDays(random.Next(700)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            var y = x1 + (color == "red" ? 2 : 0);
+            var target = task switch
+            {
+                "binary" => y > 5 ? "pos" : "neg",
+                "multiclass" => y < 4 ? "low" : y < 8 ? "mid" : "high",
+                _ => y.ToString("F3", CultureInfo.InvariantCulture),
+            };
+            return new string?[] { i % 13 == 0 ? null : x1.ToString("F3", CultureInfo.InvariantCulture), color, when, target };
+        }).ToList();
+        var data = new TabularData(["x1", "color", "when", "target"], rows);
+        var label = "target";
+        var schema = SchemaInference.Infer(data, label);
+        var (features, labels) = FeatureRows.FromTable(data, schema);
+        var model = TrainedModel.Train(schema, features[..300], labels[..300], seed: 4);
+        var fresh = features[300..].Append(features[300].Select((c, i) => i == 0 ? null : c).ToArray()).Append(features[301].Select((c, i) => schema.Features[i].Kind == ColumnKind.Categorical ? "never-seen" : c).ToArray()).ToList();
+
+        var batch = model.Predict(fresh);
+        var single = new Prediction[fresh.Count];
+        Parallel.For(0, fresh.Count, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => single[i] = model.PredictOne(fresh[i]));
+
+        Assert.Equal(batch, single, new PredictionComparer());
+        Assert.Equal(102, batch.Count);
+        Assert.True(batch.Select(p => p.Label ?? p.Score!.Value.ToString(CultureInfo.InvariantCulture)).Distinct().Count() > 1, "the model answers more than one thing");
+    }
+
     [Fact]
     public void Train_SameSeed_SamePredictions()
     {

@@ -139,7 +139,7 @@ public static class FeatureRows
         return (features, labels);
     }
 
-    internal static IDataView ToDataView(DatasetSchema schema, IReadOnlyList<InputColumn> inputs, IReadOnlyList<string?[]> rows, IReadOnlyList<string>? labels = null)
+    internal static RowsDataView ToDataView(DatasetSchema schema, IReadOnlyList<InputColumn> inputs, IReadOnlyList<string?[]> rows, IReadOnlyList<string>? labels = null)
     {
         var builder = new RowsDataView.Builder(rows.Count);
         foreach (var input in inputs)

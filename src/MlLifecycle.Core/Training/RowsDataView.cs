@@ -29,6 +29,9 @@ internal sealed class RowsDataView : IDataView
 
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) => [new Cursor(this)];
 
+    /// <summary>Row 0 of the view as a <see cref="DataViewRow"/> that is read again after its source changes (see <see cref="LiveRow"/>).</summary>
+    public LiveRow FirstRow() => new(this);
+
     /// <summary>Collects columns, then builds the view.</summary>
     public sealed class Builder(int rows)
     {
@@ -71,6 +74,33 @@ internal sealed class RowsDataView : IDataView
         {
             var valueAt = (Func<int, TValue>)view._getters[column.Index];
             return (ref TValue value) => value = valueAt((int)_position);
+        }
+
+        public override ValueGetter<DataViewRowId> GetIdGetter() => (ref DataViewRowId id) => id = new DataViewRowId((ulong)_position, 0);
+
+        public override bool IsColumnActive(DataViewSchema.Column column) => true;
+    }
+
+    /// <summary>
+    /// Row 0 of a view whose source is swapped between reads (single-row scoring). <see cref="Advance"/> moves the
+    /// position, which tells the transforms' per-row caches that the values changed.
+    /// </summary>
+    public sealed class LiveRow(RowsDataView view) : DataViewRow
+    {
+        private long _position;
+
+        public override long Position => _position;
+
+        public override long Batch => 0;
+
+        public override DataViewSchema Schema => view.Schema;
+
+        public void Advance() => _position++;
+
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
+        {
+            var valueAt = (Func<int, TValue>)view._getters[column.Index];
+            return (ref TValue value) => value = valueAt(0);
         }
 
         public override ValueGetter<DataViewRowId> GetIdGetter() => (ref DataViewRowId id) => id = new DataViewRowId((ulong)_position, 0);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
@@ -12,7 +13,8 @@ public sealed record Prediction(string? Label, double? Score, IReadOnlyDictionar
 
 /// <summary>
 /// A fitted ML.NET transformer chain (imputation, encodings, trainer) with the schema it was trained on.
-/// <see cref="Predict"/> is thread-safe: each call builds its own data view and cursors.
+/// <see cref="Predict"/> and <see cref="PredictOne"/> are thread-safe: a batch builds its own data view and cursors, a
+/// single row takes a scorer from a pool.
 /// </summary>
 public sealed class TrainedModel
 {
@@ -30,6 +32,9 @@ public sealed class TrainedModel
     private readonly DataViewSchema _inputSchema;
 
     private readonly IReadOnlyList<InputColumn> _inputs;
+
+    /// <summary>Single-row scorers, one per concurrent caller at most (a scorer is not thread-safe).</summary>
+    private readonly ConcurrentBag<RowScorer> _scorers = [];
 
     private TrainedModel(MLContext ml, ITransformer transformer, DataViewSchema inputSchema, DatasetSchema schema, string trainer, TrainingDetails details)
     {
@@ -116,36 +121,45 @@ public sealed class TrainedModel
 
     public void Save(Stream destination) => _ml.Model.Save(_transformer, _inputSchema, destination);
 
-    /// <summary>Predicts rows of raw cells in <see cref="DatasetSchema.Features"/> order.</summary>
+    /// <summary>Predicts rows of raw cells in <see cref="DatasetSchema.Features"/> order: one pass over a data view of all rows.</summary>
     public IReadOnlyList<Prediction> Predict(IReadOnlyList<string?[]> rows)
     {
+        if (rows.Count == 1)
+        {
+            return [PredictOne(rows[0])];
+        }
+
         var output = _transformer.Transform(FeatureRows.ToDataView(Schema, _inputs, rows));
         switch (Schema.Task)
         {
             case MlTask.BinaryClassification:
-                var positive = Schema.PositiveClass!;
-                var negative = Schema.Classes!.First(c => c != positive);
                 var probabilities = output.GetColumn<float>("Probability").ToList();
                 var predicted = output.GetColumn<bool>("PredictedLabel").ToList();
-                return probabilities.Select((p, i) => new Prediction(
-                    predicted[i] ? positive : negative,
-                    null,
-                    new Dictionary<string, double> { [positive] = p, [negative] = 1 - p })).ToList();
+                return probabilities.Select((p, i) => Predictions.Binary(Schema, predicted[i], p)).ToList();
             case MlTask.MulticlassClassification:
-                var classes = Schema.Classes!;
                 var keys = output.GetColumn<uint>("PredictedLabel").ToList();
                 var scores = output.GetColumn<float[]>("Score").ToList();
-                return keys.Select((k, i) =>
-                {
-                    // One-versus-all scores are per-class probabilities that need not add up to 1.
-                    var total = scores[i].Sum(s => Math.Max(0, (double)s));
-                    return new Prediction(
-                        k == 0 ? null : classes[(int)k - 1],
-                        null,
-                        classes.Select((c, j) => (c, p: total > 0 ? Math.Max(0, scores[i][j]) / total : 1.0 / classes.Count)).ToDictionary(x => x.c, x => x.p));
-                }).ToList();
+                return keys.Select((k, i) => Predictions.Multiclass(Schema, k, scores[i])).ToList();
             default:
-                return output.GetColumn<float>("Score").Select(s => new Prediction(null, s, null)).ToList();
+                return output.GetColumn<float>("Score").Select(Predictions.Regression).ToList();
+        }
+    }
+
+    /// <summary>Predicts one row through a pooled <see cref="RowScorer"/>: no data view per call.</summary>
+    public Prediction PredictOne(string?[] row)
+    {
+        if (!_scorers.TryTake(out var scorer))
+        {
+            scorer = new RowScorer(_transformer, Schema, _inputs);
+        }
+
+        try
+        {
+            return scorer.Predict(row);
+        }
+        finally
+        {
+            _scorers.Add(scorer);
         }
     }
 
