@@ -1,9 +1,14 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace MlLifecycle.Api;
 
 public static class ApiServiceCollectionExtensions
 {
-    public static IServiceCollection AddMlLifecycleApi(this IServiceCollection services) =>
-        services.AddSingleton<ModelServer>().AddSingleton<TrainingStarter>().AddSingleton<LifecycleApi>().AddSingleton<DriftCheck>();
+    public static IServiceCollection AddMlLifecycleApi(this IServiceCollection services)
+    {
+        services.AddOptions<ServingOptions>().BindConfiguration("Serving").ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        return services.AddSingleton<ModelServer>().AddSingleton<TrainingStarter>().AddSingleton<LifecycleApi>().AddSingleton<DriftCheck>();
+    }
 }

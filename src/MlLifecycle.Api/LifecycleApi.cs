@@ -1,8 +1,11 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Options;
 using MlLifecycle.Core;
 using MlLifecycle.Core.Spec;
+using MlLifecycle.Core.Training;
 using MlLifecycle.Storage;
 using MlLifecycle.Workflows;
 
@@ -12,7 +15,7 @@ namespace MlLifecycle.Api;
 /// The HTTP contract (DESIGN.md §5) shared by both hosts: each method parses, validates, calls one service and maps
 /// the answer to JSON or problem details. Hosts only route to these methods.
 /// </summary>
-public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, ModelServer server, TrainingStarter starter)
+public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, ModelServer server, TrainingStarter starter, IOptions<ServingOptions> serving)
 {
     /// <summary>
     /// <c>POST /api/training</c> with <c>{"model"?, "dataset", "label"?, "seed"?, "spec"?}</c> → 202 and the run's
@@ -113,7 +116,8 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
     }
 
     /// <summary>
-    /// <c>POST /api/models/{model}/predict[?alias=champion|version=N]</c> with one object or <c>{"rows":[…]}</c>.
+    /// <c>POST /api/models/{model}/predict[?alias=champion|version=N]</c> with one object or <c>{"rows":[…]}</c> →
+    /// <c>{model, version, alias, variant, requestId, predictions}</c>. No storage call once the model is routed and loaded.
     /// </summary>
     public async Task<IResult> PredictAsync(string model, HttpRequest request)
     {
@@ -130,25 +134,34 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
             number = parsed;
         }
 
-        var version = await server.ResolveAsync(model, alias, number, ct);
-        if (version is null)
-        {
-            return Problems.NotFound(await server.DescribeMissingAsync(model, alias, number, ct));
-        }
-
-        var (body, problem) = await ReadJsonAsync(request, """a JSON object with one row's feature values, or {"rows": [...]} for several rows""");
+        var limits = serving.Value;
+        var (body, problem) = await ReadJsonAsync(request, """a JSON object with one row's feature values, or {"rows": [...]} for several rows""", limits.MaxBodyBytes, " (Serving:MaxBodyBytes)");
         if (problem is not null)
         {
             return problem;
         }
 
-        var served = await server.LoadAsync(version);
+        Route? route;
         try
         {
-            var rows = PredictionInput.FromJson(body, served.Schema);
-            var predictions = served.Predictor.Predict(rows);
+            route = await server.RouteAsync(model, alias, number, ct);
+        }
+        catch (ModelIntegrityException ex)
+        {
+            return Problems.Unservable(ex.Message);
+        }
+
+        if (route is null)
+        {
+            return Problems.NotFound(await server.DescribeMissingAsync(model, alias, number, ct));
+        }
+
+        try
+        {
+            var served = route.Served;
+            var predictions = served.Predictor.Predict(PredictionInput.FromJson(body, served.Schema, served.Required, limits.MaxRows));
             return Results.Json(
-                new { model, version = served.Version, alias = number is null ? alias ?? ModelRegistry.Champion : null, requestId = request.HttpContext.TraceIdentifier, predictions },
+                new PredictResponse(model, served.Version, route.Alias, route.Alias, request.HttpContext.TraceIdentifier, predictions),
                 LifecycleJson.Options);
         }
         catch (InvalidInputException ex)
@@ -156,6 +169,10 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
             return ex.ToProblem();
         }
     }
+
+    /// <summary>Any other path under <c>/api</c>: a 404 problem rather than an empty answer.</summary>
+    public static IResult NoSuchRoute(HttpRequest request) =>
+        Problems.NotFound($"No route matches {request.Method} {request.Path}. See the README's HTTP API for the routes.");
 
     /// <summary><c>GET /api/health</c>: 200 when storage answers, 503 otherwise.</summary>
     public async Task<IResult> HealthAsync(CancellationToken ct)
@@ -171,10 +188,20 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
         }
     }
 
-    /// <summary>Parses the request body as JSON; a 400 problem instead when it is empty or not JSON.</summary>
-    private static async Task<(JsonElement Body, IResult? Problem)> ReadJsonAsync(HttpRequest request, string expected)
+    /// <summary>
+    /// Parses the request body as JSON; instead a 400 problem when it is empty or not JSON, and a 413 problem when it is
+    /// longer than <paramref name="maxBytes"/> (<paramref name="setting"/> names the limit's setting).
+    /// </summary>
+    private static async Task<(JsonElement Body, IResult? Problem)> ReadJsonAsync(HttpRequest request, string expected, long maxBytes = 1024 * 1024, string setting = "")
     {
-        var content = await BinaryData.FromStreamAsync(request.Body, request.HttpContext.RequestAborted);
+        var (content, length) = await ReadBoundedAsync(request, maxBytes);
+        if (content is null)
+        {
+            return (default, length < 0
+                ? Problems.BadRequest("The request body ended early: the client closed the connection.")
+                : Problems.TooLarge($"The request body is {length} bytes; the limit is {maxBytes} bytes{setting}. Send fewer rows per request."));
+        }
+
         if (content.ToMemory().Span.Trim(" \t\r\n"u8).IsEmpty)
         {
             return (default, Problems.BadRequest($"The request body is empty: send {expected}."));
@@ -189,6 +216,51 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
             var where = ex.LineNumber is { } line ? $" at line {line + 1}, position {ex.BytePositionInLine + 1}" : "";
             return (default, Problems.BadRequest($"The request body is not valid JSON{where}: send {expected}."));
         }
+    }
+
+    /// <summary>
+    /// Reads the body up to <paramref name="maxBytes"/>. A longer body is read to its end and dropped (up to 8× the
+    /// limit), so the client gets the 413 instead of a reset connection: content null with its length. Content null
+    /// with length -1: the client went away mid-body, which is not a server error.
+    /// </summary>
+    private static async Task<(BinaryData? Content, long Length)> ReadBoundedAsync(HttpRequest request, long maxBytes)
+    {
+        var drainLimit = maxBytes * 8;
+        if (request.ContentLength > drainLimit)
+        {
+            return (null, request.ContentLength.Value);
+        }
+
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+        {
+            size.MaxRequestBodySize = drainLimit;
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[64 * 1024];
+        long length = 0;
+        try
+        {
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+            {
+                length += read;
+                if (length <= maxBytes)
+                {
+                    buffer.Write(chunk, 0, read);
+                }
+            }
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, Math.Max(length, drainLimit + 1));
+        }
+        catch (Exception ex) when (ex is BadHttpRequestException or OperationCanceledException or IOException)
+        {
+            return (null, -1);
+        }
+
+        return length > maxBytes ? (null, length) : (new BinaryData(buffer.GetBuffer().AsMemory(0, (int)buffer.Length)), length);
     }
 
     /// <summary>A local file path ('/home/me/x.csv', './x.csv', 'C:\x.csv', 'x.csv') rather than a blob '{model}/{file}'.</summary>
@@ -208,3 +280,6 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
         }
     }
 }
+
+/// <summary>The answer of <c>predict</c>: which model, version, alias and traffic variant answered, and the predictions.</summary>
+public sealed record PredictResponse(string Model, int Version, string? Alias, string? Variant, string RequestId, IReadOnlyList<Prediction> Predictions);

@@ -1,31 +1,79 @@
 using System.Collections.Concurrent;
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using MlLifecycle.Core.Data;
 using MlLifecycle.Core.Training;
 using MlLifecycle.Storage;
 
 namespace MlLifecycle.Api;
 
-/// <summary>A model version ready to serve.</summary>
-public sealed record ServedModel(string Model, int Version, DatasetSchema Schema, TrainedModel Predictor);
+/// <summary>Settings of the serving hot path (configuration section <c>Serving</c>).</summary>
+public sealed class ServingOptions
+{
+    /// <summary>
+    /// How long cached routing (aliases) is served before it is read again in the background. An alias moved by another
+    /// process is served within this time; one moved through this process's API, at once. Default 5 s.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.1", "01:00:00")]
+    public TimeSpan RouteTtl { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Model versions kept loaded; the least recently used is dropped beyond this. Default 8.</summary>
+    [Range(1, 1000)]
+    public int MaxLoadedModels { get; set; } = 8;
+
+    /// <summary>Rows per prediction request; more get 413 (batch scoring takes files). Default 10 000.</summary>
+    [Range(1, 1_000_000)]
+    public int MaxRows { get; set; } = 10_000;
+
+    /// <summary>Bytes of a prediction request's body; more get 413. Default 16 MiB.</summary>
+    [Range(1024, long.MaxValue)]
+    public long MaxBodyBytes { get; set; } = 16 * 1024 * 1024;
+}
+
+/// <summary>A model version ready to serve, and which of its schema's features the model reads.</summary>
+public sealed record ServedModel(string Model, int Version, DatasetSchema Schema, TrainedModel Predictor, IReadOnlyList<bool> Required);
+
+/// <summary>The model a request is routed to, and the alias that chose it (null when a version was asked for).</summary>
+public sealed record Route(ServedModel Served, string? Alias);
+
+/// <summary>A model artifact whose SHA-256 differs from the registry's record: it is never loaded.</summary>
+public sealed class ModelIntegrityException(string message) : Exception(message);
 
 /// <summary>
-/// Resolves an alias or version to a loaded model. Each version is downloaded once, its SHA-256 checked against the
-/// registry, and kept; an alias is read on every call, so moving it swaps the model served at once. Loaded models are
-/// safe to share: <see cref="TrainedModel.Predict"/> keeps no per-call state.
+/// Routes prediction requests to loaded models with no storage call in the steady state. Aliases are cached per model
+/// and read again in the background once older than <see cref="ServingOptions.RouteTtl"/>; a moved alias is swapped in
+/// only after its new version has loaded, so no request waits for or fails on the swap, and a version that fails its
+/// integrity check never replaces the one serving. Version records are cached (registered versions do not change), and
+/// loaded models sit in an LRU cache of <see cref="ServingOptions.MaxLoadedModels"/>, each verified by SHA-256 first.
 /// </summary>
-public sealed class ModelServer(ModelRegistry registry, ArtifactStore store, ILogger<ModelServer> logger)
+public sealed class ModelServer(ModelRegistry registry, ArtifactStore store, IOptions<ServingOptions> options, TimeProvider time, ILogger<ModelServer> logger)
 {
-    private readonly ConcurrentDictionary<(string Model, int Version), Lazy<Task<ServedModel>>> _loaded = new();
+    private readonly ConcurrentDictionary<string, Routes> _routes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<Routes>>> _refreshing = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Model, int Version), ModelVersion> _versions = new();
+    private readonly ConcurrentDictionary<(string Model, int Version), Loaded> _loaded = new();
 
-    /// <summary>Returns the version an alias points at (or the given version), or null when there is none.</summary>
-    public async Task<ModelVersion?> ResolveAsync(string model, string? alias, int? version, CancellationToken ct = default)
+    /// <summary>
+    /// The model serving <paramref name="alias"/> (default champion) or <paramref name="version"/>; null when there is none.
+    /// </summary>
+    /// <exception cref="ModelIntegrityException">The version's artifact fails its SHA-256 check.</exception>
+    public async ValueTask<Route?> RouteAsync(string model, string? alias, int? version, CancellationToken ct = default)
     {
-        var number = version ?? await registry.ResolveAliasAsync(model, alias ?? ModelRegistry.Champion, ct);
-        return number is null ? null : await registry.GetVersionAsync(model, number.Value, ct);
+        if (version is { } number)
+        {
+            return await GetVersionAsync(model, number, ct) is { } record ? new Route(await LoadAsync(record), null) : null;
+        }
+
+        alias ??= ModelRegistry.Champion;
+        var routes = await RoutesAsync(model, ct);
+        return routes.Aliases.TryGetValue(alias, out var target) && await GetVersionAsync(model, target, ct) is { } pinned
+            ? new Route(await LoadAsync(pinned), alias)
+            : null;
     }
 
-    /// <summary>Why <see cref="ResolveAsync"/> found nothing: no such model, or no such version or alias of it.</summary>
+    /// <summary>Why <see cref="RouteAsync"/> found nothing: no such model, or no such version or alias of it.</summary>
     public async Task<string> DescribeMissingAsync(string model, string? alias, int? version, CancellationToken ct = default) =>
         (await registry.ListVersionsAsync(model, ct)).Count == 0 ? NoSuchModel(model)
         : version is { } number ? $"Model '{model}' has no version {number}."
@@ -33,18 +81,137 @@ public sealed class ModelServer(ModelRegistry registry, ArtifactStore store, ILo
 
     public static string NoSuchModel(string model) => $"No model named '{model}' exists.";
 
+    /// <summary>Reads a model's aliases now and swaps them in once their versions have loaded (after this process moved one).</summary>
+    public async Task RefreshAsync(string model, CancellationToken ct = default)
+    {
+        _routes.TryGetValue(model, out var previous);
+        Publish(model, await ReadRoutesAsync(model, previous, ct));
+    }
+
+    /// <summary>A loaded version, from the cache or downloaded, verified by SHA-256 and loaded.</summary>
+    /// <exception cref="ModelIntegrityException">The artifact fails its SHA-256 check.</exception>
     public async Task<ServedModel> LoadAsync(ModelVersion version)
     {
         var key = (version.Model, version.Version);
-        var lazy = _loaded.GetOrAdd(key, _ => new Lazy<Task<ServedModel>>(() => LoadCoreAsync(version)));
+        var now = time.GetTimestamp();
+        if (!_loaded.TryGetValue(key, out var entry))
+        {
+            entry = _loaded.GetOrAdd(key, _ => new Loaded(new Lazy<Task<ServedModel>>(() => LoadCoreAsync(version))) { LastUsed = now });
+            Evict();
+        }
+
+        entry.LastUsed = now;
         try
         {
-            return await lazy.Value;
+            return await entry.Model.Value;
         }
         catch
         {
-            _loaded.TryRemove(new KeyValuePair<(string, int), Lazy<Task<ServedModel>>>(key, lazy));
+            _loaded.TryRemove(new KeyValuePair<(string, int), Loaded>(key, entry));
             throw;
+        }
+    }
+
+    private async ValueTask<Routes> RoutesAsync(string model, CancellationToken ct)
+    {
+        if (!_routes.TryGetValue(model, out var routes))
+        {
+            return await RefreshOnceAsync(model, null).WaitAsync(ct);
+        }
+
+        if (time.GetElapsedTime(routes.ReadAt) > options.Value.RouteTtl)
+        {
+            _ = RefreshOnceAsync(model, routes); // stale routes keep serving meanwhile; a failed read is logged and retried
+        }
+
+        return routes;
+    }
+
+    /// <summary>One read of a model's aliases at a time, however many requests find them stale.</summary>
+    private Task<Routes> RefreshOnceAsync(string model, Routes? previous)
+    {
+        var refresh = _refreshing.GetOrAdd(model, key => new Lazy<Task<Routes>>(async () =>
+        {
+            try
+            {
+                var routes = await ReadRoutesAsync(model, previous, CancellationToken.None);
+                Publish(model, routes);
+                return routes;
+            }
+            catch (Exception ex) when (previous is not null)
+            {
+                logger.LogWarning(ex, "Could not refresh the routes of {Model}; serving the cached ones", model);
+                return previous;
+            }
+            finally
+            {
+                _refreshing.TryRemove(key, out var _);
+            }
+        }));
+        return refresh.Value;
+    }
+
+    /// <summary>Unknown models are not cached, so request paths cannot grow the cache; they are an error path anyway.</summary>
+    private void Publish(string model, Routes routes)
+    {
+        if (routes.Aliases.Count > 0)
+        {
+            _routes[model] = routes;
+        }
+        else
+        {
+            _routes.TryRemove(model, out _);
+        }
+    }
+
+    /// <summary>Reads the aliases; an alias whose version changed is swapped in only once that version has loaded.</summary>
+    private async Task<Routes> ReadRoutesAsync(string model, Routes? previous, CancellationToken ct)
+    {
+        var aliases = new Dictionary<string, int>(await registry.GetAliasesAsync(model, ct), StringComparer.Ordinal);
+        foreach (var (alias, version) in aliases.ToList())
+        {
+            if (previous is null || !previous.Aliases.TryGetValue(alias, out var serving) || serving == version)
+            {
+                continue;
+            }
+
+            try
+            {
+                var record = await GetVersionAsync(model, version, ct) ?? throw new InvalidOperationException($"version {version} is not registered");
+                await LoadAsync(record);
+                logger.LogInformation("{Model} '{Alias}' moved from v{From} to v{To}", model, alias, serving, version);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogError(ex, "{Model} '{Alias}' points at v{To}, which cannot be served; v{From} keeps serving", model, alias, version, serving);
+                aliases[alias] = serving;
+            }
+        }
+
+        return new Routes(aliases, time.GetTimestamp());
+    }
+
+    private async ValueTask<ModelVersion?> GetVersionAsync(string model, int version, CancellationToken ct)
+    {
+        if (_versions.TryGetValue((model, version), out var record))
+        {
+            return record;
+        }
+
+        record = await registry.GetVersionAsync(model, version, ct);
+        return record is null ? null : _versions.GetOrAdd((model, version), record);
+    }
+
+    /// <summary>Drops the least recently used models beyond the limit (in-flight requests keep theirs until done).</summary>
+    private void Evict()
+    {
+        while (_loaded.Count > options.Value.MaxLoadedModels)
+        {
+            var oldest = _loaded.MinBy(e => e.Value.LastUsed);
+            if (_loaded.TryRemove(oldest))
+            {
+                logger.LogInformation("Unloaded {Model} v{Version} (least recently used of more than {Max})", oldest.Key.Model, oldest.Key.Version, options.Value.MaxLoadedModels);
+            }
         }
     }
 
@@ -55,12 +222,49 @@ public sealed class ModelServer(ModelRegistry registry, ArtifactStore store, ILo
         var sha = ArtifactStore.Sha256(zip);
         if (!string.Equals(sha, version.ArtifactSha256, StringComparison.OrdinalIgnoreCase))
         {
-            throw new InvalidDataException($"model.zip of '{version.Model}' v{version.Version} has SHA-256 {sha}, but the registry recorded {version.ArtifactSha256}: refusing to load it.");
+            throw new ModelIntegrityException($"model.zip of '{version.Model}' v{version.Version} has SHA-256 {sha}, but the registry recorded {version.ArtifactSha256}: refusing to load it.");
         }
 
         var schema = await store.ReadJsonAsync<DatasetSchema>(ArtifactStore.Artifacts, $"{folder}/schema.json");
+        var manifest = await store.TryReadAsync(ArtifactStore.Artifacts, $"{folder}/manifest.json");
         var predictor = TrainedModel.Load(zip.ToStream(), schema, version.Trainer);
         logger.LogInformation("Loaded {Model} v{Version} ({Bytes} bytes, SHA-256 verified)", version.Model, version.Version, zip.ToMemory().Length);
-        return new ServedModel(version.Model, version.Version, schema, predictor);
+        return new ServedModel(version.Model, version.Version, schema, predictor, Required(schema, manifest));
+    }
+
+    /// <summary>
+    /// Features the model reads, from the manifest's feature list (a feature whose inputs selection dropped, and that no
+    /// kept derived feature uses, is optional in requests). Without a manifest every feature is required.
+    /// </summary>
+    private static bool[] Required(DatasetSchema schema, BinaryData? manifest)
+    {
+        if (manifest is null || !JsonDocument.Parse(manifest).RootElement.TryGetProperty("features", out var features))
+        {
+            return [.. schema.Features.Select(_ => true)];
+        }
+
+        HashSet<string> read = new(StringComparer.Ordinal);
+        foreach (var feature in features.EnumerateArray().Where(f => f.GetProperty("inputs").GetArrayLength() > 0))
+        {
+            if (feature.TryGetProperty("columns", out var columns) && columns.ValueKind == JsonValueKind.Array)
+            {
+                read.UnionWith(columns.EnumerateArray().Select(c => c.GetString()!));
+            }
+            else
+            {
+                read.Add(feature.GetProperty("name").GetString()!);
+            }
+        }
+
+        return [.. schema.Features.Select(f => read.Contains(f.Name))];
+    }
+
+    private sealed record Routes(IReadOnlyDictionary<string, int> Aliases, long ReadAt);
+
+    private sealed class Loaded(Lazy<Task<ServedModel>> model)
+    {
+        public Lazy<Task<ServedModel>> Model { get; } = model;
+
+        public long LastUsed { get; set; }
     }
 }

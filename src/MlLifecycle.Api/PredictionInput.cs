@@ -7,11 +7,13 @@ namespace MlLifecycle.Api;
 /// <summary>Turns prediction requests (JSON or CSV) into rows of raw cells in the model's feature order.</summary>
 public static class PredictionInput
 {
-    public const int MaxRows = 10_000;
-
     /// <summary>Reads one object, <c>{"rows":[…]}</c> or a bare array of objects.</summary>
-    /// <exception cref="InvalidInputException">A row is not an object, or a feature is absent or of the wrong type.</exception>
-    public static List<string?[]> FromJson(JsonElement body, DatasetSchema schema)
+    /// <param name="body">The request.</param>
+    /// <param name="schema">The model's schema.</param>
+    /// <param name="required">Per feature, whether the model reads it (null = all); a feature it does not read may be absent.</param>
+    /// <param name="maxRows">More rows than this are refused with 413.</param>
+    /// <exception cref="InvalidInputException">A row is not an object, or a feature is absent or of the wrong type, or too many rows.</exception>
+    public static List<string?[]> FromJson(JsonElement body, DatasetSchema schema, IReadOnlyList<bool>? required = null, int maxRows = 10_000)
     {
         var items = body.ValueKind switch
         {
@@ -25,9 +27,9 @@ public static class PredictionInput
             throw new InvalidInputException("The request has no rows.", "rows");
         }
 
-        if (items.Count > MaxRows)
+        if (items.Count > maxRows)
         {
-            throw new InvalidInputException($"At most {MaxRows} rows per request; use batch inference for more.", "rows");
+            throw new InvalidInputException($"The request has {items.Count} rows; the limit is {maxRows} rows per request (Serving:MaxRows). Send more rows in several requests.", "rows", status: 413);
         }
 
         var features = schema.Features;
@@ -42,7 +44,7 @@ public static class PredictionInput
             var row = new string?[features.Count];
             for (var f = 0; f < features.Count; f++)
             {
-                row[f] = Cell(items[r], features[f], r);
+                row[f] = Cell(items[r], features[f], r, required?[f] ?? true);
             }
 
             result.Add(row);
@@ -51,23 +53,25 @@ public static class PredictionInput
         return result;
     }
 
-    /// <summary>Picks the feature columns out of a CSV; every feature column must be present.</summary>
-    public static List<string?[]> FromTable(TabularData table, DatasetSchema schema)
+    /// <summary>Picks the feature columns out of a CSV; every feature column the model reads must be present.</summary>
+    public static List<string?[]> FromTable(TabularData table, DatasetSchema schema, IReadOnlyList<bool>? required = null)
     {
-        var indexes = schema.Features.Select(f => (f, i: table.IndexOf(f.Name))).ToList();
-        if (indexes.FirstOrDefault(x => x.i < 0) is { f: not null } absent)
+        var indexes = schema.Features.Select((f, k) => (f, i: table.IndexOf(f.Name), required: required?[k] ?? true)).ToList();
+        if (indexes.FirstOrDefault(x => x.i < 0 && x.required) is { f: not null } absent)
         {
             throw new InvalidInputException($"The input has no column '{absent.f.Name}', which the model needs{HistoryHint(absent.f)}.", absent.f.Name);
         }
 
-        return table.Rows.Select((row, r) => indexes.Select(x => Check(row[x.i], x.f, r)).ToArray()).ToList();
+        return table.Rows.Select((row, r) => indexes.Select(x => x.i < 0 ? null : Check(row[x.i], x.f, r)).ToArray()).ToList();
     }
 
-    private static string? Cell(JsonElement row, ColumnSchema feature, int r)
+    private static string? Cell(JsonElement row, ColumnSchema feature, int r, bool required)
     {
         if (!TryGetProperty(row, feature.Name, out var value))
         {
-            throw new InvalidInputException($"Field '{feature.Name}' is required (row {r}){HistoryHint(feature)}.", feature.Name, r);
+            return required
+                ? throw new InvalidInputException($"Field '{feature.Name}' is required (row {r}){HistoryHint(feature)}.", feature.Name, r)
+                : null;
         }
 
         var text = value.ValueKind switch

@@ -8,6 +8,13 @@ public static class Problems
     public static IResult BadRequest(string detail, string? field = null, int? row = null) =>
         Results.Problem(detail, statusCode: StatusCodes.Status400BadRequest, title: "Invalid request", extensions: Extensions(field, row));
 
+    public static IResult TooLarge(string detail, string? field = null) =>
+        Results.Problem(detail, statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request too large", extensions: Extensions(field, null));
+
+    /// <summary>The model version asked for exists but cannot be served (its artifact fails the integrity check).</summary>
+    public static IResult Unservable(string detail) =>
+        Results.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: "Model integrity error");
+
     public static IResult NotFound(string detail) =>
         Results.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not found");
 
@@ -36,12 +43,12 @@ public static class Problems
     }
 }
 
-/// <summary>A request that cannot be served, naming the offending field (and row).</summary>
-public sealed class InvalidInputException(string message, string? field = null, int? row = null) : Exception(message)
+/// <summary>A request that cannot be served, naming the offending field (and row); 400, or 413 when it is too large.</summary>
+public sealed class InvalidInputException(string message, string? field = null, int? row = null, int status = StatusCodes.Status400BadRequest) : Exception(message)
 {
     public string? Field { get; } = field;
 
     public int? Row { get; } = row;
 
-    public IResult ToProblem() => Problems.BadRequest(Message, Field, Row);
+    public IResult ToProblem() => status == StatusCodes.Status413PayloadTooLarge ? Problems.TooLarge(Message, Field) : Problems.BadRequest(Message, Field, Row);
 }

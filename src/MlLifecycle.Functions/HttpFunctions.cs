@@ -43,4 +43,10 @@ public sealed class HttpFunctions(LifecycleApi api)
     public async Task<IActionResult> Health(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request) =>
         new HttpResultAction(await api.HealthAsync(request.HttpContext.RequestAborted));
+
+    /// <summary>Catch-all (lowest route precedence): unknown routes under <c>/api</c> get a problem-details 404.</summary>
+    [Function("NoSuchRoute")]
+    public IActionResult NoSuchRoute(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "post", "put", "patch", "delete", Route = "{*path}")] HttpRequest request) =>
+        new HttpResultAction(LifecycleApi.NoSuchRoute(request));
 }

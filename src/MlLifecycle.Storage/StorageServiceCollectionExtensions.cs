@@ -1,3 +1,4 @@
+using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Storage.Blobs;
@@ -15,16 +16,22 @@ public static class StorageServiceCollectionExtensions
     public static IServiceCollection AddMlLifecycleStorage(this IServiceCollection services, string connection)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connection);
+        var calls = new StorageCalls();
+        var blobOptions = new BlobClientOptions();
+        var tableOptions = new TableClientOptions();
+        blobOptions.AddPolicy(calls, HttpPipelinePosition.PerRetry);
+        tableOptions.AddPolicy(calls, HttpPipelinePosition.PerRetry);
+        services.AddSingleton(calls);
         if (connection.Contains('=', StringComparison.Ordinal))
         {
-            services.AddSingleton(new BlobServiceClient(connection));
-            services.AddSingleton(new TableServiceClient(connection));
+            services.AddSingleton(new BlobServiceClient(connection, blobOptions));
+            services.AddSingleton(new TableServiceClient(connection, tableOptions));
         }
         else
         {
             var credential = new DefaultAzureCredential();
-            services.AddSingleton(new BlobServiceClient(new Uri($"https://{connection}.blob.core.windows.net"), credential));
-            services.AddSingleton(new TableServiceClient(new Uri($"https://{connection}.table.core.windows.net"), credential));
+            services.AddSingleton(new BlobServiceClient(new Uri($"https://{connection}.blob.core.windows.net"), credential, blobOptions));
+            services.AddSingleton(new TableServiceClient(new Uri($"https://{connection}.table.core.windows.net"), credential, tableOptions));
         }
 
         services.AddSingleton<ArtifactStore>();

@@ -31,6 +31,7 @@ public class FunctionsMetadataTests
     [InlineData("GetModel", "get", "models/{model}")]
     [InlineData("Predict", "post", "models/{model}/predict")]
     [InlineData("Health", "get", "health")]
+    [InlineData("NoSuchRoute", "put", "{*path}")]
     public void HttpRoutes_MatchTheContract(string function, string method, string route)
     {
         var trigger = Trigger(function);

@@ -11,29 +11,7 @@ public class LifecycleTests(PlatformFixture platform)
 {
     private readonly HttpClient _http = platform.Http;
 
-    private static object CreditRow(int duration = 12, string checking = "<0") => new
-    {
-        checking_status = checking,
-        duration,
-        credit_history = "existing paid",
-        purpose = "radio/tv",
-        credit_amount = 2500,
-        savings_status = "<100",
-        employment = "1<=X<4",
-        installment_commitment = 3,
-        personal_status = "male single",
-        other_parties = "none",
-        residence_since = 2,
-        property_magnitude = "car",
-        age = 35,
-        other_payment_plans = "none",
-        housing = "own",
-        existing_credits = 1,
-        job = "skilled",
-        num_dependents = 1,
-        own_telephone = "none",
-        foreign_worker = "yes",
-    };
+    private static object CreditRow(int duration = 12, string checking = "<0") => PlatformFixture.CreditRow(duration, checking);
 
     [Fact]
     public async Task BlobUpload_RunsEveryStageOnTheDurableEngine_AndRegistersChampion()

@@ -35,6 +35,31 @@ public sealed class PlatformFixture : IAsyncLifetime
     /// <summary>Uploads larger than this are rejected (set low so a test can exceed it).</summary>
     public const long MaxDatasetBytes = 1024 * 1024;
 
+    /// <summary>One credit-g applicant, as a prediction request body.</summary>
+    public static object CreditRow(int duration = 12, string checking = "<0") => new
+    {
+        checking_status = checking,
+        duration,
+        credit_history = "existing paid",
+        purpose = "radio/tv",
+        credit_amount = 2500,
+        savings_status = "<100",
+        employment = "1<=X<4",
+        installment_commitment = 3,
+        personal_status = "male single",
+        other_parties = "none",
+        residence_since = 2,
+        property_magnitude = "car",
+        age = 35,
+        other_payment_plans = "none",
+        housing = "own",
+        existing_credits = 1,
+        job = "skilled",
+        num_dependents = 1,
+        own_telephone = "none",
+        foreign_worker = "yes",
+    };
+
     public static string CreditCsvPath => Sample("credit-g.csv");
 
     public static string Sample(string file) => Path.Combine(AppContext.BaseDirectory, "data", file);

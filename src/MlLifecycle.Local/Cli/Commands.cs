@@ -162,9 +162,7 @@ internal static class Commands
         await using var _ = azurite;
         await using var __ = services;
         var server = services.GetRequiredService<ModelServer>();
-        var resolved = await server.ResolveAsync(model, alias, version, ct)
-            ?? throw new CliException(await server.DescribeMissingAsync(model, alias, version, ct));
-        var served = await server.LoadAsync(resolved);
+        var served = (await server.RouteAsync(model, alias, version, ct) ?? throw new CliException(await server.DescribeMissingAsync(model, alias, version, ct))).Served;
 
         TabularData table;
         List<string?[]> rows;
@@ -173,14 +171,14 @@ internal static class Commands
             if (input.Extension.Equals(".json", StringComparison.OrdinalIgnoreCase))
             {
                 using var document = JsonDocument.Parse(await File.ReadAllTextAsync(input.FullName, ct));
-                rows = PredictionInput.FromJson(document.RootElement, served.Schema);
+                rows = PredictionInput.FromJson(document.RootElement, served.Schema, served.Required, int.MaxValue);
                 table = new TabularData(served.Schema.Features.Select(f => f.Name).ToList(), rows);
             }
             else
             {
                 await using var stream = input.OpenRead();
                 table = CsvLoader.Read(stream);
-                rows = PredictionInput.FromTable(table, served.Schema);
+                rows = PredictionInput.FromTable(table, served.Schema, served.Required);
             }
         }
         catch (Exception ex) when (ex is InvalidInputException or DataValidationException or JsonException)

@@ -15,6 +15,7 @@ public static class Routes
         api.MapGet("/models/{model}", (string model, LifecycleApi handlers, CancellationToken ct) => handlers.GetModelAsync(model, ct));
         api.MapPost("/models/{model}/predict", (string model, HttpRequest request, LifecycleApi handlers) => handlers.PredictAsync(model, request));
         api.MapGet("/health", (LifecycleApi handlers, CancellationToken ct) => handlers.HealthAsync(ct));
+        api.MapFallback((HttpRequest request) => LifecycleApi.NoSuchRoute(request));
         return app;
     }
 }

@@ -1,0 +1,273 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using MlLifecycle.Local.Hosting;
+using MlLifecycle.Local.Infrastructure;
+using MlLifecycle.Storage;
+
+namespace MlLifecycle.IntegrationTests;
+
+/// <summary>
+/// The serving hot path on a second host of the fixture's storage: HTTP only, no worker, no blob trigger, so its
+/// storage clients are used by serving alone and their request count shows what a prediction costs in storage calls.
+/// Versions are copies of the fixture's credit-g champion registered under fresh model names, so each test owns its model.
+/// </summary>
+[Collection(PlatformCollection.Name)]
+public sealed class ServingTests(PlatformFixture platform) : IAsyncLifetime
+{
+    private readonly ILoggerFactory _loggers = LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning));
+    private LocalPlatform? _host;
+    private HttpClient _http = null!;
+
+    private StorageCalls Calls => _host!.Services.GetRequiredService<StorageCalls>();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>Starts the serving host with a route TTL of <paramref name="routeTtl"/> (default: one minute, longer than any test).</summary>
+    private async Task StartAsync(string routeTtl = "00:01:00")
+    {
+        var options = new LocalPlatformOptions(AzuriteOptions.Ephemeral, HttpPort: 0, WatchBlobs: false, StorageConnectionString: platform.Platform.StorageConnectionString, HostWorker: false)
+        {
+            Settings = { ["Serving:RouteTtl"] = routeTtl, ["Serving:MaxLoadedModels"] = "2", ["Serving:MaxRows"] = "1000", ["Serving:MaxBodyBytes"] = "1048576" },
+        };
+        _host = await LocalPlatform.StartAsync(options, _loggers);
+        _http = new HttpClient { BaseAddress = _host.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http?.Dispose();
+        if (_host is not null)
+        {
+            await _host.DisposeAsync();
+        }
+
+        _loggers.Dispose();
+    }
+
+    [Fact]
+    public async Task Predict_SteadyState_MakesNoStorageCalls()
+    {
+        await StartAsync();
+        var model = await NewModelAsync(versions: 1);
+        await PredictAsync(model);
+        await PredictAsync(model, "?version=1");
+        var before = Calls.Count;
+
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.Equal(1, (await PredictAsync(model)).GetProperty("version").GetInt32());
+            Assert.Equal(1, (await PredictAsync(model, "?version=1", rows: 3)).GetProperty("version").GetInt32());
+        }
+
+        // Within a route TTL, 200 predictions cost nothing in storage (after it, one background read per model refreshes the routes).
+        Assert.Equal(0, Calls.Count - before);
+    }
+
+    [Fact]
+    public async Task AliasMovedByAnotherProcess_IsServedWithinTheTtl_AndNoRequestFails()
+    {
+        await StartAsync("00:00:00.500");
+        var model = await NewModelAsync(versions: 2);
+        await PredictAsync(model);
+        using var stop = new CancellationTokenSource();
+        var statuses = new List<(HttpStatusCode Status, int Version)>();
+        var load = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var response = await _http.PostAsJsonAsync($"api/models/{model}/predict", PlatformFixture.CreditRow());
+                var version = response.IsSuccessStatusCode ? (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("version").GetInt32() : 0;
+                lock (statuses)
+                {
+                    statuses.Add((response.StatusCode, version));
+                }
+            }
+        });
+
+        Assert.True(await platform.Registry.TryMoveAliasAsync(model, ModelRegistry.Champion, 2, 1, DateTimeOffset.UtcNow));
+        var moved = DateTime.UtcNow;
+        while ((await PredictAsync(model)).GetProperty("version").GetInt32() != 2)
+        {
+            Assert.True(DateTime.UtcNow - moved < TimeSpan.FromSeconds(10), "the move was not served within 10 s");
+        }
+
+        var servedAfter = DateTime.UtcNow - moved;
+        await Task.Delay(300);
+        await stop.CancelAsync();
+        await load;
+
+        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s.Status));
+        Assert.Contains(statuses, s => s.Version == 1);
+        Assert.Contains(statuses, s => s.Version == 2);
+        Assert.True(servedAfter < TimeSpan.FromSeconds(3), $"served v2 after {servedAfter.TotalSeconds:F1} s with a 0.5 s TTL");
+        // Once v2 answers, v1 never answers again: the swap is one reference.
+        Assert.DoesNotContain(statuses.SkipWhile(s => s.Version != 2), s => s.Version == 1);
+    }
+
+    [Fact]
+    public async Task CorruptedModelZip_IsRefusedBeforeLoad_AndThePreviousChampionKeepsServing()
+    {
+        await StartAsync("00:00:00.500");
+        var model = await NewModelAsync(versions: 1);
+        var corrupt = await CopyVersionAsync(model, zip => zip[..^16]);
+        await PredictAsync(model);
+
+        Assert.True(await platform.Registry.TryMoveAliasAsync(model, ModelRegistry.Champion, corrupt, 1, DateTimeOffset.UtcNow));
+        var answers = new List<HttpResponseMessage>();
+        for (var i = 0; i < 15; i++)
+        {
+            answers.Add(await _http.PostAsJsonAsync($"api/models/{model}/predict", PlatformFixture.CreditRow()));
+            await Task.Delay(100);
+        }
+
+        var pinned = await _http.PostAsJsonAsync($"api/models/{model}/predict?version={corrupt}", PlatformFixture.CreditRow());
+        var problem = await pinned.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
+        foreach (var answer in answers)
+        {
+            Assert.Equal(1, (await answer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("version").GetInt32());
+        }
+
+        Assert.Equal(HttpStatusCode.Conflict, pinned.StatusCode);
+        Assert.Contains("SHA-256", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("refusing to load it", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LoadedModels_AreBoundedByCount_LeastRecentlyUsedFirst()
+    {
+        await StartAsync();
+        var model = await NewModelAsync(versions: 3);
+        await PredictAsync(model, "?version=1");
+        await PredictAsync(model, "?version=2");
+        await PredictAsync(model, "?version=1"); // v1 is now the most recent of two
+        await PredictAsync(model, "?version=3"); // a third: v2 is dropped (limit 2)
+
+        var before = Calls.Count;
+        await PredictAsync(model, "?version=1");
+        await PredictAsync(model, "?version=3");
+        var cached = Calls.Count - before;
+        await PredictAsync(model, "?version=2");
+        var reloaded = Calls.Count - before;
+
+        Assert.Equal(0, cached);
+        Assert.True(reloaded >= 3, $"v2 was dropped, so it is downloaded again (model, schema, manifest): {reloaded} calls");
+    }
+
+    [Fact]
+    public async Task Predict_FeatureTheModelDoesNotRead_MayBeOmitted_AndOneItReadsMayNot()
+    {
+        await StartAsync();
+        var model = await NewModelAsync(versions: 1, editManifest: manifest =>
+        {
+            foreach (var feature in manifest["features"]!.AsArray().Where(f => f!["name"]!.GetValue<string>() == "own_telephone"))
+            {
+                feature!["inputs"] = new JsonArray();
+            }
+        });
+        var row = JsonSerializer.SerializeToNode(PlatformFixture.CreditRow())!.AsObject();
+        row.Remove("own_telephone");
+        var withoutDropped = await _http.PostAsJsonAsync($"api/models/{model}/predict", row);
+        row.Remove("age");
+        var withoutRead = await _http.PostAsJsonAsync($"api/models/{model}/predict", row);
+
+        Assert.Equal(HttpStatusCode.OK, withoutDropped.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, withoutRead.StatusCode);
+        Assert.Equal("age", (await withoutRead.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("field").GetString());
+    }
+
+    [Fact]
+    public async Task Predict_TooManyRowsOrTooLargeABody_Returns413ProblemNamingTheLimit()
+    {
+        await StartAsync();
+        var model = await NewModelAsync(versions: 1);
+        var rows = await _http.PostAsJsonAsync($"api/models/{model}/predict", new { rows = Enumerable.Repeat(PlatformFixture.CreditRow(), 1001) });
+        var rowsProblem = await rows.Content.ReadFromJsonAsync<JsonElement>();
+        List<HttpStatusCode> large = [];
+        for (var i = 0; i < 10; i++)
+        {
+            // 4 MiB against a 1 MiB limit, with and without Content-Length (chunked): an answer each time, never a reset.
+            var body = new StringContent("{\"rows\": [" + string.Join(',', Enumerable.Repeat(JsonSerializer.Serialize(PlatformFixture.CreditRow()), 8000)) + "]}", Encoding.UTF8, "application/json");
+            var request = new HttpRequestMessage(HttpMethod.Post, $"api/models/{model}/predict") { Content = i % 2 == 0 ? body : new StreamContent(await body.ReadAsStreamAsync()) };
+            request.Headers.TransferEncodingChunked = i % 2 == 1;
+            var response = await _http.SendAsync(request);
+            large.Add(response.StatusCode);
+            Assert.Contains("1048576 bytes", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, rows.StatusCode);
+        Assert.Contains("1001 rows; the limit is 1000", rowsProblem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.All(large, s => Assert.Equal(HttpStatusCode.RequestEntityTooLarge, s));
+    }
+
+    [Theory]
+    [InlineData("GET", "api/models/credit/drift")]
+    [InlineData("POST", "api/nothing/here")]
+    [InlineData("DELETE", "api/models")]
+    public async Task UnknownApiRoute_Returns404Problem(string method, string url)
+    {
+        await StartAsync();
+        var response = await _http.SendAsync(new HttpRequestMessage(new HttpMethod(method), url));
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        Assert.StartsWith($"No route matches {method} /{url}", body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    private async Task<JsonElement> PredictAsync(string model, string query = "", int rows = 1)
+    {
+        object body = rows == 1 ? PlatformFixture.CreditRow() : new { rows = Enumerable.Range(0, rows).Select(i => PlatformFixture.CreditRow(6 + i)) };
+        var response = await _http.PostAsJsonAsync($"api/models/{model}/predict{query}", body);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    /// <summary>A fresh model with <paramref name="versions"/> copies of the credit-g champion; its champion is v1.</summary>
+    private async Task<string> NewModelAsync(int versions, Action<JsonObject>? editManifest = null)
+    {
+        var model = $"serve-{Guid.NewGuid():N}"[..20];
+        for (var i = 0; i < versions; i++)
+        {
+            await CopyVersionAsync(model, editManifest: editManifest);
+        }
+
+        Assert.True(await platform.Registry.TryCreateAliasAsync(model, ModelRegistry.Champion, 1, DateTimeOffset.UtcNow));
+        return model;
+    }
+
+    /// <summary>Registers a copy of credit-g v1 under <paramref name="model"/> (the zip altered after its SHA-256 is recorded, if asked).</summary>
+    private async Task<int> CopyVersionAsync(string model, Func<byte[], byte[]>? alterZip = null, Action<JsonObject>? editManifest = null)
+    {
+        var source = (await platform.Registry.GetVersionAsync(PlatformFixture.CreditModel, 1))!;
+        var runId = $"copy-{Guid.NewGuid():N}";
+        var version = await platform.Registry.ReserveVersionAsync(model, runId, DateTimeOffset.UtcNow);
+        foreach (var file in new[] { "model.zip", "schema.json", "manifest.json" })
+        {
+            var content = (await platform.Store.ReadAsync(ArtifactStore.Artifacts, $"{PlatformFixture.CreditModel}/1/{file}")).ToArray();
+            if (file == "model.zip" && alterZip is not null)
+            {
+                content = alterZip(content);
+            }
+
+            if (file == "manifest.json" && editManifest is not null)
+            {
+                var manifest = JsonNode.Parse(content)!.AsObject();
+                editManifest(manifest);
+                content = Encoding.UTF8.GetBytes(manifest.ToJsonString());
+            }
+
+            await platform.Store.WriteAsync(ArtifactStore.Artifacts, $"{model}/{version}/{file}", BinaryData.FromBytes(content));
+        }
+
+        await platform.Registry.CompleteVersionAsync(source with { Model = model, Version = version, RunId = runId });
+        return version;
+    }
+}
