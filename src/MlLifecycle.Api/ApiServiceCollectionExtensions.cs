@@ -9,6 +9,6 @@ public static class ApiServiceCollectionExtensions
     {
         services.AddOptions<ServingOptions>().BindConfiguration("Serving").ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
-        return services.AddSingleton<ModelServer>().AddSingleton<TrainingStarter>().AddSingleton<LifecycleApi>().AddSingleton<DriftCheck>();
+        return services.AddSingleton<ModelServer>().AddSingleton<ShadowScorer>().AddSingleton<Deployments>().AddSingleton<DeploymentApi>().AddSingleton<TrainingStarter>().AddSingleton<LifecycleApi>().AddSingleton<DriftCheck>();
     }
 }

@@ -15,7 +15,7 @@ namespace MlLifecycle.Api;
 /// The HTTP contract (DESIGN.md §5) shared by both hosts: each method parses, validates, calls one service and maps
 /// the answer to JSON or problem details. Hosts only route to these methods.
 /// </summary>
-public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, ModelServer server, TrainingStarter starter, IOptions<ServingOptions> serving)
+public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, ModelServer server, TrainingStarter starter, ShadowScorer shadows, IOptions<ServingOptions> serving)
 {
     /// <summary>
     /// <c>POST /api/training</c> with <c>{"model"?, "dataset", "label"?, "seed"?, "spec"?}</c> → 202 and the run's
@@ -23,7 +23,7 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
     /// </summary>
     public async Task<IResult> StartTrainingAsync(HttpRequest request, DurableTaskClient client)
     {
-        var (body, problem) = await ReadJsonAsync(request, """a JSON object such as {"dataset": "credit/credit-g.csv", "label": "class"}""");
+        var (body, problem) = await RequestBody.ReadJsonAsync(request, """a JSON object such as {"dataset": "credit/credit-g.csv", "label": "class"}""");
         if (problem is not null)
         {
             return problem;
@@ -77,7 +77,7 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
         var training = new TrainingRequest(model, dataset, spec, properties.ETag.ToString());
         var runId = await starter.StartAsync(client, RunIds.ForRequest(training, properties.ETag.ToString()), training);
         var statusUrl = $"/api/runs/{runId}";
-        return new WithLocation(Results.Json(new { runId, statusUrl }, LifecycleJson.Options, statusCode: StatusCodes.Status202Accepted), statusUrl);
+        return new HeaderResult(Results.Json(new { runId, statusUrl }, LifecycleJson.Options, statusCode: StatusCodes.Status202Accepted), "Location", statusUrl);
     }
 
     /// <summary><c>GET /api/runs/{runId}</c>: status, stage, the trial tables so far and, when finished, the outcome.</summary>
@@ -116,8 +116,10 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
     }
 
     /// <summary>
-    /// <c>POST /api/models/{model}/predict[?alias=champion|version=N]</c> with one object or <c>{"rows":[…]}</c> →
-    /// <c>{model, version, alias, variant, requestId, predictions}</c>. No storage call once the model is routed and loaded.
+    /// <c>POST /api/models/{model}/predict[?alias=A|version=N][&amp;key=K]</c> with one object or <c>{"rows":[…]}</c> →
+    /// <c>{model, version, alias, variant, requestId, predictions}</c>. Without an alias or version the model's traffic
+    /// split routes the request (sticky by the <c>X-Routing-Key</c> header or <c>key</c>), else its champion; a shadow
+    /// version scores a copy off the request path. No storage call once the model is routed and loaded.
     /// </summary>
     public async Task<IResult> PredictAsync(string model, HttpRequest request)
     {
@@ -135,7 +137,7 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
         }
 
         var limits = serving.Value;
-        var (body, problem) = await ReadJsonAsync(request, """a JSON object with one row's feature values, or {"rows": [...]} for several rows""", limits.MaxBodyBytes, " (Serving:MaxBodyBytes)");
+        var (body, problem) = await RequestBody.ReadJsonAsync(request, """a JSON object with one row's feature values, or {"rows": [...]} for several rows""", limits.MaxBodyBytes, " (Serving:MaxBodyBytes)");
         if (problem is not null)
         {
             return problem;
@@ -144,7 +146,8 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
         Route? route;
         try
         {
-            route = await server.RouteAsync(model, alias, number, ct);
+            var key = request.Headers["X-Routing-Key"].FirstOrDefault() ?? request.Query["key"].FirstOrDefault();
+            route = await server.RouteAsync(model, alias, number, ct, key);
         }
         catch (ModelIntegrityException ex)
         {
@@ -160,8 +163,13 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
         {
             var served = route.Served;
             var predictions = served.Predictor.Predict(PredictionInput.FromJson(body, served.Schema, served.Required, limits.MaxRows));
+            if (route.Shadow is { } shadow)
+            {
+                shadows.Schedule(model, shadow, body);
+            }
+
             return Results.Json(
-                new PredictResponse(model, served.Version, route.Alias, route.Alias, request.HttpContext.TraceIdentifier, predictions),
+                new PredictResponse(model, served.Version, route.Alias, route.Variant, request.HttpContext.TraceIdentifier, predictions),
                 LifecycleJson.Options);
         }
         catch (InvalidInputException ex)
@@ -188,81 +196,6 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
         }
     }
 
-    /// <summary>
-    /// Parses the request body as JSON; instead a 400 problem when it is empty or not JSON, and a 413 problem when it is
-    /// longer than <paramref name="maxBytes"/> (<paramref name="setting"/> names the limit's setting).
-    /// </summary>
-    private static async Task<(JsonElement Body, IResult? Problem)> ReadJsonAsync(HttpRequest request, string expected, long maxBytes = 1024 * 1024, string setting = "")
-    {
-        var (content, length) = await ReadBoundedAsync(request, maxBytes);
-        if (content is null)
-        {
-            return (default, length < 0
-                ? Problems.BadRequest("The request body ended early: the client closed the connection.")
-                : Problems.TooLarge($"The request body is {length} bytes; the limit is {maxBytes} bytes{setting}. Send fewer rows per request."));
-        }
-
-        if (content.ToMemory().Span.Trim(" \t\r\n"u8).IsEmpty)
-        {
-            return (default, Problems.BadRequest($"The request body is empty: send {expected}."));
-        }
-
-        try
-        {
-            return (JsonSerializer.Deserialize<JsonElement>(content.ToStream()), null);
-        }
-        catch (JsonException ex)
-        {
-            var where = ex.LineNumber is { } line ? $" at line {line + 1}, position {ex.BytePositionInLine + 1}" : "";
-            return (default, Problems.BadRequest($"The request body is not valid JSON{where}: send {expected}."));
-        }
-    }
-
-    /// <summary>
-    /// Reads the body up to <paramref name="maxBytes"/>. A longer body is read to its end and dropped (up to 8× the
-    /// limit), so the client gets the 413 instead of a reset connection: content null with its length. Content null
-    /// with length -1: the client went away mid-body, which is not a server error.
-    /// </summary>
-    private static async Task<(BinaryData? Content, long Length)> ReadBoundedAsync(HttpRequest request, long maxBytes)
-    {
-        var drainLimit = maxBytes * 8;
-        if (request.ContentLength > drainLimit)
-        {
-            return (null, request.ContentLength.Value);
-        }
-
-        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
-        {
-            size.MaxRequestBodySize = drainLimit;
-        }
-
-        using var buffer = new MemoryStream();
-        var chunk = new byte[64 * 1024];
-        long length = 0;
-        try
-        {
-            int read;
-            while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
-            {
-                length += read;
-                if (length <= maxBytes)
-                {
-                    buffer.Write(chunk, 0, read);
-                }
-            }
-        }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return (null, Math.Max(length, drainLimit + 1));
-        }
-        catch (Exception ex) when (ex is BadHttpRequestException or OperationCanceledException or IOException)
-        {
-            return (null, -1);
-        }
-
-        return length > maxBytes ? (null, length) : (new BinaryData(buffer.GetBuffer().AsMemory(0, (int)buffer.Length)), length);
-    }
-
     /// <summary>A local file path ('/home/me/x.csv', './x.csv', 'C:\x.csv', 'x.csv') rather than a blob '{model}/{file}'.</summary>
     private static bool IsLocalPath(string dataset) =>
         !dataset.Contains('/', StringComparison.Ordinal) || dataset[0] is '/' or '.' or '~' || dataset.Contains('\\', StringComparison.Ordinal)
@@ -270,15 +203,6 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
 
     private static string? String(JsonElement body, string name) =>
         body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    private sealed class WithLocation(IResult inner, string location) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            httpContext.Response.Headers.Location = location;
-            return inner.ExecuteAsync(httpContext);
-        }
-    }
 }
 
 /// <summary>The answer of <c>predict</c>: which model, version, alias and traffic variant answered, and the predictions.</summary>

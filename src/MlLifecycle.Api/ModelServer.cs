@@ -35,8 +35,11 @@ public sealed class ServingOptions
 /// <summary>A model version ready to serve, and which of its schema's features the model reads.</summary>
 public sealed record ServedModel(string Model, int Version, DatasetSchema Schema, TrainedModel Predictor, IReadOnlyList<bool> Required);
 
-/// <summary>The model a request is routed to, and the alias that chose it (null when a version was asked for).</summary>
-public sealed record Route(ServedModel Served, string? Alias);
+/// <summary>
+/// The model a request is routed to: the alias that chose it (null when a version was asked for), the traffic split's
+/// variant (null when the request named an alias or version) and the shadow version to score a copy with, if any.
+/// </summary>
+public sealed record Route(ServedModel Served, string? Alias, string? Variant = null, int? Shadow = null);
 
 /// <summary>A model artifact whose SHA-256 differs from the registry's record: it is never loaded.</summary>
 public sealed class ModelIntegrityException(string message) : Exception(message);
@@ -56,20 +59,23 @@ public sealed class ModelServer(ModelRegistry registry, ArtifactStore store, IOp
     private readonly ConcurrentDictionary<(string Model, int Version), Loaded> _loaded = new();
 
     /// <summary>
-    /// The model serving <paramref name="alias"/> (default champion) or <paramref name="version"/>; null when there is none.
+    /// The model serving <paramref name="version"/>, or <paramref name="alias"/>, or else the model's traffic split (by
+    /// weight; <paramref name="key"/> makes the choice sticky) or its champion; null when there is none.
     /// </summary>
     /// <exception cref="ModelIntegrityException">The version's artifact fails its SHA-256 check.</exception>
-    public async ValueTask<Route?> RouteAsync(string model, string? alias, int? version, CancellationToken ct = default)
+    public async ValueTask<Route?> RouteAsync(string model, string? alias, int? version, CancellationToken ct = default, string? key = null)
     {
         if (version is { } number)
         {
             return await GetVersionAsync(model, number, ct) is { } record ? new Route(await LoadAsync(record), null) : null;
         }
 
-        alias ??= ModelRegistry.Champion;
         var routes = await RoutesAsync(model, ct);
+        var traffic = alias is null ? routes.Traffic : null;
+        var variant = traffic is null ? null : TrafficRouter.Choose(traffic.Weights, key);
+        alias ??= variant ?? ModelRegistry.Champion;
         return routes.Aliases.TryGetValue(alias, out var target) && await GetVersionAsync(model, target, ct) is { } pinned
-            ? new Route(await LoadAsync(pinned), alias)
+            ? new Route(await LoadAsync(pinned), alias, variant, traffic?.Shadow)
             : null;
     }
 
@@ -167,7 +173,8 @@ public sealed class ModelServer(ModelRegistry registry, ArtifactStore store, IOp
     /// <summary>Reads the aliases; an alias whose version changed is swapped in only once that version has loaded.</summary>
     private async Task<Routes> ReadRoutesAsync(string model, Routes? previous, CancellationToken ct)
     {
-        var aliases = new Dictionary<string, int>(await registry.GetAliasesAsync(model, ct), StringComparer.Ordinal);
+        var routing = await registry.GetRoutingAsync(model, ct);
+        var aliases = new Dictionary<string, int>(routing.Aliases, StringComparer.Ordinal);
         foreach (var (alias, version) in aliases.ToList())
         {
             if (previous is null || !previous.Aliases.TryGetValue(alias, out var serving) || serving == version)
@@ -188,7 +195,7 @@ public sealed class ModelServer(ModelRegistry registry, ArtifactStore store, IOp
             }
         }
 
-        return new Routes(aliases, time.GetTimestamp());
+        return new Routes(aliases, routing.Traffic, time.GetTimestamp());
     }
 
     private async ValueTask<ModelVersion?> GetVersionAsync(string model, int version, CancellationToken ct)
@@ -259,7 +266,7 @@ public sealed class ModelServer(ModelRegistry registry, ArtifactStore store, IOp
         return [.. schema.Features.Select(f => read.Contains(f.Name))];
     }
 
-    private sealed record Routes(IReadOnlyDictionary<string, int> Aliases, long ReadAt);
+    private sealed record Routes(IReadOnlyDictionary<string, int> Aliases, TrafficSplit? Traffic, long ReadAt);
 
     private sealed class Loaded(Lazy<Task<ServedModel>> model)
     {

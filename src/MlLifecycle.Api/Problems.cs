@@ -15,6 +15,12 @@ public static class Problems
     public static IResult Unservable(string detail) =>
         Results.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: "Model integrity error");
 
+    public static IResult Conflict(string detail) =>
+        Results.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: "Conflict");
+
+    public static IResult PreconditionFailed(string detail) =>
+        Results.Problem(detail, statusCode: StatusCodes.Status412PreconditionFailed, title: "Precondition failed");
+
     public static IResult NotFound(string detail) =>
         Results.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not found");
 
@@ -51,4 +57,14 @@ public sealed class InvalidInputException(string message, string? field = null, 
     public int? Row { get; } = row;
 
     public IResult ToProblem() => status == StatusCodes.Status413PayloadTooLarge ? Problems.TooLarge(Message, Field) : Problems.BadRequest(Message, Field, Row);
+}
+
+/// <summary>A result with one more response header (Location, ETag).</summary>
+internal sealed class HeaderResult(IResult inner, string name, string value) : IResult
+{
+    public Task ExecuteAsync(HttpContext httpContext)
+    {
+        httpContext.Response.Headers[name] = value;
+        return inner.ExecuteAsync(httpContext);
+    }
 }

@@ -7,7 +7,7 @@ using MlLifecycle.Api;
 namespace MlLifecycle.Functions;
 
 /// <summary>The HTTP contract (DESIGN.md §5): each function routes to the handler the local host uses.</summary>
-public sealed class HttpFunctions(LifecycleApi api)
+public sealed class HttpFunctions(LifecycleApi api, DeploymentApi deployment)
 {
     [Function("StartTraining")]
     public async Task<IActionResult> StartTraining(
@@ -38,6 +38,51 @@ public sealed class HttpFunctions(LifecycleApi api)
         [HttpTrigger(AuthorizationLevel.Function, "post", Route = "models/{model}/predict")] HttpRequest request,
         string model) =>
         new HttpResultAction(await api.PredictAsync(model, request));
+
+    [Function("GetAlias")]
+    public async Task<IActionResult> GetAlias(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "models/{model}/aliases/{alias}")] HttpRequest request,
+        string model,
+        string alias) =>
+        new HttpResultAction(await deployment.GetAliasAsync(model, alias, request.HttpContext.RequestAborted));
+
+    [Function("SetAlias")]
+    public async Task<IActionResult> SetAlias(
+        [HttpTrigger(AuthorizationLevel.Function, "put", Route = "models/{model}/aliases/{alias}")] HttpRequest request,
+        string model,
+        string alias) =>
+        new HttpResultAction(await deployment.SetAliasAsync(model, alias, request));
+
+    [Function("Rollback")]
+    public async Task<IActionResult> Rollback(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "models/{model}/rollback")] HttpRequest request,
+        string model) =>
+        new HttpResultAction(await deployment.RollbackAsync(model, request));
+
+    [Function("GetTraffic")]
+    public async Task<IActionResult> GetTraffic(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "models/{model}/traffic")] HttpRequest request,
+        string model) =>
+        new HttpResultAction(await deployment.GetTrafficAsync(model, request.HttpContext.RequestAborted));
+
+    [Function("SetTraffic")]
+    public async Task<IActionResult> SetTraffic(
+        [HttpTrigger(AuthorizationLevel.Function, "put", Route = "models/{model}/traffic")] HttpRequest request,
+        string model) =>
+        new HttpResultAction(await deployment.SetTrafficAsync(model, request));
+
+    [Function("GetHistory")]
+    public async Task<IActionResult> GetHistory(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "models/{model}/history")] HttpRequest request,
+        string model) =>
+        new HttpResultAction(await deployment.GetHistoryAsync(model, request.HttpContext.RequestAborted));
+
+    [Function("SetStage")]
+    public async Task<IActionResult> SetStage(
+        [HttpTrigger(AuthorizationLevel.Function, "put", Route = "models/{model}/versions/{version:int}/stage")] HttpRequest request,
+        string model,
+        int version) =>
+        new HttpResultAction(await deployment.SetStageAsync(model, version, request));
 
     [Function("Health")]
     public async Task<IActionResult> Health(

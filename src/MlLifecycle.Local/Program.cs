@@ -33,13 +33,16 @@ var predict = new Command("predict", "Predict rows with a registered model: inpu
 predict.SetAction((p, ct) => Guard(() => Commands.PredictAsync(p.GetValue(modelArgument)!, p.GetValue(input)!, p.GetValue(output), p.GetValue(alias), p.GetValue(version), p.GetValue(json), p.GetValue(verbose), ct)));
 root.Subcommands.Add(predict);
 
-var action = new Argument<string>("action") { Description = "list | show | promote | rollback" };
-action.AcceptOnlyFromAmong("list", "show", "promote", "rollback");
-var optionalModel = new Argument<string?>("model") { Description = "Model name (show, promote, rollback).", Arity = ArgumentArity.ZeroOrOne };
-var optionalVersion = new Argument<int?>("version") { Description = "Version (promote).", Arity = ArgumentArity.ZeroOrOne };
+var action = new Argument<string>("action") { Description = "list | show | promote | rollback | traffic | history | approve | archive" };
+action.AcceptOnlyFromAmong("list", "show", "promote", "rollback", "traffic", "history", "approve", "archive");
+var optionalModel = new Argument<string?>("model") { Description = "Model name (all but list).", Arity = ArgumentArity.ZeroOrOne };
+var optionalVersion = new Argument<int?>("version") { Description = "Version (promote, approve, archive).", Arity = ArgumentArity.ZeroOrOne };
 var aliasName = new Option<string>("--alias") { Description = "Alias to move (promote, rollback).", DefaultValueFactory = _ => "champion" };
-var models = new Command("models", "List models, show one, promote a version to an alias, or roll an alias back.") { action, optionalModel, optionalVersion, aliasName };
-models.SetAction((p, ct) => Guard(() => Commands.ModelsAsync(p.GetValue(action)!, p.GetValue(optionalModel), p.GetValue(optionalVersion), p.GetValue(aliasName)!, p.GetValue(json), p.GetValue(verbose), ct)));
+var reason = new Option<string?>("--reason") { Description = "Why (kept in the deployment history)." };
+var split = new Option<string?>("--split") { Description = "Traffic split as alias=weight pairs, e.g. champion=90,challenger=10 (traffic)." };
+var shadow = new Option<int?>("--shadow") { Description = "Version that scores a copy of routed requests, unseen; 0 removes it (traffic)." };
+var models = new Command("models", "List and show models; move aliases, roll back, split traffic, approve or archive versions; show the deployment history.") { action, optionalModel, optionalVersion, aliasName, reason, split, shadow };
+models.SetAction((p, ct) => Guard(() => Commands.ModelsAsync(p.GetValue(action)!, p.GetValue(optionalModel), p.GetValue(optionalVersion), p.GetValue(aliasName)!, p.GetValue(reason), p.GetValue(split), p.GetValue(shadow), p.GetValue(json), p.GetValue(verbose), ct)));
 root.Subcommands.Add(models);
 
 var runId = new Argument<string>("runId") { Description = "Run id (printed by train, returned by POST /api/training)." };

@@ -8,10 +8,11 @@ namespace MlLifecycle.Storage;
 
 /// <summary>
 /// The model registry in Table storage: <c>models</c> (PK model, RK zero-padded version), <c>aliases</c>
-/// (PK model, RK alias) and <c>runs</c> (PK model, RK run id). Version numbers are taken with create-only inserts,
-/// so concurrent runs never share one; aliases move with ETag-guarded writes.
+/// (PK model, RK alias, plus the model's traffic split and deployment history: see ModelRegistry.Deployment.cs) and
+/// <c>runs</c> (PK model, RK run id). Version numbers are taken with create-only inserts, so concurrent runs never
+/// share one; aliases move with ETag-guarded writes.
 /// </summary>
-public sealed class ModelRegistry(TableServiceClient service)
+public sealed partial class ModelRegistry(TableServiceClient service, RegistryEvents? events = null)
 {
     public const string ModelsTable = "models";
     public const string AliasesTable = "aliases";
@@ -103,8 +104,10 @@ public sealed class ModelRegistry(TableServiceClient service)
             ["PrimaryMetric"] = version.PrimaryMetric,
             ["GatePassed"] = version.Gate?.Passed,
             ["GateReason"] = version.Gate?.Reason,
+            ["Stage"] = version.Stage,
         };
         await Models.UpdateEntityAsync(entity, current.Value.ETag, TableUpdateMode.Replace, ct);
+        Publish(new DeploymentChange(version.Model, DeploymentActions.Register, null, null, version.Version, Actor.Lifecycle.By, $"run {version.RunId}", version.CreatedAt));
     }
 
     /// <summary>Registered versions of a model, oldest first (pending reservations are not listed).</summary>
@@ -135,110 +138,6 @@ public sealed class ModelRegistry(TableServiceClient service)
         }
 
         return [.. names];
-    }
-
-    public async Task<IReadOnlyDictionary<string, int>> GetAliasesAsync(string model, CancellationToken ct = default)
-    {
-        Dictionary<string, int> aliases = new(StringComparer.Ordinal);
-        await foreach (var row in Aliases.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {model}"), cancellationToken: ct))
-        {
-            aliases[row.RowKey] = row.GetInt32("Version") ?? 0;
-        }
-
-        return aliases;
-    }
-
-    public async Task<int?> ResolveAliasAsync(string model, string alias, CancellationToken ct = default)
-    {
-        var row = await Aliases.GetEntityIfExistsAsync<TableEntity>(model, alias, cancellationToken: ct);
-        return row.HasValue ? row.Value!.GetInt32("Version") : null;
-    }
-
-    /// <summary>Points an alias at a version only if the alias does not exist yet; false when it already did.</summary>
-    public async Task<bool> TryCreateAliasAsync(string model, string alias, int version, DateTimeOffset now, CancellationToken ct = default)
-    {
-        try
-        {
-            await Aliases.AddEntityAsync(new TableEntity(model, alias) { ["Version"] = version, ["UpdatedAt"] = now }, ct);
-            return true;
-        }
-        catch (RequestFailedException ex) when (ex.Status == 409)
-        {
-            return await ResolveAliasAsync(model, alias, ct) == version;
-        }
-    }
-
-    /// <summary>Moves (or creates) an alias, keeping the previous version for rollback.</summary>
-    public async Task SetAliasAsync(string model, string alias, int version, DateTimeOffset now, CancellationToken ct = default)
-    {
-        var existing = await Aliases.GetEntityIfExistsAsync<TableEntity>(model, alias, cancellationToken: ct);
-        var entity = new TableEntity(model, alias) { ["Version"] = version, ["UpdatedAt"] = now };
-        if (!existing.HasValue)
-        {
-            await Aliases.AddEntityAsync(entity, ct);
-            return;
-        }
-
-        if (existing.Value!.GetInt32("Version") == version)
-        {
-            return;
-        }
-
-        entity["Previous"] = existing.Value.GetInt32("Version");
-        await Aliases.UpdateEntityAsync(entity, existing.Value.ETag, TableUpdateMode.Replace, ct);
-    }
-
-    /// <summary>
-    /// Moves an alias to <paramref name="version"/> only if it still points at <paramref name="expected"/> (null = the
-    /// alias does not exist yet); ETag-guarded, so of two concurrent moves one wins. True when the alias points at the
-    /// version afterwards.
-    /// </summary>
-    public async Task<bool> TryMoveAliasAsync(string model, string alias, int version, int? expected, DateTimeOffset now, CancellationToken ct = default)
-    {
-        var existing = await Aliases.GetEntityIfExistsAsync<TableEntity>(model, alias, cancellationToken: ct);
-        var current = existing.HasValue ? existing.Value!.GetInt32("Version") : null;
-        if (current == version)
-        {
-            return true;
-        }
-
-        if (current != expected)
-        {
-            return false;
-        }
-
-        try
-        {
-            var entity = new TableEntity(model, alias) { ["Version"] = version, ["Previous"] = current, ["UpdatedAt"] = now };
-            if (existing.HasValue)
-            {
-                await Aliases.UpdateEntityAsync(entity, existing.Value!.ETag, TableUpdateMode.Replace, ct);
-            }
-            else
-            {
-                await Aliases.AddEntityAsync(entity, ct);
-            }
-
-            return true;
-        }
-        catch (RequestFailedException ex) when (ex.Status is 409 or 412)
-        {
-            return await ResolveAliasAsync(model, alias, ct) == version;
-        }
-    }
-
-    /// <summary>Points an alias back at the version it pointed at before its last move; returns that version.</summary>
-    public async Task<int> RollbackAliasAsync(string model, string alias, DateTimeOffset now, CancellationToken ct = default)
-    {
-        var existing = await Aliases.GetEntityIfExistsAsync<TableEntity>(model, alias, cancellationToken: ct);
-        if (!existing.HasValue || existing.Value!.GetInt32("Previous") is not { } previous)
-        {
-            throw new InvalidOperationException($"Alias '{alias}' of '{model}' has no previous version to roll back to.");
-        }
-
-        var entity = new TableEntity(model, alias) { ["Version"] = previous, ["Previous"] = existing.Value.GetInt32("Version"), ["UpdatedAt"] = now };
-        await Aliases.UpdateEntityAsync(entity, existing.Value.ETag, TableUpdateMode.Replace, ct);
-        return previous;
     }
 
     /// <summary>Records one cross-validation fold of a run (<c>trials</c>: PK run id, RK trainer-fold); repeat-safe.</summary>
@@ -372,5 +271,8 @@ public sealed class ModelRegistry(TableServiceClient service)
         row.GetString("CodeVersion") ?? "",
         row.GetDateTimeOffset("CreatedAt") ?? default,
         row.GetString("PrimaryMetric"),
-        row.GetBoolean("GatePassed") is { } passed ? new GateRecord(passed, row.GetString("GateReason") ?? "") : null);
+        row.GetBoolean("GatePassed") is { } passed ? new GateRecord(passed, row.GetString("GateReason") ?? "") : null)
+    {
+        Stage = row.GetString("Stage") ?? VersionStages.Candidate,
+    };
 }

@@ -18,7 +18,21 @@ public sealed record ModelVersion(
     string CodeVersion,
     DateTimeOffset CreatedAt,
     string? PrimaryMetric = null,
-    GateRecord? Gate = null);
+    GateRecord? Gate = null)
+{
+    /// <summary>Where the version is in its life: <see cref="VersionStages"/>.</summary>
+    public string Stage { get; init; } = VersionStages.Candidate;
+}
+
+/// <summary>A registered version is a candidate until approved (by the gate's promotion or a person); an archived version is never served.</summary>
+public static class VersionStages
+{
+    public const string Candidate = "candidate";
+    public const string Approved = "approved";
+    public const string Archived = "archived";
+
+    public static readonly string[] All = [Candidate, Approved, Archived];
+}
 
 /// <summary>The champion gate's decision recorded on a version.</summary>
 public sealed record GateRecord(bool Passed, string Reason);

@@ -2,7 +2,9 @@ using Azure.Core;
 using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Storage.Blobs;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace MlLifecycle.Storage;
 
@@ -35,7 +37,10 @@ public static class StorageServiceCollectionExtensions
         }
 
         services.AddSingleton<ArtifactStore>();
-        services.AddSingleton<ModelRegistry>();
+        services.AddSingleton(sp => sp.GetService<IConfiguration>()?["MlLifecycle:RegistryWebhook"] is { Length: > 0 } webhook
+            ? new RegistryEvents(sp.GetRequiredService<ILogger<RegistryEvents>>(), new Uri(webhook), new HttpClient { Timeout = TimeSpan.FromSeconds(10) })
+            : new RegistryEvents(sp.GetRequiredService<ILogger<RegistryEvents>>()));
+        services.AddSingleton(sp => new ModelRegistry(sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<RegistryEvents>()));
         return services;
     }
 

@@ -32,6 +32,13 @@ public class FunctionsMetadataTests
     [InlineData("Predict", "post", "models/{model}/predict")]
     [InlineData("Health", "get", "health")]
     [InlineData("NoSuchRoute", "put", "{*path}")]
+    [InlineData("GetAlias", "get", "models/{model}/aliases/{alias}")]
+    [InlineData("SetAlias", "put", "models/{model}/aliases/{alias}")]
+    [InlineData("Rollback", "post", "models/{model}/rollback")]
+    [InlineData("GetTraffic", "get", "models/{model}/traffic")]
+    [InlineData("SetTraffic", "put", "models/{model}/traffic")]
+    [InlineData("GetHistory", "get", "models/{model}/history")]
+    [InlineData("SetStage", "put", "models/{model}/versions/{version:int}/stage")]
     public void HttpRoutes_MatchTheContract(string function, string method, string route)
     {
         var trigger = Trigger(function);

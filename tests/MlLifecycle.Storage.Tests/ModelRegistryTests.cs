@@ -120,6 +120,75 @@ public class ModelRegistryTests(AzuriteFixture azurite)
         await Assert.ThrowsAsync<InvalidOperationException>(() => _registry.RollbackAliasAsync(model, "champion", Now));
     }
 
+    /// <summary>
+    /// 32 moves of one alias at once, 20 rounds, each to a version of its own: the moves are one chain (each replaced
+    /// exactly the version the one before it set), every successful move is in the history, and the alias ends where
+    /// the chain ends.
+    /// </summary>
+    [Fact]
+    public async Task MoveAlias_32ConcurrentMovesFor20Rounds_HistoryIsOneChainOfEverySuccessfulMove()
+    {
+        var model = NewModel();
+        List<AliasMove> moves = [];
+
+        for (var round = 0; round < 20; round++)
+        {
+            var r = round;
+            moves.AddRange(await Task.WhenAll(Enumerable.Range(1, 32).Select(i =>
+                _registry.MoveAliasAsync(model, "champion", (r * 32) + i, AliasGuard.None, new Actor($"user-{i}", $"round {r}"), Now.AddSeconds(r)))));
+        }
+
+        var history = await _registry.ListHistoryAsync(model);
+        var byFrom = history.ToDictionary(c => c.From ?? 0);
+        List<int> chain = [];
+        for (var from = 0; byFrom.TryGetValue(from, out var next); from = next.To!.Value)
+        {
+            chain.Add(next.To!.Value);
+        }
+
+        Assert.Equal(640, moves.Count(m => m.Outcome == AliasMoveOutcome.Moved));
+        Assert.Equal(640, history.Count);
+        Assert.Equal(640, chain.Count);
+        Assert.Equal(Enumerable.Range(1, 640), chain.Order());
+        Assert.All(history, c => Assert.Equal(DeploymentActions.Move, c.Action));
+        var aliases = await _registry.GetAliasesAsync(model);
+        Assert.Equal(chain[^1], Assert.Single(aliases).Value);
+        Assert.Equal("champion", aliases.Single().Key);
+    }
+
+    [Fact]
+    public async Task MoveAlias_WithAStaleETag_ConflictsAndWritesNothing()
+    {
+        var model = NewModel();
+        var first = await _registry.MoveAliasAsync(model, "staging", 1, AliasGuard.None, new Actor("ann", "first"), Now);
+        await _registry.MoveAliasAsync(model, "staging", 2, AliasGuard.IfMatch(first.State!.ETag), new Actor("bob", "second"), Now.AddSeconds(1));
+
+        var stale = await _registry.MoveAliasAsync(model, "staging", 3, AliasGuard.IfMatch(first.State!.ETag), new Actor("cat", "late"), Now.AddSeconds(2));
+
+        Assert.Equal(AliasMoveOutcome.Conflict, stale.Outcome);
+        Assert.Equal(2, stale.State!.Version);
+        var history = await _registry.ListHistoryAsync(model);
+        Assert.Equal([("bob", "second", 1, 2), ("ann", "first", 0, 1)], history.Select(c => (c.By, c.Reason!, c.From ?? 0, c.To!.Value)));
+    }
+
+    [Fact]
+    public async Task Traffic_SetReadAndClear_IsKeptApartFromAliasesAndRecorded()
+    {
+        var model = NewModel();
+        await _registry.SetAliasAsync(model, "champion", 1, Now.AddSeconds(-2));
+        await _registry.SetAliasAsync(model, "challenger", 2, Now.AddSeconds(-1));
+
+        await _registry.SetTrafficAsync(model, new TrafficSplit(new Dictionary<string, int> { ["champion"] = 90, ["challenger"] = 10 }, Shadow: 3), new Actor("ann", "try v2"), Now);
+        var routing = await _registry.GetRoutingAsync(model);
+        await _registry.SetTrafficAsync(model, null, new Actor("ann", "done"), Now.AddMinutes(1));
+
+        Assert.Equal(2, routing.Aliases.Count);
+        Assert.Equal(90, routing.Traffic!.Weights["champion"]);
+        Assert.Equal(3, routing.Traffic.Shadow);
+        Assert.Null(await _registry.GetTrafficAsync(model));
+        Assert.Equal(["traffic", "traffic", "move", "move"], (await _registry.ListHistoryAsync(model)).Select(c => c.Action));
+    }
+
     [Fact]
     public async Task RecordRun_IsListedWithMetrics()
     {

@@ -214,14 +214,15 @@ internal static class Commands
         return 0;
     }
 
-    public static async Task<int> ModelsAsync(string action, string? model, int? version, string alias, bool json, bool verbose, CancellationToken ct)
+    public static async Task<int> ModelsAsync(string action, string? model, int? version, string alias, string? reason, string? split, int? shadow, bool json, bool verbose, CancellationToken ct)
     {
         using var loggers = CliContext.CreateLoggerFactory(verbose);
         var (services, azurite) = await CliContext.StartStorageAsync(loggers, ct);
         await using var _ = azurite;
         await using var __ = services;
         var registry = services.GetRequiredService<ModelRegistry>();
-        var now = DateTimeOffset.UtcNow;
+        var deployments = services.GetRequiredService<Deployments>();
+        var actor = new Actor($"cli:{Environment.UserName}", reason);
         switch (action)
         {
             case "list":
@@ -267,21 +268,75 @@ internal static class Commands
                 return 0;
             case "promote":
                 var target = version ?? throw new CliException("promote needs a version: models promote <model> <version>.");
-                if (await registry.GetVersionAsync(Require(model), target, ct) is null)
+                var moved = await Deploy(() => deployments.MoveAliasAsync(Require(model), alias, target, null, actor, ct));
+                Console.Error.WriteLine($"{model}: {alias} → v{moved.Version}" + (moved.Previous is { } was ? $" (was v{was})" : ""));
+                return Emit(json, new { model, alias, version = moved.Version, previous = moved.Previous });
+            case "rollback":
+                var (restored, from) = await Deploy(() => deployments.RollbackAsync(Require(model), alias, actor, ct));
+                Console.Error.WriteLine($"{model}: {alias} rolled back from v{from} to v{restored}");
+                return Emit(json, new { model, alias, version = restored, rolledBackFrom = from });
+            case "traffic":
+                var traffic = split is null && shadow is null
+                    ? await registry.GetTrafficAsync(Require(model), ct)
+                    : await Deploy(() => deployments.SetTrafficAsync(Require(model), ParseSplit(split), shadow is 0 ? null : shadow, actor, ct));
+                Console.Error.WriteLine(traffic is null
+                    ? $"{model}: no traffic split; requests go to the champion"
+                    : $"{model}: {string.Join(' ', traffic.Weights.Select(w => $"{w.Key}={w.Value}"))}{(traffic.Shadow is { } s ? $" shadow=v{s}" : "")}");
+                return Emit(json, new { model, weights = traffic?.Weights ?? new Dictionary<string, int>(), shadow = traffic?.Shadow });
+            case "history":
+                var changes = await registry.ListHistoryAsync(Require(model), ct: ct);
+                foreach (var c in json ? [] : changes)
                 {
-                    throw new CliException($"Model '{model}' has no version {target}.");
+                    Console.WriteLine($"{c.At:u} {c.Action,-9} {c.Alias ?? "",-12} {(c.From is { } f ? $"v{f}" : ""),5} → {(c.To is { } t ? $"v{t}" : c.Detail),-6} by {c.By}{(c.Reason is null ? "" : $": {c.Reason}")}");
                 }
 
-                await registry.SetAliasAsync(model!, alias, target, now, ct);
-                Console.Error.WriteLine($"{model}: {alias} → v{target}");
-                return Emit(json, new { model, alias, version = target });
-            case "rollback":
-                var restored = await registry.RollbackAliasAsync(Require(model), alias, now, ct);
-                Console.Error.WriteLine($"{model}: {alias} rolled back to v{restored}");
-                return Emit(json, new { model, alias, version = restored });
+                return json ? Emit(json, new { model, changes }) : 0;
+            case "approve" or "archive":
+                var stage = action == "approve" ? VersionStages.Approved : VersionStages.Archived;
+                var staged = version ?? throw new CliException($"{action} needs a version: models {action} <model> <version>.");
+                await Deploy(() => deployments.SetStageAsync(Require(model), staged, stage, actor, ct));
+                Console.Error.WriteLine($"{model}: v{staged} is {stage}");
+                return Emit(json, new { model, version = staged, stage });
             default:
                 throw new CliException($"Unknown action '{action}': use list, show, promote or rollback.");
         }
+    }
+
+    /// <summary>A deployment change; its refusal becomes the CLI's one-line error.</summary>
+    private static async Task<T> Deploy<T>(Func<Task<T>> change)
+    {
+        try
+        {
+            return await change();
+        }
+        catch (Exception ex) when (ex is DeploymentException or ModelIntegrityException)
+        {
+            throw new CliException(ex.Message);
+        }
+    }
+
+    private static Task<bool> Deploy(Func<Task> change) => Deploy(async () =>
+    {
+        await change();
+        return true;
+    });
+
+    /// <summary><c>champion=90,challenger=10</c> → weights.</summary>
+    private static Dictionary<string, int> ParseSplit(string? split)
+    {
+        Dictionary<string, int> weights = new(StringComparer.Ordinal);
+        foreach (var part in (split ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var pair = part.Split('=', 2);
+            if (pair.Length != 2 || !int.TryParse(pair[1], NumberStyles.None, CultureInfo.InvariantCulture, out var weight))
+            {
+                throw new CliException($"--split takes alias=weight pairs such as champion=90,challenger=10; got '{part}'.");
+            }
+
+            weights[pair[0]] = weight;
+        }
+
+        return weights;
     }
 
     public static int Fail(string message) => Fail(Console.Error, message);

@@ -14,6 +14,13 @@ public static class Routes
         api.MapGet("/models", (LifecycleApi handlers, CancellationToken ct) => handlers.ListModelsAsync(ct));
         api.MapGet("/models/{model}", (string model, LifecycleApi handlers, CancellationToken ct) => handlers.GetModelAsync(model, ct));
         api.MapPost("/models/{model}/predict", (string model, HttpRequest request, LifecycleApi handlers) => handlers.PredictAsync(model, request));
+        api.MapGet("/models/{model}/aliases/{alias}", (string model, string alias, DeploymentApi handlers, CancellationToken ct) => handlers.GetAliasAsync(model, alias, ct));
+        api.MapPut("/models/{model}/aliases/{alias}", (string model, string alias, HttpRequest request, DeploymentApi handlers) => handlers.SetAliasAsync(model, alias, request));
+        api.MapPost("/models/{model}/rollback", (string model, HttpRequest request, DeploymentApi handlers) => handlers.RollbackAsync(model, request));
+        api.MapGet("/models/{model}/traffic", (string model, DeploymentApi handlers, CancellationToken ct) => handlers.GetTrafficAsync(model, ct));
+        api.MapPut("/models/{model}/traffic", (string model, HttpRequest request, DeploymentApi handlers) => handlers.SetTrafficAsync(model, request));
+        api.MapGet("/models/{model}/history", (string model, DeploymentApi handlers, CancellationToken ct) => handlers.GetHistoryAsync(model, ct));
+        api.MapPut("/models/{model}/versions/{version:int}/stage", (string model, int version, HttpRequest request, DeploymentApi handlers) => handlers.SetStageAsync(model, version, request));
         api.MapGet("/health", (LifecycleApi handlers, CancellationToken ct) => handlers.HealthAsync(ct));
         api.MapFallback((HttpRequest request) => LifecycleApi.NoSuchRoute(request));
         return app;

@@ -17,8 +17,13 @@ public sealed class PromoteModel(ModelRegistry registry, TimeProvider time, ILog
             return false;
         }
 
-        var moved = await registry.TryMoveAliasAsync(input.Model, ModelRegistry.Champion, input.Version, input.ExpectedChampion, time.GetUtcNow());
-        if (!moved)
+        var now = time.GetUtcNow();
+        var moved = await registry.TryMoveAliasAsync(input.Model, ModelRegistry.Champion, input.Version, input.ExpectedChampion, now, new Actor(Actor.Lifecycle.By, "passed the champion gate"));
+        if (moved)
+        {
+            await registry.SetStageAsync(input.Model, input.Version, VersionStages.Approved, new Actor(Actor.Lifecycle.By, "promoted by the champion gate"), now);
+        }
+        else
         {
             logger.LogWarning("{Model} v{Version} passed the gate against v{Expected}, but the champion changed meanwhile; it stays a candidate", input.Model, input.Version, input.ExpectedChampion);
         }
