@@ -1,13 +1,130 @@
 using MathNet.Numerics.Distributions;
 using MlLifecycle.Core.Experiments;
+using Xunit.Abstractions;
 
 namespace MlLifecycle.Core.Tests;
 
-public class AbTestTests
+public class AbTestTests(ITestOutputHelper output)
 {
+    private const double ChallengerShare = 0.1;
+    private const int Batch = 20;
     private static readonly AbTestOptions Defaults = new();
 
+    /// <summary>How one simulated experiment ended: the first decision and when, and whether a fixed-horizon z-test at level α rejected at any look.</summary>
+    private sealed record Run(AbDecision Decision, int DecidedAt, bool NaiveRejected);
+
+    /// <summary>
+    /// A 90/10 traffic split fed back in batches of 20 outcomes, the test evaluated after every batch (continuous
+    /// monitoring) until <paramref name="budget"/> outcomes in all. Runs to the end even after a decision, for the naive test.
+    /// </summary>
+    private static Run Simulate(Random rng, Func<Random, double> champion, Func<Random, double> challenger, int budget, AbTestOptions options)
+    {
+        var zCritical = Normal.InvCDF(0, 1, 1 - options.Alpha / 2);
+        var (test, decidedAt, naive) = (AbTest.Empty, 0, false);
+        for (var seen = Batch; seen <= budget; seen += Batch)
+        {
+            RunningStats a = default, b = default;
+            for (var i = 0; i < Batch; i++)
+            {
+                if (rng.NextDouble() < ChallengerShare)
+                {
+                    b = b.Add(challenger(rng));
+                }
+                else
+                {
+                    a = a.Add(champion(rng));
+                }
+            }
+
+            var before = test.Decision;
+            test = test.Observe(a, b, options);
+            decidedAt = before == AbDecision.Continue && test.Decision != AbDecision.Continue ? seen : decidedAt;
+            naive |= NaiveZTestRejects(test, options, zCritical);
+        }
+
+        return new(test.Decision, decidedAt, naive);
+    }
+
+    /// <summary>Welch z-test of "no difference" as if this look were the planned end of a fixed-horizon test.</summary>
+    private static bool NaiveZTestRejects(AbTest test, AbTestOptions options, double zCritical)
+    {
+        var (a, b) = (test.Champion, test.Challenger);
+        var variance = a.Variance / a.Count + b.Variance / b.Count;
+        return Math.Min(a.Count, b.Count) >= options.MinSamplePerArm && variance > 0 && Math.Abs(test.Effect) / Math.Sqrt(variance) > zCritical;
+    }
+
+    private static Func<Random, double> Bernoulli(double p) => rng => rng.NextDouble() < p ? 1 : 0;
+
+    private static List<Run> Experiments(int count, int seed, Func<Random, double> champion, Func<Random, double> challenger, int budget)
+    {
+        var rng = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ => Simulate(rng, champion, challenger, budget, Defaults)).ToList();
+    }
+
     private static RunningStats Outcomes(int correct, int wrong) => RunningStats.Of(Enumerable.Repeat(1.0, correct).Concat(Enumerable.Repeat(0.0, wrong)));
+
+    private void Report(string what, List<Run> runs, AbDecision decision)
+    {
+        var count = runs.Count(r => r.Decision == decision);
+        var at = runs.Where(r => r.Decision == decision).Select(r => r.DecidedAt).Order().ToList();
+        output.WriteLine($"{what}: {decision} in {count}/{runs.Count} = {(double)count / runs.Count:P1}" + (at.Count > 0 ? $", median at {at[at.Count / 2]} outcomes" : ""));
+    }
+
+    [Fact]
+    public void Observe_NullBernoulliMonitoredAfterEveryBatch_FalsePositiveRateAtMostAlpha()
+    {
+        // 500 experiments, 20,000 outcomes each (≈ 18,000 champion, 2,000 challenger), 1,000 looks; both arms 70 % correct.
+        var runs = Experiments(500, seed: 1, Bernoulli(0.7), Bernoulli(0.7), budget: 20_000);
+
+        var falsePositives = runs.Count(r => r.Decision != AbDecision.Continue);
+        Report("null, Bernoulli 0.7", runs, AbDecision.ChallengerBetter);
+        Report("null, Bernoulli 0.7", runs, AbDecision.ChampionBetter);
+
+        // At most 25 of 500; at least one, or a test that never decides would pass.
+        Assert.InRange(falsePositives, 1, (int)(Defaults.Alpha * runs.Count));
+    }
+
+    [Theory]
+    [InlineData("normal")]
+    [InlineData("negativeAbsoluteError")]
+    public void Observe_NullRegressionMonitoredAfterEveryBatch_FalsePositiveRateAtMostAlpha(string outcome)
+    {
+        // Errors in label units (σ = 40): the test is scale-free, so the scale must not matter. −|ε| is skewed, not normal.
+        Func<Random, double> draw = outcome == "normal" ? r => Normal.Sample(r, -30, 40) : r => -Math.Abs(Normal.Sample(r, 0, 40));
+        var runs = Experiments(500, seed: 2, draw, draw, budget: 20_000);
+
+        var falsePositives = runs.Count(r => r.Decision != AbDecision.Continue);
+        output.WriteLine($"null, {outcome}: {falsePositives}/{runs.Count} = {(double)falsePositives / runs.Count:P1} false positives");
+
+        Assert.InRange(falsePositives, 1, (int)(Defaults.Alpha * runs.Count));
+    }
+
+    [Fact]
+    public void Observe_ChallengerTrulyBetter_DeclaredBetterInMostExperimentsAndNeverWorse()
+    {
+        // 0.70 vs 0.76, at most 10,000 outcomes (≈ 1,000 for the challenger).
+        var runs = Experiments(200, seed: 3, Bernoulli(0.70), Bernoulli(0.76), budget: 10_000);
+
+        Report("power, 0.70 vs 0.76", runs, AbDecision.ChallengerBetter);
+        Report("power, 0.70 vs 0.76", runs, AbDecision.ChampionBetter);
+
+        Assert.InRange(runs.Count(r => r.Decision == AbDecision.ChallengerBetter), 160, 200);   // ≥ 80 %
+        Assert.Equal(0, runs.Count(r => r.Decision == AbDecision.ChampionBetter));
+    }
+
+    [Fact]
+    public void NaiveZTest_SameContinuousMonitoring_FalsePositiveRateFarAboveAlpha()
+    {
+        // The data of the null case, shorter: 5,000 outcomes, 250 looks. A z-test read at every look as if it were the last.
+        var runs = Experiments(200, seed: 4, Bernoulli(0.7), Bernoulli(0.7), budget: 5_000);
+
+        var naive = runs.Count(r => r.NaiveRejected);
+        var sequential = runs.Count(r => r.Decision != AbDecision.Continue);
+        output.WriteLine($"null, Bernoulli 0.7, 250 looks: naive z-test {naive}/200 = {naive / 200.0:P1}, mSPRT {sequential}/200 = {sequential / 200.0:P1}");
+
+        Assert.True(naive > 2 * Defaults.Alpha * runs.Count, $"naive z-test rejected in {naive}/200");
+        Assert.True(sequential <= Defaults.Alpha * runs.Count, $"mSPRT rejected in {sequential}/200");
+    }
 
     [Fact]
     public void Observe_BelowMinimumSample_ContinuesWhateverTheData()
