@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using MlLifecycle.Api;
 using MlLifecycle.Local.Hosting;
 using MlLifecycle.Local.Infrastructure;
 using MlLifecycle.Storage;
@@ -207,6 +208,127 @@ public sealed class ServingTests(PlatformFixture platform) : IAsyncLifetime
         Assert.All(large, s => Assert.Equal(HttpStatusCode.RequestEntityTooLarge, s));
     }
 
+    [Fact]
+    public async Task SetAlias_IsETagGuarded_RecordsWhoAndWhy_AndRollbackRestoresThePreviousChampion()
+    {
+        await StartAsync();
+        var model = await NewModelAsync(versions: 3);
+        var read = await _http.GetAsync($"api/models/{model}/aliases/champion");
+        var etag = read.Headers.ETag!.ToString();
+
+        var move = await PutAsync($"api/models/{model}/aliases/champion", new { version = 2, reason = "better auc", by = "ann" }, etag);
+        var stale = await PutAsync($"api/models/{model}/aliases/champion", new { version = 3, by = "bob" }, etag);
+        var servedAfterMove = (await PredictAsync(model)).GetProperty("version").GetInt32();
+        var rollback = await _http.PostAsJsonAsync($"api/models/{model}/rollback", new { reason = "v2 misbehaves", by = "cat" });
+        var servedAfterRollback = (await PredictAsync(model)).GetProperty("version").GetInt32();
+        var history = (await _http.GetFromJsonAsync<JsonElement>($"api/models/{model}/history")).GetProperty("changes").EnumerateArray().ToList();
+
+        Assert.Equal(HttpStatusCode.OK, move.StatusCode);
+        Assert.NotEqual(etag, move.Headers.ETag!.ToString());
+        Assert.Equal(HttpStatusCode.PreconditionFailed, stale.StatusCode);
+        Assert.Equal(2, servedAfterMove);
+        Assert.Equal(HttpStatusCode.OK, rollback.StatusCode);
+        Assert.Equal(1, servedAfterRollback);
+        Assert.Equal(1, await platform.Registry.ResolveAliasAsync(model, ModelRegistry.Champion));
+        Assert.Equal(
+            ["rollback 2→1 by cat: v2 misbehaves", "move 1→2 by ann: better auc"],
+            history.Take(2).Select(c => $"{c.GetProperty("action").GetString()} {c.GetProperty("from").GetInt32()}→{c.GetProperty("to").GetInt32()} by {c.GetProperty("by").GetString()}: {c.GetProperty("reason").GetString()}"));
+    }
+
+    [Fact]
+    public async Task SetAlias_ToAnUnknownArchivedOrCorruptVersion_IsRefusedAndNothingMoves()
+    {
+        await StartAsync();
+        var model = await NewModelAsync(versions: 2);
+        var corrupt = await CopyVersionAsync(model, zip => zip[..^16]);
+        var archive = await PutAsync($"api/models/{model}/versions/2/stage", new { stage = "archived", reason = "superseded" });
+        var archiveChampion = await PutAsync($"api/models/{model}/versions/1/stage", new { stage = "archived" });
+
+        var unknown = await PutAsync($"api/models/{model}/aliases/champion", new { version = 99 });
+        var archived = await PutAsync($"api/models/{model}/aliases/champion", new { version = 2 });
+        var integrity = await PutAsync($"api/models/{model}/aliases/challenger", new { version = corrupt });
+        var noVersion = await PutAsync($"api/models/{model}/aliases/champion", new { reason = "no version" });
+
+        Assert.Equal(HttpStatusCode.OK, archive.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, archiveChampion.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, archived.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, integrity.StatusCode);
+        Assert.Contains("SHA-256", (await integrity.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, noVersion.StatusCode);
+        Assert.Equal(new Dictionary<string, int> { ["champion"] = 1 }, await platform.Registry.GetAliasesAsync(model));
+    }
+
+    [Fact]
+    public async Task TrafficSplit_80_20_Over10000Requests_LandsWithin2Percent_AndAKeyAlwaysGetsTheSameVariant()
+    {
+        await StartAsync();
+        var model = await NewModelAsync(versions: 2);
+        Assert.Equal(HttpStatusCode.OK, (await PutAsync($"api/models/{model}/aliases/challenger", new { version = 2 })).StatusCode);
+        var split = await PutAsync($"api/models/{model}/traffic", new { champion = 80, challenger = 20, reason = "try v2" });
+        var counts = new Dictionary<string, int>();
+        var sticky = new HashSet<string>();
+
+        await Parallel.ForEachAsync(Enumerable.Range(0, 10_000), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
+        {
+            var body = await PredictAsync(model);
+            lock (counts)
+            {
+                var variant = body.GetProperty("variant").GetString()!;
+                counts[variant] = counts.GetValueOrDefault(variant) + 1;
+                Assert.Equal(variant == "champion" ? 1 : 2, body.GetProperty("version").GetInt32());
+            }
+        });
+        for (var i = 0; i < 20; i++)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, $"api/models/{model}/predict") { Content = JsonContent.Create(PlatformFixture.CreditRow()) };
+            request.Headers.Add("X-Routing-Key", "customer-42");
+            sticky.Add((await (await _http.SendAsync(request)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("variant").GetString()!);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, split.StatusCode);
+        Assert.InRange(counts["challenger"] / 10_000.0, 0.18, 0.22);
+        Assert.Equal(10_000, counts["champion"] + counts["challenger"]);
+        Assert.Single(sticky);
+    }
+
+    [Fact]
+    public async Task ShadowThatThrows_NeverChangesAResponse_AndItsFailuresAreCounted()
+    {
+        await StartAsync();
+        var model = await NewModelAsync(versions: 1);
+        var broken = await CopyVersionAsync(model, zip => zip[..^16]);
+        var rows = Enumerable.Range(0, 30).Select(i => PlatformFixture.CreditRow(6 + i)).ToList();
+        var expected = new List<string>();
+        foreach (var row in rows)
+        {
+            expected.Add((await PostPredictAsync(model, row)).GetProperty("predictions").GetRawText());
+        }
+
+        // Set straight in the registry: the API refuses a shadow that fails its integrity check; this one broke afterwards.
+        await platform.Registry.SetTrafficAsync(model, new TrafficSplit(new Dictionary<string, int> { ["champion"] = 100 }, broken), new Actor("test"), DateTimeOffset.UtcNow);
+        await _host!.Services.GetRequiredService<ModelServer>().RefreshAsync(model);
+        var shadowed = new List<string>();
+        foreach (var row in rows)
+        {
+            var body = await PostPredictAsync(model, row);
+            Assert.Equal("champion", body.GetProperty("variant").GetString());
+            shadowed.Add(body.GetProperty("predictions").GetRawText());
+        }
+
+        var shadows = _host.Services.GetRequiredService<ShadowScorer>();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (shadows.Stats.Failed + shadows.Stats.Skipped < rows.Count && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(expected, shadowed);
+        Assert.Equal(0, shadows.Stats.Scored);
+        Assert.Equal(rows.Count, shadows.Stats.Failed + shadows.Stats.Skipped);
+        Assert.True(shadows.Stats.Failed > 0);
+    }
+
     [Theory]
     [InlineData("GET", "api/models/credit/drift")]
     [InlineData("POST", "api/nothing/here")]
@@ -222,12 +344,25 @@ public sealed class ServingTests(PlatformFixture platform) : IAsyncLifetime
         Assert.StartsWith($"No route matches {method} /{url}", body.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
-    private async Task<JsonElement> PredictAsync(string model, string query = "", int rows = 1)
+    private Task<JsonElement> PredictAsync(string model, string query = "", int rows = 1) =>
+        PostPredictAsync(model, rows == 1 ? PlatformFixture.CreditRow() : new { rows = Enumerable.Range(0, rows).Select(i => PlatformFixture.CreditRow(6 + i)) }, query);
+
+    private async Task<JsonElement> PostPredictAsync(string model, object body, string query = "")
     {
-        object body = rows == 1 ? PlatformFixture.CreditRow() : new { rows = Enumerable.Range(0, rows).Select(i => PlatformFixture.CreditRow(6 + i)) };
         var response = await _http.PostAsJsonAsync($"api/models/{model}/predict{query}", body);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    private Task<HttpResponseMessage> PutAsync(string url, object body, string? ifMatch = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Put, url) { Content = JsonContent.Create(body) };
+        if (ifMatch is not null)
+        {
+            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        }
+
+        return _http.SendAsync(request);
     }
 
     /// <summary>A fresh model with <paramref name="versions"/> copies of the credit-g champion; its champion is v1.</summary>
