@@ -9,6 +9,7 @@ public static class ApiServiceCollectionExtensions
     {
         services.AddOptions<ServingOptions>().BindConfiguration("Serving").ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
-        return services.AddSingleton<ModelServer>().AddSingleton<ShadowScorer>().AddSingleton<Deployments>().AddSingleton<DeploymentApi>().AddSingleton<TrainingStarter>().AddSingleton<LifecycleApi>().AddSingleton<DriftCheck>();
+        services.AddSingleton<InferenceLog>().AddHostedService(sp => sp.GetRequiredService<InferenceLog>());
+        return services.AddSingleton<ModelServer>().AddSingleton<ShadowScorer>().AddSingleton<Deployments>().AddSingleton<DeploymentApi>().AddSingleton<ChallengerExperiment>().AddSingleton<ExperimentApi>().AddSingleton<TrainingStarter>().AddSingleton<LifecycleApi>().AddSingleton<DriftCheck>();
     }
 }

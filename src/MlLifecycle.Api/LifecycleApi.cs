@@ -15,7 +15,7 @@ namespace MlLifecycle.Api;
 /// The HTTP contract (DESIGN.md §5) shared by both hosts: each method parses, validates, calls one service and maps
 /// the answer to JSON or problem details. Hosts only route to these methods.
 /// </summary>
-public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, ModelServer server, TrainingStarter starter, ShadowScorer shadows, IOptions<ServingOptions> serving)
+public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, ModelServer server, TrainingStarter starter, ShadowScorer shadows, InferenceLog log, TimeProvider time, IOptions<ServingOptions> serving)
 {
     /// <summary>
     /// <c>POST /api/training</c> with <c>{"model"?, "dataset", "label"?, "seed"?, "spec"?}</c> → 202 and the run's
@@ -162,15 +162,21 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
         try
         {
             var served = route.Served;
-            var predictions = served.Predictor.Predict(PredictionInput.FromJson(body, served.Schema, served.Required, limits.MaxRows));
+            var rows = PredictionInput.FromJson(body, served.Schema, served.Required, limits.MaxRows);
+            var predictions = served.Predictor.Predict(rows);
             if (route.Shadow is { } shadow)
             {
                 shadows.Schedule(model, shadow, body);
             }
 
-            return Results.Json(
-                new PredictResponse(model, served.Version, route.Alias, route.Variant, request.HttpContext.TraceIdentifier, predictions),
-                LifecycleJson.Options);
+            var at = time.GetUtcNow();
+            var requestId = log.NewRequestId(at);
+            if (log.ShouldLog(route.Variant is not null))
+            {
+                log.Prediction(model, new LoggedPrediction(requestId, at, served.Version, route.Alias, route.Variant, served.FeatureNames, rows, predictions));
+            }
+
+            return Results.Json(new PredictResponse(model, served.Version, route.Alias, route.Variant, requestId, predictions), LifecycleJson.Options);
         }
         catch (InvalidInputException ex)
         {

@@ -27,13 +27,20 @@ public sealed class ServingOptions
     [Range(1, 1_000_000)]
     public int MaxRows { get; set; } = 10_000;
 
+    /// <summary>Share of prediction requests logged to <c>inference-log</c> (0–1, default 1); requests under a traffic split are always logged.</summary>
+    [Range(0.0, 1.0)]
+    public double LogSampleRate { get; set; } = 1.0;
+
     /// <summary>Bytes of a prediction request's body; more get 413. Default 16 MiB.</summary>
     [Range(1024, long.MaxValue)]
     public long MaxBodyBytes { get; set; } = 16 * 1024 * 1024;
 }
 
 /// <summary>A model version ready to serve, and which of its schema's features the model reads.</summary>
-public sealed record ServedModel(string Model, int Version, DatasetSchema Schema, TrainedModel Predictor, IReadOnlyList<bool> Required);
+public sealed record ServedModel(string Model, int Version, DatasetSchema Schema, TrainedModel Predictor, IReadOnlyList<bool> Required)
+{
+    public IReadOnlyList<string> FeatureNames { get; } = [.. Schema.Features.Select(f => f.Name)];
+}
 
 /// <summary>
 /// The model a request is routed to: the alias that chose it (null when a version was asked for), the traffic split's

@@ -7,7 +7,7 @@ using MlLifecycle.Api;
 namespace MlLifecycle.Functions;
 
 /// <summary>The HTTP contract (DESIGN.md §5): each function routes to the handler the local host uses.</summary>
-public sealed class HttpFunctions(LifecycleApi api, DeploymentApi deployment)
+public sealed class HttpFunctions(LifecycleApi api, DeploymentApi deployment, ExperimentApi experiments)
 {
     [Function("StartTraining")]
     public async Task<IActionResult> StartTraining(
@@ -83,6 +83,18 @@ public sealed class HttpFunctions(LifecycleApi api, DeploymentApi deployment)
         string model,
         int version) =>
         new HttpResultAction(await deployment.SetStageAsync(model, version, request));
+
+    [Function("Feedback")]
+    public async Task<IActionResult> Feedback(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "models/{model}/feedback")] HttpRequest request,
+        string model) =>
+        new HttpResultAction(await experiments.FeedbackAsync(model, request));
+
+    [Function("GetExperiment")]
+    public async Task<IActionResult> GetExperiment(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "models/{model}/experiment")] HttpRequest request,
+        string model) =>
+        new HttpResultAction(await experiments.GetExperimentAsync(model, request.HttpContext.RequestAborted));
 
     [Function("Health")]
     public async Task<IActionResult> Health(

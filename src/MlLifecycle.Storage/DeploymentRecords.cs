@@ -54,4 +54,5 @@ public static class DeploymentActions
     public const string Move = "move";
     public const string Rollback = "rollback";
     public const string Traffic = "traffic";
+    public const string Experiment = "experiment";
 }

@@ -15,6 +15,7 @@ namespace MlLifecycle.Storage;
 public sealed partial class ModelRegistry
 {
     private const string TrafficKey = "~traffic";
+    private const string ExperimentKey = "~experiment";
     private const string HistoryPrefix = "~history-";
 
     /// <summary>Every alias of a model and the version it points at.</summary>
@@ -190,6 +191,23 @@ public sealed partial class ModelRegistry
         }
 
         return changes;
+    }
+
+    /// <summary>The state of the model's champion-vs-challenger test, as JSON (null when none was evaluated).</summary>
+    public async Task<string?> GetExperimentStateAsync(string model, CancellationToken ct = default)
+    {
+        var row = await Aliases.GetEntityIfExistsAsync<TableEntity>(model, ExperimentKey, cancellationToken: ct);
+        return row.HasValue ? row.Value!.GetString("State") : null;
+    }
+
+    public Task SetExperimentStateAsync(string model, string state, CancellationToken ct = default) =>
+        Aliases.UpsertEntityAsync(new TableEntity(model, ExperimentKey) { ["State"] = state }, TableUpdateMode.Replace, ct);
+
+    /// <summary>Records a change that has no row of its own (an A/B test's decision) in the history and sends its event.</summary>
+    public async Task RecordAsync(DeploymentChange change, CancellationToken ct = default)
+    {
+        await Aliases.AddEntityAsync(History(change), ct);
+        Publish(change);
     }
 
     /// <summary>Sends a change to the event sink (log and webhook); never fails the change itself.</summary>

@@ -37,6 +37,7 @@ public static class StorageServiceCollectionExtensions
         }
 
         services.AddSingleton<ArtifactStore>();
+        services.AddSingleton<InferenceLogStore>();
         services.AddSingleton(sp => sp.GetService<IConfiguration>()?["MlLifecycle:RegistryWebhook"] is { Length: > 0 } webhook
             ? new RegistryEvents(sp.GetRequiredService<ILogger<RegistryEvents>>(), new Uri(webhook), new HttpClient { Timeout = TimeSpan.FromSeconds(10) })
             : new RegistryEvents(sp.GetRequiredService<ILogger<RegistryEvents>>()));

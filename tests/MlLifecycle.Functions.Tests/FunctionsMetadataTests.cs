@@ -39,6 +39,8 @@ public class FunctionsMetadataTests
     [InlineData("SetTraffic", "put", "models/{model}/traffic")]
     [InlineData("GetHistory", "get", "models/{model}/history")]
     [InlineData("SetStage", "put", "models/{model}/versions/{version:int}/stage")]
+    [InlineData("Feedback", "post", "models/{model}/feedback")]
+    [InlineData("GetExperiment", "get", "models/{model}/experiment")]
     public void HttpRoutes_MatchTheContract(string function, string method, string route)
     {
         var trigger = Trigger(function);

@@ -330,6 +330,66 @@ public sealed class ServingTests(PlatformFixture platform) : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData(0.60, 0.85, "ChallengerBetter", 2)]
+    [InlineData(0.70, 0.70, "Continue", 1)]
+    public async Task ABTest_OnFeedback_PromotesATrulyBetterChallenger_AndNothingInTheNullCase(double championAccuracy, double challengerAccuracy, string decision, int championAfter)
+    {
+        await StartAsync();
+        var model = await NewModelAsync(versions: 2, editSpec: spec => spec["deployment"] = new JsonObject { ["experiment"] = "Auto", ["experimentMinSamplePerArm"] = 50 });
+        Assert.Equal(HttpStatusCode.OK, (await PutAsync($"api/models/{model}/aliases/challenger", new { version = 2 })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await PutAsync($"api/models/{model}/traffic", new { champion = 50, challenger = 50 })).StatusCode);
+        var random = new Random(7);
+        var feedback = new List<object>();
+        for (var i = 0; i < 600; i++)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, $"api/models/{model}/predict") { Content = JsonContent.Create(PlatformFixture.CreditRow(6 + (i % 40))) };
+            request.Headers.Add("X-Routing-Key", $"customer-{i}");
+            var body = await (await _http.SendAsync(request)).Content.ReadFromJsonAsync<JsonElement>();
+            var predicted = body.GetProperty("predictions")[0].GetProperty("label").GetString()!;
+            var accuracy = body.GetProperty("variant").GetString() == "challenger" ? challengerAccuracy : championAccuracy;
+            feedback.Add(new { requestId = body.GetProperty("requestId").GetString(), actual = random.NextDouble() < accuracy ? predicted : predicted == "good" ? "bad" : "good" });
+        }
+
+        var posted = await _http.PostAsJsonAsync($"api/models/{model}/feedback", new { feedback });
+        await _host!.Services.GetRequiredService<InferenceLog>().FlushAsync();
+        var report = await _http.GetFromJsonAsync<JsonElement>($"api/models/{model}/experiment");
+
+        Assert.Equal(HttpStatusCode.Accepted, posted.StatusCode);
+        Assert.Equal(600, report.GetProperty("champion").GetProperty("outcomes").GetInt64() + report.GetProperty("challenger").GetProperty("outcomes").GetInt64());
+        Assert.InRange(report.GetProperty("challenger").GetProperty("mean").GetDouble(), challengerAccuracy - 0.07, challengerAccuracy + 0.07);
+        Assert.Equal(decision, report.GetProperty("decision").GetString());
+        Assert.Equal(championAfter, await platform.Registry.ResolveAliasAsync(model, ModelRegistry.Champion));
+        if (championAfter == 2)
+        {
+            Assert.Null(await platform.Registry.GetTrafficAsync(model));
+            Assert.Contains(await platform.Registry.ListHistoryAsync(model), c => c.Action == DeploymentActions.Experiment && c.By == "ab-test");
+            Assert.Equal(2, (await PredictAsync(model)).GetProperty("version").GetInt32());
+        }
+        else
+        {
+            Assert.True(report.GetProperty("pValue").GetDouble() > 0.05);
+        }
+    }
+
+    [Fact]
+    public async Task Feedback_BadInput_Returns4xxProblems()
+    {
+        await StartAsync();
+        var model = await NewModelAsync(versions: 1);
+
+        var badId = await _http.PostAsJsonAsync($"api/models/{model}/feedback", new { requestId = "nope", actual = "good" });
+        var noActual = await _http.PostAsJsonAsync($"api/models/{model}/feedback", new { requestId = "20261201120000-00000000000000ab" });
+        var unknownModel = await _http.PostAsJsonAsync("api/models/no-such-model/feedback", new { requestId = "20261201120000-00000000000000ab", actual = "good" });
+        var noExperiment = await _http.GetAsync($"api/models/{model}/experiment");
+
+        Assert.Equal(HttpStatusCode.BadRequest, badId.StatusCode);
+        Assert.Equal("requestId", (await badId.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("field").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, noActual.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, unknownModel.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, noExperiment.StatusCode);
+    }
+
+    [Theory]
     [InlineData("GET", "api/models/credit/drift")]
     [InlineData("POST", "api/nothing/here")]
     [InlineData("DELETE", "api/models")]
@@ -366,12 +426,12 @@ public sealed class ServingTests(PlatformFixture platform) : IAsyncLifetime
     }
 
     /// <summary>A fresh model with <paramref name="versions"/> copies of the credit-g champion; its champion is v1.</summary>
-    private async Task<string> NewModelAsync(int versions, Action<JsonObject>? editManifest = null)
+    private async Task<string> NewModelAsync(int versions, Action<JsonObject>? editManifest = null, Action<JsonObject>? editSpec = null)
     {
         var model = $"serve-{Guid.NewGuid():N}"[..20];
         for (var i = 0; i < versions; i++)
         {
-            await CopyVersionAsync(model, editManifest: editManifest);
+            await CopyVersionAsync(model, editManifest: editManifest, editSpec: editSpec);
         }
 
         Assert.True(await platform.Registry.TryCreateAliasAsync(model, ModelRegistry.Champion, 1, DateTimeOffset.UtcNow));
@@ -379,12 +439,12 @@ public sealed class ServingTests(PlatformFixture platform) : IAsyncLifetime
     }
 
     /// <summary>Registers a copy of credit-g v1 under <paramref name="model"/> (the zip altered after its SHA-256 is recorded, if asked).</summary>
-    private async Task<int> CopyVersionAsync(string model, Func<byte[], byte[]>? alterZip = null, Action<JsonObject>? editManifest = null)
+    private async Task<int> CopyVersionAsync(string model, Func<byte[], byte[]>? alterZip = null, Action<JsonObject>? editManifest = null, Action<JsonObject>? editSpec = null)
     {
         var source = (await platform.Registry.GetVersionAsync(PlatformFixture.CreditModel, 1))!;
         var runId = $"copy-{Guid.NewGuid():N}";
         var version = await platform.Registry.ReserveVersionAsync(model, runId, DateTimeOffset.UtcNow);
-        foreach (var file in new[] { "model.zip", "schema.json", "manifest.json" })
+        foreach (var file in new[] { "model.zip", "schema.json", "manifest.json", "spec.json" })
         {
             var content = (await platform.Store.ReadAsync(ArtifactStore.Artifacts, $"{PlatformFixture.CreditModel}/1/{file}")).ToArray();
             if (file == "model.zip" && alterZip is not null)
@@ -392,11 +452,11 @@ public sealed class ServingTests(PlatformFixture platform) : IAsyncLifetime
                 content = alterZip(content);
             }
 
-            if (file == "manifest.json" && editManifest is not null)
+            if ((file == "manifest.json" ? editManifest : file == "spec.json" ? editSpec : null) is { } edit)
             {
-                var manifest = JsonNode.Parse(content)!.AsObject();
-                editManifest(manifest);
-                content = Encoding.UTF8.GetBytes(manifest.ToJsonString());
+                var json = JsonNode.Parse(content)!.AsObject();
+                edit(json);
+                content = Encoding.UTF8.GetBytes(json.ToJsonString());
             }
 
             await platform.Store.WriteAsync(ArtifactStore.Artifacts, $"{model}/{version}/{file}", BinaryData.FromBytes(content));

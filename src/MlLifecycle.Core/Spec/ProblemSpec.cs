@@ -60,6 +60,9 @@ public sealed record ProblemSpec
     /// <summary>Reserved for the monitoring stage.</summary>
     public JsonElement? Drift { get; init; }
 
+    /// <summary>Approval before promotion, and what an A/B test's decision does.</summary>
+    public DeploymentSpec? Deployment { get; init; }
+
     [JsonIgnore]
     public int EffectiveSeed => Seed ?? DefaultSeed;
 
@@ -80,6 +83,9 @@ public sealed record ProblemSpec
 
     [JsonIgnore]
     public TuningSpec EffectiveTuning => Tuning ?? new TuningSpec();
+
+    [JsonIgnore]
+    public DeploymentSpec EffectiveDeployment => Deployment ?? new DeploymentSpec();
 
     public const int DefaultSeed = 42;
 }
@@ -196,6 +202,29 @@ public sealed record GateSpec
 
     /// <summary>Minimum improvement relative to the champion's value (0.01 = 1 %).</summary>
     public double MinRelativeImprovement { get; init; }
+}
+
+/// <summary>What an A/B test's decision does: only report it, promote a better challenger, end the split when the champion is better, or both.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<ExperimentAction>))]
+public enum ExperimentAction { Report, Promote, Rollback, Auto }
+
+/// <summary>Deployment rules of the model's versions.</summary>
+public sealed record DeploymentSpec
+{
+    /// <summary>A version that passes the gate waits for an approval (<c>POST /api/runs/{runId}/approval</c>) before it is promoted.</summary>
+    public bool RequireApproval { get; init; }
+
+    /// <summary>How long promotion waits for the approval; then the version stays a candidate (default 24 h).</summary>
+    public double ApprovalTimeoutHours { get; init; } = 24;
+
+    /// <summary>What a champion-vs-challenger test's decision does (default: report only).</summary>
+    public ExperimentAction Experiment { get; init; } = ExperimentAction.Report;
+
+    /// <summary>The test's bound on a false decision under continuous monitoring (default 0.05).</summary>
+    public double ExperimentAlpha { get; init; } = 0.05;
+
+    /// <summary>Outcomes each arm needs before the test decides anything (default 100).</summary>
+    public int ExperimentMinSamplePerArm { get; init; } = 100;
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<TuningStrategy>))]

@@ -207,6 +207,24 @@ public static class SpecReader
             }
         }
 
+        if (spec.Deployment is { } deployment)
+        {
+            if (deployment.ApprovalTimeoutHours is <= 0 or > 24 * 30)
+            {
+                errors.Add(new("deployment.approvalTimeoutHours", $"must be in (0, 720], got {deployment.ApprovalTimeoutHours}"));
+            }
+
+            if (deployment.ExperimentAlpha is <= 0 or >= 0.5)
+            {
+                errors.Add(new("deployment.experimentAlpha", $"must be in (0, 0.5), got {deployment.ExperimentAlpha}"));
+            }
+
+            if (deployment.ExperimentMinSamplePerArm < 2)
+            {
+                errors.Add(new("deployment.experimentMinSamplePerArm", $"must be at least 2, got {deployment.ExperimentMinSamplePerArm}"));
+            }
+        }
+
         foreach (var (interaction, i) in (spec.Features?.Interactions ?? []).Select((x, i) => (x, i)))
         {
             if (interaction.Columns is not { Count: >= 2 } || (interaction.Op == InteractionOp.Ratio && interaction.Columns.Count != 2))

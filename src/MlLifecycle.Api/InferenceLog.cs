@@ -1,0 +1,97 @@
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MlLifecycle.Core;
+using MlLifecycle.Core.Training;
+using MlLifecycle.Storage;
+
+namespace MlLifecycle.Api;
+
+/// <summary>One logged prediction request: who answered, the rows' cells (in <paramref name="Features"/> order) and the answers.</summary>
+public sealed record LoggedPrediction(string RequestId, DateTimeOffset At, int Version, string? Alias, string? Variant, IReadOnlyList<string> Features, IReadOnlyList<string?[]> Rows, IReadOnlyList<Prediction> Predictions);
+
+/// <summary>Ground truth for a logged prediction: one value, or one per row of a multi-row request.</summary>
+public sealed record LoggedFeedback(string RequestId, JsonElement Actual, DateTimeOffset At);
+
+/// <summary>
+/// The prediction log and feedback, written off the request path: a request only queues its record (a bounded queue;
+/// when it is full the record is dropped and counted, never waited for), and a background loop appends what arrived
+/// about once a second to <see cref="InferenceLogStore"/>. Requests served under a traffic split are always logged
+/// (the A/B test joins feedback to them); others at <see cref="ServingOptions.LogSampleRate"/>. Request ids start with
+/// the request's UTC time, <c>yyyyMMddHHmmss-…</c>, which files feedback under its prediction's hour.
+/// </summary>
+public sealed class InferenceLog(InferenceLogStore store, IOptions<ServingOptions> options, TimeProvider time, ILogger<InferenceLog> logger) : BackgroundService
+{
+    private static readonly Meter Meter = new("MlLifecycle.Serving");
+    private static readonly Counter<long> Dropped = Meter.CreateCounter<long>("mllifecycle.inference_log.dropped", description: "Log records dropped because the queue was full.");
+    private readonly Channel<(string Model, string Kind, DateTimeOffset Hour, object Record)> _queue =
+        Channel.CreateBounded<(string, string, DateTimeOffset, object)>(new BoundedChannelOptions(50_000) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true }, _ => Dropped.Add(1));
+
+    private readonly string _writer = Guid.NewGuid().ToString("N")[..12];
+
+    /// <summary>A new request id: its UTC time to the second, then 16 random hex digits.</summary>
+    public string NewRequestId(DateTimeOffset at) => $"{at.UtcDateTime.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture)}-{Random.Shared.NextInt64():x16}";
+
+    /// <summary>The UTC hour a request id was issued in; null for an id this service did not issue.</summary>
+    public static DateTimeOffset? HourOf(string requestId) =>
+        requestId.Length > 15 && requestId[14] == '-' && DateTime.TryParseExact(requestId[..10], "yyyyMMddHH", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var hour)
+            ? new DateTimeOffset(hour, TimeSpan.Zero)
+            : null;
+
+    /// <summary>Whether to log a request: always under a traffic split, else at the sample rate.</summary>
+    public bool ShouldLog(bool split) => split || Random.Shared.NextDouble() < options.Value.LogSampleRate;
+
+    public void Prediction(string model, LoggedPrediction record) => Enqueue(model, InferenceLogStore.Predictions, record.At, record);
+
+    public void Feedback(string model, DateTimeOffset predictionHour, LoggedFeedback record) => Enqueue(model, InferenceLogStore.Feedback, predictionHour, record);
+
+    /// <summary>Writes what is queued now (tests, and the last flush on stop).</summary>
+    public async Task FlushAsync(CancellationToken ct = default)
+    {
+        List<(string Model, string Kind, DateTimeOffset Hour, object Record)> batch = [];
+        while (_queue.Reader.TryRead(out var item))
+        {
+            batch.Add(item);
+        }
+
+        foreach (var group in batch.GroupBy(i => (i.Model, i.Kind, Hour: InferenceLogStore.Truncate(i.Hour))))
+        {
+            var lines = group.Select(i => JsonSerializer.Serialize(i.Record, LifecycleJson.Compact)).ToList();
+            await store.AppendAsync(group.Key.Model, group.Key.Kind, group.Key.Hour, _writer, lines, ct);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (await _queue.Reader.WaitToReadAsync(stoppingToken))
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken);
+                await FlushLoggingAsync(stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            await FlushLoggingAsync(CancellationToken.None); // what arrived before the stop is not lost
+        }
+    }
+
+    private async Task FlushLoggingAsync(CancellationToken ct)
+    {
+        try
+        {
+            await FlushAsync(ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Could not write the inference log; the batch is lost");
+        }
+    }
+
+    private void Enqueue(string model, string kind, DateTimeOffset hour, object record) => _queue.Writer.TryWrite((model, kind, hour, record));
+}

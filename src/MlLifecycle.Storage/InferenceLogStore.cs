@@ -1,0 +1,83 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+
+namespace MlLifecycle.Storage;
+
+/// <summary>
+/// The <c>inference-log</c> container: JSON lines in append blobs, partitioned by model and hour,
+/// <c>{model}/{yyyy}/{MM}/{dd}/{HH}/{kind}-{writer}.jsonl</c>, one blob per writing process so appends never contend.
+/// A window of hours is read by listing each hour's folder. Kinds: <see cref="Predictions"/> and <see cref="Feedback"/>
+/// (feedback is filed under the hour of the prediction it answers, so a window joins within itself).
+/// </summary>
+public sealed class InferenceLogStore(BlobServiceClient service)
+{
+    public const string Predictions = "predictions";
+    public const string Feedback = "feedback";
+
+    /// <summary>Largest append block (Azure's limit is 4 MiB).</summary>
+    private const int MaxBlock = 4 * 1024 * 1024;
+
+    private readonly ConcurrentDictionary<string, bool> _created = new(StringComparer.Ordinal);
+
+    private BlobContainerClient Container => service.GetBlobContainerClient(ArtifactStore.InferenceLog);
+
+    public static string HourFolder(string model, DateTimeOffset hour) =>
+        $"{model}/{hour.UtcDateTime.ToString("yyyy'/'MM'/'dd'/'HH", CultureInfo.InvariantCulture)}";
+
+    /// <summary>Appends lines to this writer's blob of a model, kind and hour (created on first use).</summary>
+    public async Task AppendAsync(string model, string kind, DateTimeOffset hour, string writer, IReadOnlyList<string> lines, CancellationToken ct = default)
+    {
+        var blob = Container.GetAppendBlobClient($"{HourFolder(model, hour)}/{kind}-{writer}.jsonl");
+        if (!_created.ContainsKey(blob.Name))
+        {
+            await blob.CreateIfNotExistsAsync(cancellationToken: ct);
+            _created[blob.Name] = true;
+        }
+
+        var block = new StringBuilder();
+        foreach (var line in lines)
+        {
+            if (block.Length > 0 && block.Length + line.Length + 1 > MaxBlock / 4)
+            {
+                await AppendBlockAsync(blob, block, ct);
+            }
+
+            block.Append(line).Append('\n');
+        }
+
+        await AppendBlockAsync(blob, block, ct);
+    }
+
+    /// <summary>Lines of a kind for the hours from <paramref name="from"/> to <paramref name="to"/> (both included), oldest hour first.</summary>
+    public async IAsyncEnumerable<string> ReadAsync(string model, string kind, DateTimeOffset from, DateTimeOffset to, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        for (var hour = Truncate(from); hour <= to; hour = hour.AddHours(1))
+        {
+            await foreach (var item in Container.GetBlobsAsync(new GetBlobsOptions { Prefix = $"{HourFolder(model, hour)}/{kind}-" }, ct))
+            {
+                var content = await Container.GetBlobClient(item.Name).DownloadContentAsync(ct);
+                foreach (var line in content.Value.Content.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    yield return line;
+                }
+            }
+        }
+    }
+
+    public static DateTimeOffset Truncate(DateTimeOffset at) => new(at.Year, at.Month, at.Day, at.Hour, 0, 0, at.Offset);
+
+    private static async Task AppendBlockAsync(AppendBlobClient blob, StringBuilder block, CancellationToken ct)
+    {
+        if (block.Length == 0)
+        {
+            return;
+        }
+
+        await blob.AppendBlockAsync(BinaryData.FromString(block.ToString()).ToStream(), cancellationToken: ct);
+        block.Clear();
+    }
+}
