@@ -19,8 +19,11 @@ public sealed class DurableEngineTests : IAsyncLifetime
     private readonly ServiceProvider _services = new ServiceCollection().BuildServiceProvider();
     private Azurite _azurite = null!;
 
-    /// <summary>Executions of the sleeping activity, and the most fan-out activities seen running at once.</summary>
-    private static int _sleeps, _running, _mostRunning, _flaky, _broken;
+    /// <summary>Executions of the sleeping, flaky and broken activities.</summary>
+    private static int _sleeps, _flaky, _broken;
+
+    /// <summary>Fan-out activities running at once.</summary>
+    private static Gauge _busy = new();
 
     public async Task InitializeAsync() => _azurite = await Azurite.StartAsync(AzuriteOptions.Ephemeral, NullLogger.Instance);
 
@@ -48,10 +51,11 @@ public sealed class DurableEngineTests : IAsyncLifetime
             }),
             ["Busy"] = _ => new DelegateActivity<int, int>(async i =>
             {
-                var now = Interlocked.Increment(ref _running);
-                InterlockedMax(ref _mostRunning, now);
-                await Task.Delay(TimeSpan.FromMilliseconds(700));
-                Interlocked.Decrement(ref _running);
+                using (_busy.Enter())
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(700));
+                }
+
                 return i * i;
             }),
         });
@@ -89,7 +93,7 @@ public sealed class DurableEngineTests : IAsyncLifetime
         var (first, second) = await TwoWorkersAsync();
         await using var _ = first;
         await using var __ = second;
-        (_running, _mostRunning) = (0, 0);
+        _busy = new Gauge();
 
         var id = await second.Client.ScheduleNewOrchestrationInstanceAsync(nameof(FanOutOrchestration), 8);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
@@ -97,7 +101,7 @@ public sealed class DurableEngineTests : IAsyncLifetime
 
         Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
         Assert.Equal(Enumerable.Range(0, 8).Select(i => i * i), done.ReadOutputAs<int[]>()!); // results in input order, across replays
-        Assert.Equal(2, _mostRunning); // 2 workers × 2 activity slots could run 4
+        Assert.Equal(2, _busy.Most); // 2 workers × 2 activity slots could run 4
     }
 
     [Fact]
@@ -145,14 +149,6 @@ public sealed class DurableEngineTests : IAsyncLifetime
         Assert.Equal("7; Broken failed: split.validation must be > 0", done.ReadOutputAs<string>());
         Assert.Equal(3, _flaky); // two IOExceptions, then success
         Assert.Equal(1, _broken);
-    }
-
-    private static void InterlockedMax(ref int target, int value)
-    {
-        int seen;
-        while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen)
-        {
-        }
     }
 
     private sealed class SleepOrchestration : TaskOrchestrator<int, int>

@@ -17,7 +17,7 @@ public sealed class PlatformFixture : IAsyncLifetime
 {
     public const string CreditModel = "credit";
 
-    private readonly ILoggerFactory _loggers = LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning).AddFilter("DurableTask", LogLevel.Error).AddFilter("Microsoft.DurableTask", LogLevel.Error));
+    private readonly ILoggerFactory _loggers = CreateLoggers();
 
     public LocalPlatform Platform { get; private set; } = null!;
 
@@ -64,6 +64,10 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     public static string Sample(string file) => Path.Combine(AppContext.BaseDirectory, "data", file);
 
+    /// <summary>Console logging of warnings and errors (the Durable Task Framework's own: errors only).</summary>
+    public static ILoggerFactory CreateLoggers() =>
+        LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning).AddFilter("DurableTask", LogLevel.Error).AddFilter("Microsoft.DurableTask", LogLevel.Error));
+
     public async Task InitializeAsync()
     {
         var options = new LocalPlatformOptions(AzuriteOptions.Ephemeral, HttpPort: 0, WatchBlobs: true)
@@ -103,31 +107,12 @@ public sealed class PlatformFixture : IAsyncLifetime
     }
 
     /// <summary>How many times an orchestration scheduled an activity, read from the Durable history table.</summary>
-    public async Task<int> CountScheduledAsync(string instanceId, string activity)
-    {
-        var history = new Azure.Data.Tables.TableServiceClient(Platform.StorageConnectionString).GetTableClient($"{DurableEngineOptions.TaskHub}History");
-        var scheduled = 0;
-        await foreach (var e in history.QueryAsync<Azure.Data.Tables.TableEntity>(Azure.Data.Tables.TableClient.CreateQueryFilter($"PartitionKey eq {instanceId}")))
-        {
-            scheduled += e.GetString("EventType") == "TaskScheduled" && e.GetString("Name") == activity ? 1 : 0;
-        }
-
-        return scheduled;
-    }
+    public async Task<int> CountScheduledAsync(string instanceId, string activity) =>
+        (await DurableHistory.ScheduledAsync(Platform.StorageConnectionString, instanceId)).Count(name => name == activity);
 
     /// <summary>Rows of an orchestration's Durable history, per execution (a <c>ContinueAsNew</c> starts a new one).</summary>
-    public async Task<Dictionary<string, int>> HistoryByExecutionAsync(string instanceId)
-    {
-        var history = new Azure.Data.Tables.TableServiceClient(Platform.StorageConnectionString).GetTableClient($"{DurableEngineOptions.TaskHub}History");
-        var rows = new Dictionary<string, int>();
-        await foreach (var e in history.QueryAsync<Azure.Data.Tables.TableEntity>(Azure.Data.Tables.TableClient.CreateQueryFilter($"PartitionKey eq {instanceId}")))
-        {
-            var execution = e.GetString("ExecutionId") ?? "";
-            rows[execution] = rows.GetValueOrDefault(execution) + 1;
-        }
-
-        return rows;
-    }
+    public async Task<Dictionary<string, int>> HistoryByExecutionAsync(string instanceId) =>
+        (await DurableHistory.EventsAsync(Platform.StorageConnectionString, instanceId)).CountBy(e => e.GetString("ExecutionId") ?? "").ToDictionary();
 
     public async Task DisposeAsync()
     {

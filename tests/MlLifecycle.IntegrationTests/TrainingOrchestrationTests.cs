@@ -1,0 +1,244 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.DurableTask.Client;
+using MlLifecycle.Core;
+using MlLifecycle.Core.Data;
+using MlLifecycle.Storage;
+using MlLifecycle.Workflows;
+using static MlLifecycle.Workflows.ActivityNames;
+
+namespace MlLifecycle.IntegrationTests;
+
+/// <summary>
+/// <see cref="TrainingOrchestration"/> and its tuning sub-orchestration on the real Durable engine (history, replay,
+/// fan-out, sub-orchestrations) with the real activities on datasets of tens of rows. One activity of one run is
+/// substituted only to inject a failure the data cannot cause.
+/// </summary>
+public sealed class TrainingOrchestrationTests(OrchestrationFixture engine) : IClassFixture<OrchestrationFixture>
+{
+    /// <summary>Two candidates × three folds, one fold activity at a time.</summary>
+    private const string TwoTrainersThreeFolds = """{"label": "y", "seed": 7, "validation": {"folds": 3, "trainers": ["LightGbm", "Linear"], "maxConcurrency": 1}}""";
+
+    private const string OneTrainerTwoFolds = """{"label": "y", "seed": 7, "validation": {"folds": 2, "trainers": ["Linear"]}}""";
+
+    private static readonly byte[] Classification = TuningTests.ClassificationCsv(120, 11);
+
+    /// <summary>A feature beyond float's range: every row's value is ±∞ to the trainers.</summary>
+    private static byte[] FeatureBeyondFloatCsv()
+    {
+        var random = new Random(5);
+        var text = new StringBuilder("a,b,y\n");
+        for (var i = 0; i < 60; i++)
+        {
+            var a = random.NextDouble();
+            text.Append(CultureInfo.InvariantCulture, $"{a:F4},{(random.NextDouble() - 0.5) * 1e300:E6},{(a + 0.3 * random.NextDouble() > 0.6 ? "yes" : "no")}\n");
+        }
+
+        return Encoding.UTF8.GetBytes(text.ToString());
+    }
+
+    [Fact]
+    public async Task RunAsync_DatasetWithErrors_IsRejectedListingTheErrors_QuarantinedAndNothingRegistered()
+    {
+        var rows = Enumerable.Range(0, 40).Select(i => $"{(i == 17 ? "seventeen" : i)},{(i == 3 ? "NaN" : i % 7)},{(i % 2 == 0 ? "a" : "b")}\n");
+        var csv = Encoding.UTF8.GetBytes("x,z,y\n" + string.Concat(rows));
+
+        var result = await engine.RunAsync("rejected-1", "rejected", csv, """{"label": "y"}""");
+
+        Assert.Equal(RunStatus.Rejected, result.Status);
+        Assert.Equal(
+            [(AnomalyCodes.TypeMismatch, "x", Severity.Error), (AnomalyCodes.NonFiniteValue, "z", Severity.Error), (AnomalyCodes.ColumnIgnored, "x", Severity.Warning)],
+            result.Anomalies!.Select(a => (a.Code, a.Column, a.Severity)));
+        Assert.Equal(
+            "TypeMismatch: Column 'x' is numeric but 1 values are not numbers (e.g. 'seventeen' in row 18); declare it categorical in the spec's columns if that is intended.; "
+            + "NonFiniteValue: Column 'z' has 1 NaN or infinite values; leave missing cells empty or write NA.",
+            result.Message);
+        Assert.Null(result.Version);
+        Assert.Equal([ValidateDataset, QuarantineDataset, RecordRun], await engine.ScheduledAsync("rejected-1"));
+        Assert.Equal(csv, (await engine.Store.ReadAsync(ArtifactStore.Quarantine, "rejected/data.csv")).ToArray());
+        Assert.Contains("\"rejected-1\"", (await engine.Store.ReadAsync(ArtifactStore.Quarantine, "rejected/data.csv.reason.json")).ToString(), StringComparison.Ordinal);
+        Assert.Empty(await engine.Registry.ListVersionsAsync("rejected"));
+        var row = Assert.Single(await engine.Registry.ListRunsAsync("rejected"));
+        Assert.Equal((RunStatus.Rejected, result.Message, (int?)null), (row.Status, row.Message, row.Version));
+    }
+
+    [Fact]
+    public async Task RunAsync_EveryCandidateFailsOnAFold_FailsListingEachFailure_RecordsTheRunAndRegistersNothing()
+    {
+        var result = await engine.RunAsync("nofit-1", "nofit", FeatureBeyondFloatCsv(), """{"label": "y", "validation": {"folds": 2, "trainers": ["Linear", "FastTree"]}}""");
+
+        Assert.Equal(RunStatus.Failed, result.Status);
+        Assert.Equal(
+            "no candidate trainer trained on every fold: FastTree: fold 0: InvalidOperationException: All instances skipped due to missing features.; "
+            + "Linear: fold 0: InvalidOperationException: No valid training instances found, all instances have missing features.",
+            result.Message);
+        Assert.Null(result.Version);
+        Assert.Equal([ValidateDataset, SplitDataset, .. Enumerable.Repeat(EvaluateFold, 4), RecordRun], await engine.ScheduledAsync("nofit-1"));
+        Assert.Equal(4, (await engine.Registry.ListTrialsAsync("nofit-1")).Count(f => f.Error is not null));
+        Assert.Empty(await engine.Registry.ListVersionsAsync("nofit"));
+        var row = Assert.Single(await engine.Registry.ListRunsAsync("nofit"));
+        Assert.Equal((RunStatus.Failed, result.Message), (row.Status, row.Message));
+    }
+
+    [Fact]
+    public async Task RunAsync_GatePasses_RegistersAndPromotes_WithFoldActivitiesCappedAtMaxConcurrency()
+    {
+        Assert.True(Environment.ProcessorCount >= 2, "the worker runs ProcessorCount activities at once: the cap of 1 shows only with 2 or more");
+
+        var result = await engine.RunAsync("pass-1", "pass", Classification, TwoTrainersThreeFolds);
+
+        Assert.Equal(RunStatus.Succeeded, result.Status);
+        Assert.Equal(1, result.Version);
+        Assert.True(result.Champion);
+        Assert.True(result.Gate!.Passed);
+        Assert.Equal("no champion yet", result.Gate.Reason);
+        Assert.Equal(1, engine.Probe.MostRunning("pass-1", EvaluateFold));
+        Assert.Equal(6, engine.Probe.Completed("pass-1", EvaluateFold));
+        Assert.Equal(
+            [ValidateDataset, SplitDataset, .. Enumerable.Repeat(EvaluateFold, 6), TrainModel, EvaluateModel, RegisterModel, PromoteModel, RecordRun],
+            await engine.ScheduledAsync("pass-1"));
+        var metric = result.PrimaryMetric!;
+        var folds = await engine.Registry.ListTrialsAsync("pass-1");
+        Assert.Equal(6, folds.Count);
+        Assert.All(result.Selection!.Trainers, t => Assert.Equal(folds.Where(f => f.Trainer == t.Trainer).Average(f => f.Metrics[metric]), t.Metrics[metric].Mean, 12));
+        Assert.Equal(result.Selection.Trainers.MaxBy(t => t.Metrics[metric].Mean)!.Trainer, result.Selection.Winner);
+        Assert.Equal(result.Selection.Winner, Assert.IsType<TrainInput>(Assert.Single(engine.Probe.Inputs("pass-1", TrainModel))).Trainer);
+        Assert.Equal(1, await engine.Registry.ResolveAliasAsync("pass", ModelRegistry.Champion));
+        var version = await engine.Registry.GetVersionAsync("pass", 1);
+        Assert.Equal(("pass-1", result.Selection.Winner, true), (version!.RunId, version.Trainer, version.Gate!.Passed));
+        var row = Assert.Single(await engine.Registry.ListRunsAsync("pass"));
+        Assert.Equal((RunStatus.Succeeded, (int?)1, (string?)null), (row.Status, row.Version, row.Message));
+        Assert.Equal(result.Metrics, row.Metrics);
+    }
+
+    [Fact]
+    public async Task RunAsync_GateFails_RegistersACandidate_NotPromoted()
+    {
+        var result = await engine.RunAsync("gate-1", "gate", Classification, """{"label": "y", "seed": 7, "successCriteria": {"accuracy": 1.01}, "validation": {"folds": 2, "trainers": ["Linear"]}}""");
+
+        Assert.Equal(RunStatus.Succeeded, result.Status);
+        Assert.Equal(1, result.Version);
+        Assert.False(result.Champion);
+        Assert.False(result.Gate!.Passed);
+        Assert.StartsWith("success criteria not met: accuracy ", result.Gate.Reason, StringComparison.Ordinal);
+        Assert.Equal([ValidateDataset, SplitDataset, EvaluateFold, EvaluateFold, TrainModel, EvaluateModel, RegisterModel, PromoteModel, RecordRun], await engine.ScheduledAsync("gate-1"));
+        Assert.False(Assert.IsType<PromoteInput>(Assert.Single(engine.Probe.Inputs("gate-1", PromoteModel))).GatePassed);
+        var version = await engine.Registry.GetVersionAsync("gate", 1);
+        Assert.Equal((VersionStatus.Registered, false, result.Gate.Reason), (version!.Status, version.Gate!.Passed, version.Gate.Reason));
+        Assert.Empty(await engine.Registry.GetAliasesAsync("gate"));
+        var row = Assert.Single(await engine.Registry.ListRunsAsync("gate"));
+        Assert.Equal((RunStatus.Succeeded, (int?)1), (row.Status, row.Version));
+    }
+
+    [Fact]
+    public async Task RunAsync_TuningEnabled_RunsTheTuningSubOrchestration_AndRefitsItsBestOptions()
+    {
+        var tuningId = RunIds.Tuning("tune-1");
+
+        var result = await engine.RunAsync("tune-1", "tune", Classification, """{"label": "y", "seed": 7, "validation": {"folds": 2, "trainers": ["LightGbm"]}, "tuning": {"strategy": "random", "maxTrials": 3, "maxConcurrency": 1, "maxResource": 30}}""");
+        var tuning = await engine.Client.GetInstanceAsync(tuningId, getInputsAndOutputs: true);
+        var history = await DurableHistory.EventsAsync(engine.Platform.StorageConnectionString, "tune-1");
+        var trials = await engine.Registry.ListTuningTrialsAsync("tune-1");
+
+        Assert.Equal(RunStatus.Succeeded, result.Status);
+        var created = Assert.Single(history, e => e.GetString("EventType") == "SubOrchestrationInstanceCreated");
+        Assert.Equal((ActivityNames.TuningOrchestration, tuningId), (created.GetString("Name"), created.GetString("InstanceId")));
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, tuning!.RuntimeStatus);
+        Assert.Equal(LifecycleJson.Serialize(tuning.ReadOutputAs<TuningResult>()), LifecycleJson.Serialize(result.Tuning));
+        Assert.Equal((3, "trial budget spent"), (result.Tuning!.Trials, result.Tuning.StopReason));
+        Assert.Equal([RunTrial, RunTrial, RunTrial], await engine.ScheduledAsync(tuningId));
+        Assert.Equal(1, engine.Probe.MostRunning(tuningId, RunTrial));
+        var best = trials.MaxBy(t => t.Score)!;
+        Assert.Equal(best.Score, result.Tuning.BestScore);
+        Assert.Equal(best.Options, result.Tuning.BestOptions!);
+        var train = Assert.IsType<TrainInput>(Assert.Single(engine.Probe.Inputs("tune-1", TrainModel)));
+        Assert.Equal(result.Tuning.BestOptions, train.Hyperparameters!);
+    }
+
+    [Fact]
+    public async Task RunAsync_NoTuningTrialTrains_RefitsTheDefaultsAndSaysSo()
+    {
+        var result = await engine.RunAsync("tunefail-1", "tunefail", Classification, """{"label": "y", "seed": 7, "validation": {"folds": 2, "trainers": ["LightGbm"]}, "tuning": {"strategy": "random", "maxTrials": 2, "space": {"numberOfLeaves": {"min": 1, "max": 1, "integer": true}}}}""");
+        var trials = await engine.Registry.ListTuningTrialsAsync("tunefail-1");
+
+        Assert.Equal(RunStatus.Succeeded, result.Status);
+        Assert.Equal((2, (double?)null, "trial budget spent; no trial could be trained, defaults kept"), (result.Tuning!.Trials, result.Tuning.BestScore, result.Tuning.StopReason));
+        Assert.Null(result.Tuning.BestOptions);
+        Assert.Equal(2, trials.Count(t => t.Error is not null && t.Score is null));
+        Assert.Null(Assert.IsType<TrainInput>(Assert.Single(engine.Probe.Inputs("tunefail-1", TrainModel))).Hyperparameters);
+        Assert.Equal(1, result.Version);
+    }
+
+    [Fact]
+    public async Task RunAsync_RecordRunFailsAfterPromotion_StaysSucceededAndPromoted_AndSaysTheRunWasNotRecorded()
+    {
+        engine.Probe.Substitute("unrecorded-1", RecordRun, _ => throw new InvalidOperationException("the runs table is read-only"));
+
+        var result = await engine.RunAsync("unrecorded-1", "unrecorded", Classification, OneTrainerTwoFolds);
+
+        Assert.Equal(RunStatus.Succeeded, result.Status);
+        Assert.Equal(1, result.Version);
+        Assert.True(result.Champion);
+        Assert.Equal("the run could not be recorded in the runs table: the runs table is read-only", result.Message);
+        Assert.Equal(1, await engine.Registry.ResolveAliasAsync("unrecorded", ModelRegistry.Champion));
+        Assert.Empty(await engine.Registry.ListRunsAsync("unrecorded"));
+        Assert.Equal([RegisterModel, PromoteModel, RecordRun], (await engine.ScheduledAsync("unrecorded-1")).TakeLast(3));
+    }
+
+    [Fact]
+    public async Task RunAsync_StageThrows_FailsNamingTheStage_WithoutRetryingIt_AndRecordsTheRun()
+    {
+        engine.Probe.Substitute("trainfail-1", TrainModel, _ => throw new InvalidOperationException("the model could not be written"));
+
+        var result = await engine.RunAsync("trainfail-1", "trainfail", Classification, OneTrainerTwoFolds);
+
+        Assert.Equal(RunStatus.Failed, result.Status);
+        Assert.Equal("TrainModel failed: the model could not be written", result.Message);
+        Assert.Null(result.Version);
+        Assert.Equal([ValidateDataset, SplitDataset, EvaluateFold, EvaluateFold, TrainModel, RecordRun], await engine.ScheduledAsync("trainfail-1"));
+        Assert.Empty(await engine.Registry.ListVersionsAsync("trainfail"));
+        var row = Assert.Single(await engine.Registry.ListRunsAsync("trainfail"));
+        Assert.Equal((RunStatus.Failed, result.Message), (row.Status, row.Message));
+    }
+
+    [Fact]
+    public async Task RunAsync_StageResultUnreadable_FailsWithTheExceptionInTheOrchestrator_AndRecordsTheRun()
+    {
+        engine.Probe.Substitute("unreadable-1", SplitDataset, _ => Task.FromResult<object?>("not a split"));
+
+        var result = await engine.RunAsync("unreadable-1", "unreadable", Classification, OneTrainerTwoFolds);
+
+        Assert.Equal(RunStatus.Failed, result.Status);
+        Assert.StartsWith("JsonException: The JSON value could not be converted to MlLifecycle.Workflows.SplitOutcome.", result.Message, StringComparison.Ordinal);
+        Assert.Equal([ValidateDataset, SplitDataset, RecordRun], await engine.ScheduledAsync("unreadable-1"));
+        var row = Assert.Single(await engine.Registry.ListRunsAsync("unreadable"));
+        Assert.Equal((RunStatus.Failed, result.Message), (row.Status, row.Message));
+    }
+
+    [Fact]
+    public async Task RunAsync_WorkerRestartedMidCrossValidation_ReplaysToTheSameResult_WithoutReschedulingFinishedFolds()
+    {
+        var straight = await engine.RunAsync("straight-1", "straight", Classification, TwoTrainersThreeFolds);
+        await engine.StartRunAsync("restarted-1", "restarted", Classification, TwoTrainersThreeFolds);
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (engine.Probe.Completed("restarted-1", EvaluateFold) < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        var episodesBefore = engine.Probe.Episodes("restarted-1");
+        var foldsBefore = engine.Probe.Completed("restarted-1", EvaluateFold);
+        var restartedAt = DateTimeOffset.UtcNow;
+        await engine.RestartWorkerAsync();
+        var restarted = await engine.WaitForRunAsync("restarted-1");
+
+        Assert.InRange(foldsBefore, 2, 5);
+        Assert.True(engine.Probe.Episodes("restarted-1") > episodesBefore, "the new worker replays the run's history");
+        Assert.Equal(Normalized(straight), Normalized(restarted));
+        Assert.InRange(restartedAt, restarted.StartedAt, restarted.FinishedAt); // the start time replays from the history
+        Assert.Equal(6, (await engine.ScheduledAsync("restarted-1")).Count(name => name == EvaluateFold));
+        Assert.Equal(6, (await engine.Registry.ListTrialsAsync("restarted-1")).Count);
+
+        static string Normalized(RunResult r) => LifecycleJson.Serialize(r with { RunId = "", Model = "", Dataset = "", StartedAt = default, FinishedAt = default });
+    }
+}
