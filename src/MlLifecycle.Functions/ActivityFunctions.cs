@@ -1,5 +1,6 @@
 using Microsoft.Azure.Functions.Worker;
 using MlLifecycle.Core.Evaluation;
+using MlLifecycle.Storage;
 using MlLifecycle.Workflows;
 using MlLifecycle.Workflows.Activities;
 
@@ -50,9 +51,9 @@ public sealed class ActivityFunctions(
     public Task<bool> PromoteModel([ActivityTrigger] PromoteInput input) => promoteModel.RunAsync(input);
 
     [Function(ActivityNames.RecordRun)]
-    public async Task<bool> RecordRun([ActivityTrigger] RunResult result)
+    public async Task<bool> RecordRun([ActivityTrigger] RunRecord run)
     {
-        await recordRun.RunAsync(result);
+        await recordRun.RunAsync(run);
         return true;
     }
 }

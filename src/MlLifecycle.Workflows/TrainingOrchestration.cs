@@ -2,6 +2,7 @@ using Microsoft.DurableTask;
 using MlLifecycle.Core.Data;
 using MlLifecycle.Core.Evaluation;
 using MlLifecycle.Core.Spec;
+using MlLifecycle.Storage;
 
 namespace MlLifecycle.Workflows;
 
@@ -101,7 +102,7 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
         result = result with { FinishedAt = context.CurrentUtcDateTime };
         try
         {
-            await context.CallActivityAsync(ActivityNames.RecordRun, result, Retry);
+            await context.CallActivityAsync(ActivityNames.RecordRun, RunRow(result), Retry);
         }
         catch (TaskFailedException ex)
         {
@@ -112,6 +113,10 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
         context.SetCustomStatus(new RunProgress(result.Status, Steps, Steps));
         return result;
     }
+
+    /// <summary>The run's row in the <c>runs</c> table: only what the table keeps travels to the activity.</summary>
+    private static RunRecord RunRow(RunResult result) =>
+        new(result.RunId, result.Model, result.Status, result.Dataset, result.Version, result.Task?.ToString(), result.Metrics, result.Message, result.StartedAt, result.FinishedAt);
 
     /// <summary>Runs one activity per input with at most <paramref name="maxConcurrency"/> in flight; results keep the input order.</summary>
     internal static async Task<List<TOut>> FanOutAsync<TIn, TOut>(TaskOrchestrationContext context, string activity, IReadOnlyList<TIn> inputs, int maxConcurrency)

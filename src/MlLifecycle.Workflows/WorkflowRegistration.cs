@@ -1,6 +1,7 @@
 using Microsoft.DurableTask;
 using Microsoft.Extensions.DependencyInjection;
 using MlLifecycle.Core.Evaluation;
+using MlLifecycle.Storage;
 using MlLifecycle.Workflows.Activities;
 
 namespace MlLifecycle.Workflows;
@@ -58,7 +59,7 @@ public static class WorkflowRegistration
             [ActivityNames.EvaluateModel] = Activity<EvaluateModel, RunContext, EvaluationOutcome>((a, i) => a.RunAsync(i)),
             [ActivityNames.RegisterModel] = Activity<RegisterModel, RegisterInput, int>((a, i) => a.RunAsync(i)),
             [ActivityNames.PromoteModel] = Activity<PromoteModel, PromoteInput, bool>((a, i) => a.RunAsync(i)),
-            [ActivityNames.RecordRun] = Activity<RecordRun, RunResult, bool>(async (a, i) => { await a.RunAsync(i); return true; }),
+            [ActivityNames.RecordRun] = Activity<RecordRun, RunRecord, bool>(async (a, i) => { await a.RunAsync(i); return true; }),
         });
 
     private static Func<IServiceProvider, ITaskActivity> Activity<TActivity, TIn, TOut>(Func<TActivity, TIn, Task<TOut>> run)
