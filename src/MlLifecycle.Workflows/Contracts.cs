@@ -90,7 +90,35 @@ public sealed record EvaluationOutcome(
     IReadOnlyDictionary<string, double> SliceGaps,
     IReadOnlyList<FeatureImportance>? Importance = null);
 
-public sealed record RegisterInput(RunContext Run, ValidationOutcome Data, SelectionSummary Selection, TrainOutcome Training, EvaluationOutcome Evaluation, TuningResult? Tuning = null);
+/// <summary>
+/// What RegisterModel records that the run's folder does not hold. The quality report (with every anomaly) is copied
+/// and the training details (rows, outliers, transforms) are read from the folder, so they do not travel here.
+/// </summary>
+/// <param name="Run">The run whose folder is registered.</param>
+/// <param name="Task">The task inferred or given for the label.</param>
+/// <param name="Label">The label column.</param>
+/// <param name="PrimaryMetric">The metric that selected the trainer and gates promotion.</param>
+/// <param name="Seed">The run's seed.</param>
+/// <param name="DataSha256">SHA-256 of the uploaded dataset blob.</param>
+/// <param name="Data">Rows read, removed and used.</param>
+/// <param name="Trainer">The trainer refit on train + validation.</param>
+/// <param name="TrainingSeconds">How long the refit took.</param>
+/// <param name="Evaluation">The test outcome.</param>
+/// <param name="Selection">The cross-validation summary (held by no blob: the orchestration computes it).</param>
+/// <param name="Tuning">What tuning found; null = not tuned.</param>
+public sealed record RegisterInput(
+    RunContext Run,
+    MlTask Task,
+    string Label,
+    string PrimaryMetric,
+    int Seed,
+    string DataSha256,
+    DataSummary Data,
+    string Trainer,
+    double TrainingSeconds,
+    EvaluationOutcome Evaluation,
+    SelectionSummary Selection,
+    TuningResult? Tuning = null);
 
 /// <summary>Promotion request; <paramref name="ExpectedChampion"/> is the champion the gate compared against (null = none).</summary>
 public sealed record PromoteInput(string Model, int Version, bool GatePassed, int? ExpectedChampion = null);

@@ -10,7 +10,7 @@ public static class ManifestBuilder
 {
     /// <param name="record">The version being registered.</param>
     /// <param name="input">The run's outcomes, as passed to RegisterModel.</param>
-    /// <param name="training">The training details stored by TrainModel.</param>
+    /// <param name="training">The training details stored by TrainModel (rows and outliers dropped are read from them).</param>
     /// <param name="schema">The run's schema (the final feature set is read from it).</param>
     public static object Build(ModelVersion record, RegisterInput input, TrainingDetails training, DatasetSchema schema) => new
     {
@@ -25,7 +25,7 @@ public static class ManifestBuilder
         record.DataSha256,
         record.ArtifactSha256,
         record.Rows,
-        input.Data.PrimaryMetric,
+        input.PrimaryMetric,
         metrics = new { test = input.Evaluation.Test },
         successCriteria = input.Evaluation.Criteria,
         gate = input.Evaluation.Gate,
@@ -34,8 +34,8 @@ public static class ManifestBuilder
         sliceGaps = input.Evaluation.SliceGaps,
         features = FeatureList(schema, training.ModelInputs),
         permutationImportance = input.Evaluation.Importance,
-        data = input.Data.Data,
-        training = new { input.Training.Seconds, input.Training.Rows, input.Training.OutlierRowsDropped, training.Augmentation, training.NumericTransforms, training.CategoricalFills },
+        data = input.Data,
+        training = new { Seconds = input.TrainingSeconds, training.Rows, training.OutlierRowsDropped, training.Augmentation, training.NumericTransforms, training.CategoricalFills },
         featureSelection = training.Selection,
         transforms = training.Transforms,
         record.CodeVersion,

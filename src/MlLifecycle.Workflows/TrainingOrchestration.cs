@@ -63,7 +63,7 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
                 context.SetCustomStatus(new RunProgress("evaluating on the test split", 5, Steps));
                 var evaluation = await context.CallActivityAsync<EvaluationOutcome>(ActivityNames.EvaluateModel, run, Retry);
                 context.SetCustomStatus(new RunProgress("registering", 6, Steps));
-                var version = await context.CallActivityAsync<int>(ActivityNames.RegisterModel, new RegisterInput(run, data, selection, training, evaluation, tuning), Retry);
+                var version = await context.CallActivityAsync<int>(ActivityNames.RegisterModel, new RegisterInput(run, data.Task!.Value, data.Label!, data.PrimaryMetric!, data.Seed, data.DataSha256!, data.Data!, training.Trainer, training.Seconds, evaluation, selection, tuning), Retry);
                 context.SetCustomStatus(new RunProgress(evaluation.Gate.Passed ? "promoting to champion" : "kept as candidate (gate failed)", 7, Steps));
                 var champion = await context.CallActivityAsync<bool>(ActivityNames.PromoteModel, new PromoteInput(run.Model, version, evaluation.Gate.Passed, evaluation.Gate.ChampionVersion), Retry);
                 result = result with
