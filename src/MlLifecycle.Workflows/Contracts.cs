@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using MlLifecycle.Core.Data;
 using MlLifecycle.Core.Evaluation;
 using MlLifecycle.Core.Spec;
@@ -13,28 +14,40 @@ namespace MlLifecycle.Workflows;
 /// <param name="ETag">The dataset blob version the run is for; a replaced blob is not read or quarantined by this run.</param>
 public sealed record TrainingRequest(string Model, string Dataset, ProblemSpec? Spec = null, string? ETag = null);
 
-/// <summary>What every stage of one run works on: the run id and the files of its working folder.</summary>
+/// <summary>
+/// What every stage of one run works on: the run id and the files of its working folder. The file names are derived
+/// from the id, so they are not serialized: every activity input carries a run context.
+/// </summary>
 public sealed record RunContext(string RunId, string Model, string Dataset, ProblemSpec? Spec, string? ETag = null)
 {
     /// <summary>Working folder of the run inside the <c>artifacts</c> container.</summary>
+    [JsonIgnore]
     public string Folder => $"{Model}/runs/{RunId}";
 
     /// <summary>The cleaned data the run trains on.</summary>
+    [JsonIgnore]
     public string DataBlob => $"{Folder}/data.csv";
 
+    [JsonIgnore]
     public string SchemaBlob => $"{Folder}/schema.json";
 
     /// <summary>The resolved spec (request, <c>lifecycle.json</c> or defaults, with label and seed filled in).</summary>
+    [JsonIgnore]
     public string SpecBlob => $"{Folder}/spec.json";
 
+    [JsonIgnore]
     public string QualityBlob => $"{Folder}/quality.json";
 
+    [JsonIgnore]
     public string SplitBlob => $"{Folder}/split.json";
 
+    [JsonIgnore]
     public string ModelBlob => $"{Folder}/model.zip";
 
+    [JsonIgnore]
     public string TrainingBlob => $"{Folder}/training.json";
 
+    [JsonIgnore]
     public string EvaluationBlob => $"{Folder}/evaluation.json";
 }
 
