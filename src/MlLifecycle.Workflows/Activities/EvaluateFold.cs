@@ -1,21 +1,20 @@
 using System.Diagnostics;
 using MlLifecycle.Core.Evaluation;
 using MlLifecycle.Core.Training;
-using MlLifecycle.Core.Validation;
 using MlLifecycle.Storage;
 using static MlLifecycle.Workflows.ModelScoring;
 
 namespace MlLifecycle.Workflows.Activities;
 
 /// <summary>The <see cref="ActivityNames.EvaluateFold"/> activity.</summary>
-public sealed class EvaluateFold(ArtifactStore store, ModelRegistry registry, RunDataCache cache, TimeProvider time)
+public sealed class EvaluateFold(ModelRegistry registry, RunDataCache cache, TimeProvider time)
 {
     /// <summary>Trains one candidate on one fold (one thread: folds run side by side) and scores it on the fold's rows.</summary>
     public async Task<FoldResult> RunAsync(FoldInput input)
     {
         var run = input.Run;
         var (_, schema, spec, rows, labels) = await cache.GetAsync(run);
-        var fold = (await store.ReadJsonAsync<ValidationPlan>(ArtifactStore.Artifacts, run.SplitBlob)).Folds[input.Fold];
+        var fold = (await cache.GetPlanAsync(run)).Folds[input.Fold];
         var stopwatch = Stopwatch.StartNew();
         var (metrics, error) = TryTrainAndScore(() => Score(TrainedModel.Train(schema, Pick(rows, fold.Train), Pick(labels, fold.Train), spec.EffectiveSeed, spec, input.Trainer, threads: 1), rows, labels, fold.Validation));
         var result = new FoldResult(input.Trainer, input.Fold, fold.Train.Length, fold.Validation.Length, metrics, stopwatch.Elapsed.TotalSeconds, error);

@@ -2,7 +2,6 @@ using MlLifecycle.Core.Data;
 using MlLifecycle.Core.Evaluation;
 using MlLifecycle.Core.Spec;
 using MlLifecycle.Core.Training;
-using MlLifecycle.Core.Validation;
 using MlLifecycle.Storage;
 using static MlLifecycle.Workflows.ModelScoring;
 
@@ -19,7 +18,7 @@ public sealed class EvaluateModel(ArtifactStore store, RunDataCache cache, Champ
     {
         var (data, schema, spec, _, _) = await cache.GetAsync(run);
         var (rows, labels) = FeatureRows.FromTable(data, schema);
-        var test = (await store.ReadJsonAsync<ValidationPlan>(ArtifactStore.Artifacts, run.SplitBlob)).Split.Test;
+        var test = (await cache.GetPlanAsync(run)).Split.Test;
         var model = TrainedModel.Load((await store.ReadAsync(ArtifactStore.Artifacts, run.ModelBlob)).ToStream(), schema, "candidate");
         var metric = spec.PrimaryMetric!;
         var metrics = Score(model, rows, labels, test);

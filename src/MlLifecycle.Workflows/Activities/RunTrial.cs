@@ -1,21 +1,20 @@
 using System.Diagnostics;
 using MlLifecycle.Core.Spec;
 using MlLifecycle.Core.Training;
-using MlLifecycle.Core.Validation;
 using MlLifecycle.Storage;
 using static MlLifecycle.Workflows.ModelScoring;
 
 namespace MlLifecycle.Workflows.Activities;
 
 /// <summary>The <see cref="ActivityNames.RunTrial"/> activity.</summary>
-public sealed class RunTrial(ArtifactStore store, ModelRegistry registry, RunDataCache cache, TimeProvider time)
+public sealed class RunTrial(ModelRegistry registry, RunDataCache cache, TimeProvider time)
 {
     /// <summary>One tuning trial: trains on the training split with the trial's options (one thread) and scores it on the validation split.</summary>
     public async Task<TrialRecord> RunAsync(TrialInput input)
     {
         var run = input.Run;
         var (_, schema, spec, rows, labels) = await cache.GetAsync(run);
-        var split = (await store.ReadJsonAsync<ValidationPlan>(ArtifactStore.Artifacts, run.SplitBlob)).Split;
+        var split = (await cache.GetPlanAsync(run)).Split;
         var stopwatch = Stopwatch.StartNew();
         var (metrics, error) = TryTrainAndScore(() => Score(TrainedModel.Train(schema, Pick(rows, split.Train), Pick(labels, split.Train), spec.EffectiveSeed, spec, input.Trainer, threads: 1, input.Options), rows, labels, split.Validation));
         var value = metrics.GetValueOrDefault(input.Metric, double.NaN);

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using MlLifecycle.Core.Training;
-using MlLifecycle.Core.Validation;
 using MlLifecycle.Storage;
 using static MlLifecycle.Workflows.ModelScoring;
 
@@ -15,7 +14,7 @@ public sealed class TrainModel(ArtifactStore store, RunDataCache cache, ILogger<
     {
         var run = input.Run;
         var (_, schema, spec, rows, labels) = await cache.GetAsync(run);
-        var split = (await store.ReadJsonAsync<ValidationPlan>(ArtifactStore.Artifacts, run.SplitBlob)).Split;
+        var split = (await cache.GetPlanAsync(run)).Split;
         var fit = split.Train.Concat(split.Validation).Order().ToArray();
         var stopwatch = Stopwatch.StartNew();
         var model = TrainedModel.Train(schema, Pick(rows, fit), Pick(labels, fit), spec.EffectiveSeed, spec, input.Trainer, hyperparameters: input.Hyperparameters);
