@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using MlLifecycle.Core.Evaluation;
-using MlLifecycle.Core.Training;
 using MlLifecycle.Storage;
 using static MlLifecycle.Workflows.ModelScoring;
 
@@ -13,11 +11,10 @@ public sealed class EvaluateFold(ModelRegistry registry, RunDataCache cache, Tim
     public async Task<FoldResult> RunAsync(FoldInput input)
     {
         var run = input.Run;
-        var (_, schema, spec, rows, labels) = await cache.GetAsync(run);
+        var data = await cache.GetAsync(run);
         var fold = (await cache.GetPlanAsync(run)).Folds[input.Fold];
-        var stopwatch = Stopwatch.StartNew();
-        var (metrics, error) = TryTrainAndScore(() => Score(TrainedModel.Train(schema, Pick(rows, fold.Train), Pick(labels, fold.Train), spec.EffectiveSeed, spec, input.Trainer, threads: 1), rows, labels, fold.Validation));
-        var result = new FoldResult(input.Trainer, input.Fold, fold.Train.Length, fold.Validation.Length, metrics, stopwatch.Elapsed.TotalSeconds, error);
+        var (metrics, error, seconds) = TrainAndScore(data, input.Trainer, fold.Train, fold.Validation);
+        var result = new FoldResult(input.Trainer, input.Fold, fold.Train.Length, fold.Validation.Length, metrics, seconds, error);
         await registry.RecordTrialAsync(run.RunId, run.Model, result, time.GetUtcNow());
         return result;
     }

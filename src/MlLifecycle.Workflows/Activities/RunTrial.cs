@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using MlLifecycle.Core.Spec;
-using MlLifecycle.Core.Training;
 using MlLifecycle.Storage;
 using static MlLifecycle.Workflows.ModelScoring;
 
@@ -13,14 +11,13 @@ public sealed class RunTrial(ModelRegistry registry, RunDataCache cache, TimePro
     public async Task<TrialRecord> RunAsync(TrialInput input)
     {
         var run = input.Run;
-        var (_, schema, spec, rows, labels) = await cache.GetAsync(run);
+        var data = await cache.GetAsync(run);
         var split = (await cache.GetPlanAsync(run)).Split;
-        var stopwatch = Stopwatch.StartNew();
-        var (metrics, error) = TryTrainAndScore(() => Score(TrainedModel.Train(schema, Pick(rows, split.Train), Pick(labels, split.Train), spec.EffectiveSeed, spec, input.Trainer, threads: 1, input.Options), rows, labels, split.Validation));
+        var (metrics, error, seconds) = TrainAndScore(data, input.Trainer, split.Train, split.Validation, input.Options);
         var value = metrics.GetValueOrDefault(input.Metric, double.NaN);
         // A trial that failed or whose metric is undefined ranks last; double.MinValue, not −∞, because the result must serialize.
         var score = double.IsFinite(value) ? (PrimaryMetric.HigherIsBetter(input.Metric) ? value : -value) : double.MinValue;
-        var record = new TrialRecord(input.Trial, score, metrics, stopwatch.Elapsed.TotalSeconds, error);
+        var record = new TrialRecord(input.Trial, score, metrics, seconds, error);
         await registry.RecordTuningTrialAsync(run.RunId, run.Model, input.Trainer, input.Trial.Id, input.Options, input.Trial.Resource, score, metrics, record.Seconds, error, time.GetUtcNow());
         return record;
     }
