@@ -89,6 +89,32 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
             : Results.Json(view with { Folds = await registry.ListTrialsAsync(runId, ct), Trials = await registry.ListTuningTrialsAsync(runId, ct) }, LifecycleJson.Options);
     }
 
+    /// <summary>
+    /// <c>POST /api/runs/{runId}/approval</c> with <c>{"approved": true|false, "by"?, "reason"?}</c>: answers a run
+    /// waiting for approval (spec <c>deployment.requireApproval</c>) → 202; <c>409</c> when the run is not waiting.
+    /// </summary>
+    public async Task<IResult> ApproveRunAsync(string runId, HttpRequest request, DurableTaskClient client)
+    {
+        var (body, problem) = await RequestBody.ReadJsonAsync(request, """{"approved": true, "by": "ann", "reason": "checked the report"}""");
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("approved", out var approved) || approved.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+        {
+            return Problems.BadRequest("Field 'approved' is required: true to promote the version, false to keep it a candidate.", "approved");
+        }
+
+        var decision = new ApprovalDecision(approved.GetBoolean(), String(body, "by") ?? "api", String(body, "reason"));
+        return await RunApproval.SendAsync(client, runId, decision, request.HttpContext.RequestAborted) switch
+        {
+            null => Results.Json(new { runId, decision.Approved, decision.By, decision.Reason }, LifecycleJson.Options, statusCode: StatusCodes.Status202Accepted),
+            var refusal when refusal.StartsWith("Run '", StringComparison.Ordinal) && refusal.EndsWith("does not exist.", StringComparison.Ordinal) => Problems.NotFound(refusal),
+            var refusal => Problems.Conflict(refusal),
+        };
+    }
+
     /// <summary><c>GET /api/models</c>.</summary>
     public async Task<IResult> ListModelsAsync(CancellationToken ct)
     {

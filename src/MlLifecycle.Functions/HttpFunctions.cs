@@ -22,6 +22,13 @@ public sealed class HttpFunctions(LifecycleApi api, DeploymentApi deployment, Ex
         [DurableClient] DurableTaskClient client) =>
         new HttpResultAction(await api.GetRunAsync(runId, client, request.HttpContext.RequestAborted));
 
+    [Function("ApproveRun")]
+    public async Task<IActionResult> ApproveRun(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "runs/{runId}/approval")] HttpRequest request,
+        string runId,
+        [DurableClient] DurableTaskClient client) =>
+        new HttpResultAction(await api.ApproveRunAsync(runId, request, client));
+
     [Function("ListModels")]
     public async Task<IActionResult> ListModels(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "models")] HttpRequest request) =>

@@ -50,6 +50,12 @@ var status = new Command("status", "Show a run's status, stage and outcome.") { 
 status.SetAction((p, ct) => Guard(() => Commands.StatusAsync(p.GetValue(runId)!, p.GetValue(json), p.GetValue(verbose), ct)));
 root.Subcommands.Add(status);
 
+var approvedRun = new Argument<string>("runId") { Description = "A run waiting for approval (spec deployment.requireApproval)." };
+var reject = new Option<bool>("--reject") { Description = "Keep the version a candidate instead of promoting it." };
+var approve = new Command("approve", "Approve (or --reject) the promotion of a run's version that waits for approval.") { approvedRun, reject, reason };
+approve.SetAction((p, ct) => Guard(() => Commands.ApproveAsync(p.GetValue(approvedRun)!, !p.GetValue(reject), p.GetValue(reason), p.GetValue(json), p.GetValue(verbose), ct)));
+root.Subcommands.Add(approve);
+
 // One place handles Ctrl+C and SIGTERM: the first cancels the verb, which hands its work back and stops what it
 // started; if that takes over 10 s, or a second signal comes, the process exits at once.
 using var stopping = new CancellationTokenSource();

@@ -66,8 +66,12 @@ public sealed record ValidationOutcome(
 
 public sealed record QuarantineInput(RunContext Run, IReadOnlyList<Anomaly> Anomalies);
 
-/// <summary>Sizes of the holdout split, the cross-validation plan, and the tuning settings of the spec.</summary>
-public sealed record SplitOutcome(int Train, int Validation, int Test, CvMethod Method, int Folds, IReadOnlyList<string> Trainers, int MaxConcurrency, TuningSpec Tuning, int Seed);
+/// <summary>Sizes of the holdout split, the cross-validation plan, and the tuning and approval settings of the spec.</summary>
+/// <param name="ApprovalHours">How long promotion waits for an approval; null when the spec does not ask for one.</param>
+public sealed record SplitOutcome(int Train, int Validation, int Test, CvMethod Method, int Folds, IReadOnlyList<string> Trainers, int MaxConcurrency, TuningSpec Tuning, int Seed, double? ApprovalHours = null);
+
+/// <summary>The event a waiting run takes: approve or reject the promotion of the version it registered.</summary>
+public sealed record ApprovalDecision(bool Approved, string By, string? Reason = null);
 
 /// <summary>One trainer on one fold: a fan-out activity's input.</summary>
 public sealed record FoldInput(RunContext Run, string Trainer, int Fold);

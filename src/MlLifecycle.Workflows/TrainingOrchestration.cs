@@ -16,6 +16,9 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
 {
     public const int Steps = 7;
 
+    /// <summary>The external event that approves or rejects a version waiting for approval (<see cref="ApprovalDecision"/>).</summary>
+    public const string ApprovalEvent = "Approval";
+
     private static TaskOptions Retry => ActivityRetry.Options;
 
     public override async Task<RunResult> RunAsync(TaskOrchestrationContext context, TrainingRequest request)
@@ -26,15 +29,23 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
         {
             context.SetCustomStatus(new RunProgress("validating data", 1, Steps));
             var data = await context.CallActivityAsync<ValidationOutcome>(ActivityNames.ValidateDataset, run, Retry);
+            result = result with { Task = data.Task, PrimaryMetric = data.PrimaryMetric, Data = data.Data, Anomalies = data.Anomalies };
             if (!data.Accepted)
             {
-                await context.CallActivityAsync(ActivityNames.QuarantineDataset, new QuarantineInput(run, data.Anomalies), Retry);
                 result = result with
                 {
                     Status = RunStatus.Rejected,
-                    Anomalies = data.Anomalies,
                     Message = string.Join("; ", data.Anomalies.Where(a => a.Severity == Severity.Error).Select(a => $"{a.Code}: {a.Message}")),
                 };
+                try
+                {
+                    await context.CallActivityAsync(ActivityNames.QuarantineDataset, new QuarantineInput(run, data.Anomalies), Retry);
+                }
+                catch (TaskFailedException ex)
+                {
+                    // The data was still rejected: say so, and that no quarantine copy was made.
+                    result = result with { Message = $"{result.Message}; the quarantine copy failed: {ex.FailureDetails.ErrorMessage}" };
+                }
             }
             else
             {
@@ -46,43 +57,40 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
                 var summaries = ModelSelection.Summarize(results);
                 if (ModelSelection.Best(summaries, data.PrimaryMetric!) is not { } winner)
                 {
+                    result = result with { Selection = new SelectionSummary(split.Method, split.Folds, "", summaries) };
                     throw new CandidatesFailedException(ModelSelection.Failures(summaries));
                 }
 
                 var selection = new SelectionSummary(split.Method, split.Folds, winner, summaries);
+                result = result with { Selection = selection };
                 TuningResult? tuning = null;
                 if (split.Tuning.Strategy != TuningStrategy.None)
                 {
                     context.SetCustomStatus(new RunProgress($"tuning {selection.Winner} ({split.Tuning.Strategy})", 4, Steps));
                     var search = new TuningState(new TuningInput(run, selection.Winner, data.PrimaryMetric!, split.Seed, split.Tuning), [], context.CurrentUtcDateTime);
                     tuning = await context.CallSubOrchestratorAsync<TuningResult>(ActivityNames.TuningOrchestration, search, new SubOrchestrationOptions { InstanceId = RunIds.Tuning(run.RunId) });
+                    result = result with { Tuning = tuning };
                 }
 
                 context.SetCustomStatus(new RunProgress($"training {selection.Winner} on train + validation", 4, Steps));
                 var training = await context.CallActivityAsync<TrainOutcome>(ActivityNames.TrainModel, new TrainInput(run, selection.Winner, tuning?.BestOptions), Retry);
                 context.SetCustomStatus(new RunProgress("evaluating on the test split", 5, Steps));
                 var evaluation = await context.CallActivityAsync<EvaluationOutcome>(ActivityNames.EvaluateModel, run, Retry);
+                result = result with { Metrics = evaluation.Test, Criteria = evaluation.Criteria, Gate = evaluation.Gate, Importance = evaluation.Importance, Features = training.Features };
                 context.SetCustomStatus(new RunProgress("registering", 6, Steps));
                 var version = await context.CallActivityAsync<int>(ActivityNames.RegisterModel, new RegisterInput(run, data.Task!.Value, data.Label!, data.PrimaryMetric!, data.Seed, data.DataSha256!, data.Data!, training.Trainer, training.Seconds, evaluation, selection, tuning), Retry);
-                context.SetCustomStatus(new RunProgress(evaluation.Gate.Passed ? "promoting to champion" : "kept as candidate (gate failed)", 7, Steps));
-                var champion = await context.CallActivityAsync<bool>(ActivityNames.PromoteModel, new PromoteInput(run.Model, version, evaluation.Gate.Passed, evaluation.Gate.ChampionVersion), Retry);
-                result = result with
+                result = result with { Version = version };
+                var promote = evaluation.Gate.Passed;
+                if (promote && split.ApprovalHours is { } hours)
                 {
-                    Status = RunStatus.Succeeded,
-                    Task = data.Task,
-                    Version = version,
-                    Champion = champion,
-                    PrimaryMetric = data.PrimaryMetric,
-                    Metrics = evaluation.Test,
-                    Criteria = evaluation.Criteria,
-                    Gate = evaluation.Gate,
-                    Selection = selection,
-                    Tuning = tuning,
-                    Importance = evaluation.Importance,
-                    Features = training.Features,
-                    Data = data.Data,
-                    Anomalies = data.Anomalies,
-                };
+                    var approval = await WaitForApprovalAsync(context, version, hours);
+                    promote = approval.Approved;
+                    result = result with { Message = $"{(approval.Approved ? "approved" : "not approved")} by {approval.By}{(approval.Reason is null ? "" : $": {approval.Reason}")}" };
+                }
+
+                context.SetCustomStatus(new RunProgress(promote ? "promoting to champion" : evaluation.Gate.Passed ? "kept as candidate (not approved)" : "kept as candidate (gate failed)", 7, Steps));
+                var champion = await context.CallActivityAsync<bool>(ActivityNames.PromoteModel, new PromoteInput(run.Model, version, promote, evaluation.Gate.ChampionVersion), Retry);
+                result = result with { Status = RunStatus.Succeeded, Champion = champion };
             }
         }
         catch (TaskFailedException ex)
@@ -112,6 +120,24 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
 
         context.SetCustomStatus(new RunProgress(result.Status, Steps, Steps));
         return result;
+    }
+
+    /// <summary>
+    /// Waits for the <see cref="ApprovalEvent"/> of a version that passed the gate, for at most
+    /// <paramref name="hours"/> (a durable timer: the wait survives restarts and costs nothing while idle); no answer
+    /// in time is a rejection.
+    /// </summary>
+    private static async Task<ApprovalDecision> WaitForApprovalAsync(TaskOrchestrationContext context, int version, double hours)
+    {
+        context.SetCustomStatus(new RunProgress($"waiting for approval of v{version} (POST /api/runs/{context.InstanceId}/approval, up to {hours:G4} h)", 7, Steps));
+        try
+        {
+            return await context.WaitForExternalEvent<ApprovalDecision>(ApprovalEvent, TimeSpan.FromHours(hours));
+        }
+        catch (TaskCanceledException)
+        {
+            return new ApprovalDecision(false, "timeout", $"no approval within {hours:G4} h");
+        }
     }
 
     /// <summary>The run's row in the <c>runs</c> table: only what the table keeps travels to the activity.</summary>

@@ -40,6 +40,7 @@ public class FunctionsMetadataTests
     [InlineData("GetHistory", "get", "models/{model}/history")]
     [InlineData("SetStage", "put", "models/{model}/versions/{version:int}/stage")]
     [InlineData("Feedback", "post", "models/{model}/feedback")]
+    [InlineData("ApproveRun", "post", "runs/{runId}/approval")]
     [InlineData("GetExperiment", "get", "models/{model}/experiment")]
     public void HttpRoutes_MatchTheContract(string function, string method, string route)
     {

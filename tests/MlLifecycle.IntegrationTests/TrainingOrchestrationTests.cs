@@ -169,6 +169,72 @@ public sealed class TrainingOrchestrationTests(OrchestrationFixture engine) : IC
         Assert.Equal(1, result.Version);
     }
 
+    [Theory]
+    [InlineData(true, true, "approved by ann: looks right")]
+    [InlineData(false, false, "not approved by ann: looks right")]
+    public async Task RunAsync_RequireApproval_WaitsForTheDecision_ThenPromotesOrKeepsACandidate(bool approved, bool champion, string message)
+    {
+        var runId = $"approval-{approved}";
+        var model = $"approval-{(approved ? "yes" : "no")}";
+        await engine.StartRunAsync(runId, model, Classification, """{"label": "y", "seed": 7, "validation": {"folds": 2, "trainers": ["Linear"]}, "deployment": {"requireApproval": true}}""");
+        var waiting = await WaitForStageAsync(runId, "waiting for approval");
+        var championWhileWaiting = await engine.Registry.ResolveAliasAsync(model, ModelRegistry.Champion);
+
+        Assert.Null(await MlLifecycle.Api.RunApproval.SendAsync(engine.Client, runId, new ApprovalDecision(approved, "ann", "looks right")));
+        var result = await engine.WaitForRunAsync(runId);
+
+        Assert.StartsWith("waiting for approval of v1", waiting, StringComparison.Ordinal);
+        Assert.Equal(RunStatus.Succeeded, result.Status);
+        Assert.Equal(champion, result.Champion);
+        Assert.Equal(message, result.Message);
+        Assert.Equal(champion ? 1 : null, await engine.Registry.ResolveAliasAsync(model, ModelRegistry.Champion));
+        Assert.Equal(champion ? VersionStages.Approved : VersionStages.Candidate, (await engine.Registry.GetVersionAsync(model, 1))!.Stage);
+        Assert.Null(championWhileWaiting);
+        Assert.Contains("is not waiting for approval", await MlLifecycle.Api.RunApproval.SendAsync(engine.Client, runId, new ApprovalDecision(true, "bob")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_NoApprovalInTime_KeepsACandidate()
+    {
+        var result = await engine.RunAsync("approval-late", "approval-late", Classification, """{"label": "y", "seed": 7, "validation": {"folds": 2, "trainers": ["Linear"]}, "deployment": {"requireApproval": true, "approvalTimeoutHours": 0.0005}}""");
+
+        Assert.Equal(RunStatus.Succeeded, result.Status);
+        Assert.False(result.Champion);
+        Assert.Equal("not approved by timeout: no approval within 0.0005 h", result.Message);
+        Assert.Null(await engine.Registry.ResolveAliasAsync("approval-late", ModelRegistry.Champion));
+    }
+
+    [Fact]
+    public async Task RunAsync_QuarantineFails_TheRunIsStillRejectedWithItsAnomalies()
+    {
+        engine.Probe.Substitute("quarantine-1", QuarantineDataset, _ => throw new InvalidOperationException("quarantine is read-only"));
+        var csv = Encoding.UTF8.GetBytes("x,y\n" + string.Concat(Enumerable.Range(0, 30).Select(i => $"{(i == 5 ? "five" : i)},{i % 2}\n")));
+
+        var result = await engine.RunAsync("quarantine-1", "quarantine", csv, """{"label": "y"}""");
+
+        Assert.Equal(RunStatus.Rejected, result.Status);
+        Assert.Contains(result.Anomalies!, a => a.Code == AnomalyCodes.TypeMismatch);
+        Assert.EndsWith("; the quarantine copy failed: quarantine is read-only", result.Message, StringComparison.Ordinal);
+        Assert.Equal(RunStatus.Rejected, Assert.Single(await engine.Registry.ListRunsAsync("quarantine")).Status);
+    }
+
+    /// <summary>Polls a running run until its stage starts with <paramref name="stage"/>; returns the stage.</summary>
+    private async Task<string> WaitForStageAsync(string runId, string stage)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await MlLifecycle.Api.RunView.GetAsync(engine.Client, runId) is { Stage: { } current } && current.StartsWith(stage, StringComparison.Ordinal))
+            {
+                return current;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"Run {runId} did not reach '{stage}' within 60 s.");
+    }
+
     [Fact]
     public async Task RunAsync_RecordRunFailsAfterPromotion_StaysSucceededAndPromoted_AndSaysTheRunWasNotRecorded()
     {

@@ -10,6 +10,7 @@ using MlLifecycle.Core.Spec;
 using MlLifecycle.Core.Training;
 using MlLifecycle.Local.Hosting;
 using MlLifecycle.Storage;
+using MlLifecycle.Workflows;
 
 namespace MlLifecycle.Local.Cli;
 
@@ -128,6 +129,20 @@ internal static class Commands
 
             await Task.Delay(250, ct);
         }
+    }
+
+    public static async Task<int> ApproveAsync(string runId, bool approved, string? reason, bool json, bool verbose, CancellationToken ct)
+    {
+        using var loggers = CliContext.CreateLoggerFactory(verbose);
+        await using var platform = await LocalPlatform.StartAsync(CliContext.Platform(httpPort: null, watchBlobs: false, hostWorker: false), loggers, ct);
+        var decision = new ApprovalDecision(approved, $"cli:{Environment.UserName}", reason);
+        if (await RunApproval.SendAsync(platform.Client, runId, decision, ct) is { } refusal)
+        {
+            throw new CliException(refusal);
+        }
+
+        Console.Error.WriteLine($"run {runId}: {(approved ? "approved" : "rejected")}; the run goes on with whichever host serves the task hub");
+        return Emit(json, new { runId, approved, by = decision.By, reason });
     }
 
     public static async Task<int> StatusAsync(string runId, bool json, bool verbose, CancellationToken ct)

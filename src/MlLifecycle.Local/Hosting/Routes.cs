@@ -11,6 +11,7 @@ public static class Routes
         var api = app.MapGroup("/api");
         api.MapPost("/training", (HttpRequest request, LifecycleApi handlers, DurableTaskClient client) => handlers.StartTrainingAsync(request, client));
         api.MapGet("/runs/{runId}", (string runId, LifecycleApi handlers, DurableTaskClient client, CancellationToken ct) => handlers.GetRunAsync(runId, client, ct));
+        api.MapPost("/runs/{runId}/approval", (string runId, HttpRequest request, LifecycleApi handlers, DurableTaskClient client) => handlers.ApproveRunAsync(runId, request, client));
         api.MapGet("/models", (LifecycleApi handlers, CancellationToken ct) => handlers.ListModelsAsync(ct));
         api.MapGet("/models/{model}", (string model, LifecycleApi handlers, CancellationToken ct) => handlers.GetModelAsync(model, ct));
         api.MapPost("/models/{model}/predict", (string model, HttpRequest request, LifecycleApi handlers) => handlers.PredictAsync(model, request));
