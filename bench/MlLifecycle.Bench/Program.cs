@@ -20,6 +20,17 @@ using MlLifecycle.Workflows;
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- tuning <csv> <label> [seeds | serve]
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- features <csv> <label> <seeds> [spec.json …]
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- trainer <csv> <label> <splits> <trainer> [name=option:value,… …]
+//        dotnet run -c Release --project bench/MlLifecycle.Bench -- serving <baseUrl> <model> [csv] [seconds per run]
+if (args.FirstOrDefault() == "serving")
+{
+    return await ServingBench.RunAsync(new Uri(args[1]), args[2], args.Length > 3 ? args[3] : "samples/credit-g.csv", TimeSpan.FromSeconds(args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 20));
+}
+
+if (args.FirstOrDefault() == "serving-bare")
+{
+    return await ServingBench.ServeBareAsync();
+}
+
 if (args.FirstOrDefault() == "trainer")
 {
     return TrainerBench.Run(args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture), args[4], args[5..]);
