@@ -44,8 +44,7 @@ internal static class ServingBench
             .AddMlLifecycleStorage(azurite.ConnectionString).AddMlLifecycleWorkflows().AddMlLifecycleApi()
             .BuildServiceProvider();
         var server = services.GetRequiredService<ModelServer>();
-        var version = await server.ResolveAsync(model, null, null) ?? throw new InvalidOperationException(await server.DescribeMissingAsync(model, null, null));
-        var served = await server.LoadAsync(version);
+        var served = (await server.RouteAsync(model, null, null) ?? throw new InvalidOperationException(await server.DescribeMissingAsync(model, null, null))).Served;
 
         TabularData table;
         await using (var stream = File.OpenRead(csv))
@@ -89,9 +88,9 @@ internal static class ServingBench
         }
 
         // In-process: what one request costs the product besides HTTP, timed call by call after warm-up.
-        var parse = Time(20_000, i => PredictionInput.FromJson(JsonSerializer.Deserialize<JsonElement>(single[i % single.Length]), served.Schema));
-        var resolve = await TimeAsync(300, _ => server.ResolveAsync(model, null, null));
-        var one = Time(5_000, i => served.Predictor.Predict([rows[i % rows.Count]]));
+        var parse = Time(20_000, i => PredictionInput.FromJson(JsonSerializer.Deserialize<JsonElement>(single[i % single.Length]), served.Schema, served.Required));
+        var resolve = await TimeAsync(300, async _ => await server.RouteAsync(model, null, null));
+        var one = Time(5_000, i => served.Predictor.PredictOne(rows[i % rows.Count]));
         var rowBatches = rows.Chunk(BatchRows).Where(c => c.Length == BatchRows).ToArray();
         var batch = Time(500, i => served.Predictor.Predict(rowBatches[i % rowBatches.Length]));
 
@@ -110,10 +109,10 @@ internal static class ServingBench
         Console.WriteLine();
         Console.WriteLine("| in-process, after warm-up | p50 | p99 |");
         Console.WriteLine("|---|---|---|");
-        Console.WriteLine($"| `Predict` of 1 row (`TrainedModel.Predict([row])`: the product has no single-row path) | {Us(one.P50)} | {Us(one.P99)} |");
+        Console.WriteLine($"| `PredictOne` of 1 row (pooled row-to-row mapper) | {Us(one.P50)} | {Us(one.P99)} |");
         Console.WriteLine($"| `Predict` of {BatchRows} rows, per row | {Us(batch.P50 / BatchRows)} | {Us(batch.P99 / BatchRows)} |");
         Console.WriteLine($"| parse a 1-row body (`JsonElement` + `PredictionInput.FromJson`) | {Us(parse.P50)} | {Us(parse.P99)} |");
-        Console.WriteLine($"| resolve the alias (`ModelServer.ResolveAsync`: 2 table reads, every request) | {Us(resolve.P50)} | {Us(resolve.P99)} |");
+        Console.WriteLine($"| route the request (`ModelServer.RouteAsync`: cached aliases, loaded model) | {Us(resolve.P50)} | {Us(resolve.P99)} |");
         Console.WriteLine();
         foreach (var rowsPerRequest in new[] { 1, BatchRows })
         {
