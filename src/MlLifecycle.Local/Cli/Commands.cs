@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Azure.Storage.Blobs.Models;
-using CsvHelper;
 using MlLifecycle.Api;
 using MlLifecycle.Core;
 using MlLifecycle.Core.Data;
@@ -210,7 +209,7 @@ internal static class Commands
         var writer = output is null ? Console.Out : new StreamWriter(output.FullName);
         try
         {
-            WritePredictions(writer, table, predictions, served.Schema);
+            PredictionCsv.Write(writer, table, predictions, served.Schema);
         }
         finally
         {
@@ -443,39 +442,6 @@ internal static class Commands
 
     public static string FormatMetrics(IReadOnlyDictionary<string, double> metrics) =>
         string.Join("  ", metrics.Select(m => $"{m.Key}={m.Value.ToString("F4", CultureInfo.InvariantCulture)}"));
-
-    private static void WritePredictions(TextWriter writer, TabularData table, IReadOnlyList<Prediction> predictions, DatasetSchema schema)
-    {
-        using var csv = new CsvWriter(writer, CultureInfo.InvariantCulture, leaveOpen: true);
-        var classes = schema.Classes ?? [];
-        foreach (var column in table.Columns)
-        {
-            csv.WriteField(column);
-        }
-
-        csv.WriteField(schema.IsClassification ? "PredictedLabel" : "Score");
-        foreach (var c in classes)
-        {
-            csv.WriteField($"Probability_{c}");
-        }
-
-        csv.NextRecord();
-        for (var i = 0; i < predictions.Count; i++)
-        {
-            foreach (var cell in table.Rows[i])
-            {
-                csv.WriteField(cell ?? "");
-            }
-
-            csv.WriteField(schema.IsClassification ? predictions[i].Label : predictions[i].Score?.ToString("R", CultureInfo.InvariantCulture));
-            foreach (var c in classes)
-            {
-                csv.WriteField(predictions[i].Probabilities!.GetValueOrDefault(c).ToString("F6", CultureInfo.InvariantCulture));
-            }
-
-            csv.NextRecord();
-        }
-    }
 
     private static void RequireFile(FileInfo file)
     {
