@@ -70,12 +70,10 @@ public sealed class ModelServer(ModelRegistry registry, ModelCache models, IOpti
     }
 
     /// <summary>Why <see cref="RouteAsync"/> found nothing: no such model, or no such version or alias of it.</summary>
-    public async Task<string> DescribeMissingAsync(string model, string? alias, int? version, CancellationToken ct = default) =>
-        (await registry.ListVersionsAsync(model, ct)).Count == 0 ? NoSuchModel(model)
-        : version is { } number ? $"Model '{model}' has no version {number}."
-        : $"Model '{model}' has no '{alias ?? ModelRegistry.Champion}' version.";
+    public Task<string> DescribeMissingAsync(string model, string? alias, int? version, CancellationToken ct = default) =>
+        registry.DescribeMissingAsync(model, alias, version, ct);
 
-    public static string NoSuchModel(string model) => $"No model named '{model}' exists.";
+    public static string NoSuchModel(string model) => ModelRegistry.NoSuchModel(model);
 
     /// <summary>Reads a model's aliases now and swaps them in once their versions have loaded (after this process moved one).</summary>
     public async Task RefreshAsync(string model, CancellationToken ct = default)
