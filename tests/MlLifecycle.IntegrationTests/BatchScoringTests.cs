@@ -202,7 +202,7 @@ public sealed class BatchScoringTests(PlatformFixture platform, ITestOutputHelpe
     }
 
     /// <summary>What <c>predict</c> writes for these rows.</summary>
-    private static byte[] Write(TabularData input, IReadOnlyList<Prediction> predictions, DatasetSchema schema)
+    internal static byte[] Write(TabularData input, IReadOnlyList<Prediction> predictions, DatasetSchema schema)
     {
         using var stream = new MemoryStream();
         using (var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true))
@@ -214,18 +214,21 @@ public sealed class BatchScoringTests(PlatformFixture platform, ITestOutputHelpe
     }
 
     /// <summary>The first line where two files differ ("" when they are equal), for a readable failure.</summary>
-    private static string FirstDifference(byte[] expected, byte[] actual)
+    internal static string FirstDifference(byte[] expected, byte[] actual)
     {
         var (a, b) = (Encoding.UTF8.GetString(expected).Split('\n'), Encoding.UTF8.GetString(actual).Split('\n'));
         var line = Enumerable.Range(0, Math.Max(a.Length, b.Length)).FirstOrDefault(i => i >= a.Length || i >= b.Length || a[i] != b[i], -1);
         return line < 0 ? "" : $"line {line + 1}: expected '{(line < a.Length ? a[line] : "(end)")}', got '{(line < b.Length ? b[line] : "(end)")}'";
     }
 
-    private async Task<TrainedModel> LoadAsync(string model, int version)
+    private Task<TrainedModel> LoadAsync(string model, int version) => LoadAsync(platform.Store, platform.Registry, model, version);
+
+    /// <summary>A registered version loaded straight from its artifacts (no cache shared with the platform).</summary>
+    internal static async Task<TrainedModel> LoadAsync(ArtifactStore store, ModelRegistry registry, string model, int version)
     {
-        var record = (await platform.Registry.GetVersionAsync(model, version))!;
-        var zip = await platform.Store.ReadAsync(ArtifactStore.Artifacts, $"{model}/{version}/model.zip");
-        var schema = await platform.Store.ReadJsonAsync<DatasetSchema>(ArtifactStore.Artifacts, $"{model}/{version}/schema.json");
+        var record = (await registry.GetVersionAsync(model, version))!;
+        var zip = await store.ReadAsync(ArtifactStore.Artifacts, $"{model}/{version}/model.zip");
+        var schema = await store.ReadJsonAsync<DatasetSchema>(ArtifactStore.Artifacts, $"{model}/{version}/schema.json");
         return TrainedModel.Load(zip.ToStream(), schema, record.Trainer);
     }
 
