@@ -1,12 +1,12 @@
 // MlLifecycle on Azure: a Flex Consumption function app (.NET 10 isolated) with its storage account,
 // Application Insights and one user-assigned identity. No shared keys: storage and telemetry are Entra-only.
 //
-// Blob trigger: on Flex Consumption the DatasetUploaded function uses the Event Grid source
-// (BlobTriggerSource.EventGrid). The Event Grid subscription on the storage account that feeds it
-// (to https://<app>/runtime/webhooks/blobs?functionName=Host.Functions.DatasetUploaded&code=<key>) is NOT
-// created here: its endpoint needs the deployed app's blobs_extension system key, which only exists after the
-// first code deployment, and Event Grid validates the endpoint when the subscription is created.
-// See bicep/README.md for the post-deployment command.
+// Blob triggers: on Flex Consumption the DatasetUploaded and ScoringUploaded functions use the Event Grid source
+// (BlobTriggerSource.EventGrid). The Event Grid subscriptions on the storage account that feed them
+// (to https://<app>/runtime/webhooks/blobs?functionName=Host.Functions.{name}&code=<key>) are NOT
+// created here: their endpoint needs the deployed app's blobs_extension system key, which only exists after the
+// first code deployment, and Event Grid validates the endpoint when a subscription is created.
+// See bicep/README.md for the post-deployment commands.
 targetScope = 'resourceGroup'
 
 @description('Base name for all resources (lowercase letters, digits and hyphens).')

@@ -25,6 +25,7 @@ var appContainers = [
   'artifacts'
   'predictions'
   'inference-log'
+  'scoring'
 ]
 var tableNames = [
   'models'

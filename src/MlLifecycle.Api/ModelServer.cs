@@ -1,10 +1,7 @@
 using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using MlLifecycle.Core.Data;
-using MlLifecycle.Core.Training;
 using MlLifecycle.Storage;
 
 namespace MlLifecycle.Api;
@@ -19,10 +16,6 @@ public sealed class ServingOptions
     [Range(typeof(TimeSpan), "00:00:00.1", "01:00:00")]
     public TimeSpan RouteTtl { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Model versions kept loaded; the least recently used is dropped beyond this. Default 8.</summary>
-    [Range(1, 1000)]
-    public int MaxLoadedModels { get; set; } = 8;
-
     /// <summary>Rows per prediction request; more get 413 (batch scoring takes files). Default 10 000.</summary>
     [Range(1, 1_000_000)]
     public int MaxRows { get; set; } = 10_000;
@@ -36,34 +29,24 @@ public sealed class ServingOptions
     public long MaxBodyBytes { get; set; } = 16 * 1024 * 1024;
 }
 
-/// <summary>A model version ready to serve, and which of its schema's features the model reads.</summary>
-public sealed record ServedModel(string Model, int Version, DatasetSchema Schema, TrainedModel Predictor, IReadOnlyList<bool> Required)
-{
-    public IReadOnlyList<string> FeatureNames { get; } = [.. Schema.Features.Select(f => f.Name)];
-}
-
 /// <summary>
 /// The model a request is routed to: the alias that chose it (null when a version was asked for), the traffic split's
 /// variant (null when the request named an alias or version) and the shadow version to score a copy with, if any.
 /// </summary>
 public sealed record Route(ServedModel Served, string? Alias, string? Variant = null, int? Shadow = null);
 
-/// <summary>A model artifact whose SHA-256 differs from the registry's record: it is never loaded.</summary>
-public sealed class ModelIntegrityException(string message) : Exception(message);
-
 /// <summary>
 /// Routes prediction requests to loaded models with no storage call in the steady state. Aliases are cached per model
 /// and read again in the background once older than <see cref="ServingOptions.RouteTtl"/>; a moved alias is swapped in
 /// only after its new version has loaded, so no request waits for or fails on the swap, and a version that fails its
 /// integrity check never replaces the one serving. Version records are cached (registered versions do not change), and
-/// loaded models sit in an LRU cache of <see cref="ServingOptions.MaxLoadedModels"/>, each verified by SHA-256 first.
+/// loaded models come from the <see cref="ModelCache"/> (LRU, each verified by SHA-256 first).
 /// </summary>
-public sealed class ModelServer(ModelRegistry registry, ArtifactStore store, IOptions<ServingOptions> options, TimeProvider time, ILogger<ModelServer> logger)
+public sealed class ModelServer(ModelRegistry registry, ModelCache models, IOptions<ServingOptions> options, TimeProvider time, ILogger<ModelServer> logger)
 {
     private readonly ConcurrentDictionary<string, Routes> _routes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<Task<Routes>>> _refreshing = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Model, int Version), ModelVersion> _versions = new();
-    private readonly ConcurrentDictionary<(string Model, int Version), Loaded> _loaded = new();
 
     /// <summary>
     /// The model serving <paramref name="version"/>, or <paramref name="alias"/>, or else the model's traffic split (by
@@ -87,12 +70,10 @@ public sealed class ModelServer(ModelRegistry registry, ArtifactStore store, IOp
     }
 
     /// <summary>Why <see cref="RouteAsync"/> found nothing: no such model, or no such version or alias of it.</summary>
-    public async Task<string> DescribeMissingAsync(string model, string? alias, int? version, CancellationToken ct = default) =>
-        (await registry.ListVersionsAsync(model, ct)).Count == 0 ? NoSuchModel(model)
-        : version is { } number ? $"Model '{model}' has no version {number}."
-        : $"Model '{model}' has no '{alias ?? ModelRegistry.Champion}' version.";
+    public Task<string> DescribeMissingAsync(string model, string? alias, int? version, CancellationToken ct = default) =>
+        registry.DescribeMissingAsync(model, alias, version, ct);
 
-    public static string NoSuchModel(string model) => $"No model named '{model}' exists.";
+    public static string NoSuchModel(string model) => ModelRegistry.NoSuchModel(model);
 
     /// <summary>Reads a model's aliases now and swaps them in once their versions have loaded (after this process moved one).</summary>
     public async Task RefreshAsync(string model, CancellationToken ct = default)
@@ -103,27 +84,7 @@ public sealed class ModelServer(ModelRegistry registry, ArtifactStore store, IOp
 
     /// <summary>A loaded version, from the cache or downloaded, verified by SHA-256 and loaded.</summary>
     /// <exception cref="ModelIntegrityException">The artifact fails its SHA-256 check.</exception>
-    public async Task<ServedModel> LoadAsync(ModelVersion version)
-    {
-        var key = (version.Model, version.Version);
-        var now = time.GetTimestamp();
-        if (!_loaded.TryGetValue(key, out var entry))
-        {
-            entry = _loaded.GetOrAdd(key, _ => new Loaded(new Lazy<Task<ServedModel>>(() => LoadCoreAsync(version))) { LastUsed = now });
-            Evict();
-        }
-
-        entry.LastUsed = now;
-        try
-        {
-            return await entry.Model.Value;
-        }
-        catch
-        {
-            _loaded.TryRemove(new KeyValuePair<(string, int), Loaded>(key, entry));
-            throw;
-        }
-    }
+    public Task<ServedModel> LoadAsync(ModelVersion version) => models.LoadAsync(version);
 
     private async ValueTask<Routes> RoutesAsync(string model, CancellationToken ct)
     {
@@ -216,69 +177,5 @@ public sealed class ModelServer(ModelRegistry registry, ArtifactStore store, IOp
         return record is null ? null : _versions.GetOrAdd((model, version), record);
     }
 
-    /// <summary>Drops the least recently used models beyond the limit (in-flight requests keep theirs until done).</summary>
-    private void Evict()
-    {
-        while (_loaded.Count > options.Value.MaxLoadedModels)
-        {
-            var oldest = _loaded.MinBy(e => e.Value.LastUsed);
-            if (_loaded.TryRemove(oldest))
-            {
-                logger.LogInformation("Unloaded {Model} v{Version} (least recently used of more than {Max})", oldest.Key.Model, oldest.Key.Version, options.Value.MaxLoadedModels);
-            }
-        }
-    }
-
-    private async Task<ServedModel> LoadCoreAsync(ModelVersion version)
-    {
-        var folder = $"{version.Model}/{version.Version}";
-        var zip = await store.ReadAsync(ArtifactStore.Artifacts, $"{folder}/model.zip");
-        var sha = ArtifactStore.Sha256(zip);
-        if (!string.Equals(sha, version.ArtifactSha256, StringComparison.OrdinalIgnoreCase))
-        {
-            throw new ModelIntegrityException($"model.zip of '{version.Model}' v{version.Version} has SHA-256 {sha}, but the registry recorded {version.ArtifactSha256}: refusing to load it.");
-        }
-
-        var schema = await store.ReadJsonAsync<DatasetSchema>(ArtifactStore.Artifacts, $"{folder}/schema.json");
-        var manifest = await store.TryReadAsync(ArtifactStore.Artifacts, $"{folder}/manifest.json");
-        var predictor = TrainedModel.Load(zip.ToStream(), schema, version.Trainer);
-        logger.LogInformation("Loaded {Model} v{Version} ({Bytes} bytes, SHA-256 verified)", version.Model, version.Version, zip.ToMemory().Length);
-        return new ServedModel(version.Model, version.Version, schema, predictor, Required(schema, manifest));
-    }
-
-    /// <summary>
-    /// Features the model reads, from the manifest's feature list (a feature whose inputs selection dropped, and that no
-    /// kept derived feature uses, is optional in requests). Without a manifest every feature is required.
-    /// </summary>
-    private static bool[] Required(DatasetSchema schema, BinaryData? manifest)
-    {
-        if (manifest is null || !JsonDocument.Parse(manifest).RootElement.TryGetProperty("features", out var features))
-        {
-            return [.. schema.Features.Select(_ => true)];
-        }
-
-        HashSet<string> read = new(StringComparer.Ordinal);
-        foreach (var feature in features.EnumerateArray().Where(f => f.GetProperty("inputs").GetArrayLength() > 0))
-        {
-            if (feature.TryGetProperty("columns", out var columns) && columns.ValueKind == JsonValueKind.Array)
-            {
-                read.UnionWith(columns.EnumerateArray().Select(c => c.GetString()!));
-            }
-            else
-            {
-                read.Add(feature.GetProperty("name").GetString()!);
-            }
-        }
-
-        return [.. schema.Features.Select(f => read.Contains(f.Name))];
-    }
-
     private sealed record Routes(IReadOnlyDictionary<string, int> Aliases, TrafficSplit? Traffic, long ReadAt);
-
-    private sealed class Loaded(Lazy<Task<ServedModel>> model)
-    {
-        public Lazy<Task<ServedModel>> Model { get; } = model;
-
-        public long LastUsed { get; set; }
-    }
 }

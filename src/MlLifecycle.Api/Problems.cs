@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using MlLifecycle.Core.Training;
 
 namespace MlLifecycle.Api;
 
@@ -20,6 +21,10 @@ public static class Problems
 
     public static IResult PreconditionFailed(string detail) =>
         Results.Problem(detail, statusCode: StatusCodes.Status412PreconditionFailed, title: "Precondition failed");
+
+    /// <summary>Rows that cannot be scored: 400 naming the field (and row), or 413 when there are too many.</summary>
+    public static IResult ToProblem(this InvalidInputException ex) =>
+        ex.TooLarge ? TooLarge(ex.Message, ex.Field) : BadRequest(ex.Message, ex.Field, ex.Row);
 
     public static IResult NotFound(string detail) =>
         Results.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not found");
@@ -47,16 +52,6 @@ public static class Problems
 
         return extensions;
     }
-}
-
-/// <summary>A request that cannot be served, naming the offending field (and row); 400, or 413 when it is too large.</summary>
-public sealed class InvalidInputException(string message, string? field = null, int? row = null, int status = StatusCodes.Status400BadRequest) : Exception(message)
-{
-    public string? Field { get; } = field;
-
-    public int? Row { get; } = row;
-
-    public IResult ToProblem() => status == StatusCodes.Status413PayloadTooLarge ? Problems.TooLarge(Message, Field) : Problems.BadRequest(Message, Field, Row);
 }
 
 /// <summary>A result with one more response header (Location, ETag).</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using MlLifecycle.Core.Training;
 
 namespace MlLifecycle.Api;
 

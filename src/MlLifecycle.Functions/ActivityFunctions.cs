@@ -17,7 +17,11 @@ public sealed class ActivityFunctions(
     EvaluateModel evaluateModel,
     RegisterModel registerModel,
     PromoteModel promoteModel,
-    RecordRun recordRun)
+    RecordRun recordRun,
+    PlanBatch planBatch,
+    ScoreBatchChunk scoreBatchChunk,
+    WriteBatchOutput writeBatchOutput,
+    CleanUpBatch cleanUpBatch)
 {
     [Function(ActivityNames.RunTrial)]
     public Task<TrialRecord> RunTrial([ActivityTrigger] TrialInput input) => runTrial.RunAsync(input);
@@ -56,4 +60,16 @@ public sealed class ActivityFunctions(
         await recordRun.RunAsync(run);
         return true;
     }
+
+    [Function(ActivityNames.PlanBatch)]
+    public Task<BatchPlan> PlanBatch([ActivityTrigger] BatchJob job) => planBatch.RunAsync(job);
+
+    [Function(ActivityNames.ScoreBatchChunk)]
+    public Task<BatchChunkResult> ScoreBatchChunk([ActivityTrigger] BatchChunk chunk) => scoreBatchChunk.RunAsync(chunk);
+
+    [Function(ActivityNames.WriteBatchOutput)]
+    public Task<string> WriteBatchOutput([ActivityTrigger] BatchOutputInput input) => writeBatchOutput.RunAsync(input);
+
+    [Function(ActivityNames.CleanUpBatch)]
+    public Task<int> CleanUpBatch([ActivityTrigger] BatchJob job) => cleanUpBatch.RunAsync(job);
 }

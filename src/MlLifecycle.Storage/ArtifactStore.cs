@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
 using MlLifecycle.Core;
 
 namespace MlLifecycle.Storage;
@@ -15,7 +16,10 @@ public sealed class ArtifactStore(BlobServiceClient service)
     public const string Predictions = "predictions";
     public const string InferenceLog = "inference-log";
 
-    private static readonly string[] AllContainers = [Datasets, Quarantine, Artifacts, Predictions, InferenceLog];
+    /// <summary>Uploads to score: <c>scoring/{model}/{file}.csv</c> starts a batch job (the blob trigger).</summary>
+    public const string Scoring = "scoring";
+
+    private static readonly string[] AllContainers = [Datasets, Quarantine, Artifacts, Predictions, InferenceLog, Scoring];
 
     public BlobServiceClient Service => service;
 
@@ -97,6 +101,52 @@ public sealed class ArtifactStore(BlobServiceClient service)
             await WriteAsync(Quarantine, datasetName, content, ct: ct);
         }
     }
+
+    /// <summary>Opens a blob for reading (only the version with <paramref name="etag"/>, when given); null when it does not exist or has changed.</summary>
+    /// <remarks>The stream fails if the blob changes while it is read.</remarks>
+    public async Task<Stream?> TryOpenReadAsync(string container, string name, string? etag, CancellationToken ct = default)
+    {
+        try
+        {
+            return await Blob(container, name).OpenReadAsync(new BlobOpenReadOptions(allowModifications: false) { Conditions = IfMatch(etag) }, ct);
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Stages part <paramref name="index"/> of a blob written in parts: it stays invisible until
+    /// <see cref="CommitPartsAsync"/>. Staging a part again replaces it, so a repeated writer does no harm.
+    /// </summary>
+    public async Task StagePartAsync(string container, string name, int index, Stream content, CancellationToken ct = default) =>
+        await BlockBlob(container, name).StageBlockAsync(PartId(index), content, cancellationToken: ct);
+
+    /// <summary>Makes parts 0 … <paramref name="parts"/> − 1, in that order, the blob's content (one step: readers see all or nothing).</summary>
+    public async Task CommitPartsAsync(string container, string name, int parts, CancellationToken ct = default) =>
+        await BlockBlob(container, name).CommitBlockListAsync(
+            Enumerable.Range(0, parts).Select(PartId),
+            new CommitBlockListOptions { HttpHeaders = new BlobHttpHeaders { ContentType = ContentType(name) } },
+            ct);
+
+    /// <summary>Deletes every blob under <paramref name="prefix"/>; returns how many there were.</summary>
+    public async Task<int> DeleteFolderAsync(string container, string prefix, CancellationToken ct = default)
+    {
+        var client = service.GetBlobContainerClient(container);
+        var deleted = 0;
+        await foreach (var blob in client.GetBlobsAsync(BlobTraits.None, BlobStates.None, prefix.TrimEnd('/') + "/", ct))
+        {
+            deleted += (await client.DeleteBlobIfExistsAsync(blob.Name, cancellationToken: ct)).Value ? 1 : 0;
+        }
+
+        return deleted;
+    }
+
+    private BlockBlobClient BlockBlob(string container, string name) => service.GetBlobContainerClient(container).GetBlockBlobClient(name);
+
+    /// <summary>Block ids of one blob must all have the same length.</summary>
+    private static string PartId(int index) => Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes($"part-{index:D8}"));
 
     private static string ContentType(string name) => Path.GetExtension(name) switch
     {

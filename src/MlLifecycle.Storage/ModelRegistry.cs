@@ -128,6 +128,21 @@ public sealed partial class ModelRegistry(TableServiceClient service, RegistryEv
         return row.HasValue && row.Value!.GetString("Status") == VersionStatus.Registered ? ToVersion(row.Value) : null;
     }
 
+    /// <summary>
+    /// Version <paramref name="version"/>, or else the one <paramref name="alias"/> (default <c>champion</c>) points at
+    /// now; null when there is none (<see cref="DescribeMissingAsync"/> says why).
+    /// </summary>
+    public async Task<ModelVersion?> FindVersionAsync(string model, string? alias, int? version, CancellationToken ct = default) =>
+        (version ?? await ResolveAliasAsync(model, alias ?? Champion, ct)) is { } number ? await GetVersionAsync(model, number, ct) : null;
+
+    /// <summary>Why no version was found: no such model, or no such version or alias of it.</summary>
+    public async Task<string> DescribeMissingAsync(string model, string? alias, int? version, CancellationToken ct = default) =>
+        (await ListVersionsAsync(model, ct)).Count == 0 ? NoSuchModel(model)
+        : version is { } number ? $"Model '{model}' has no version {number}."
+        : $"Model '{model}' has no '{alias ?? Champion}' version.";
+
+    public static string NoSuchModel(string model) => $"No model named '{model}' exists.";
+
     /// <summary>Names of models with at least one registered version.</summary>
     public async Task<IReadOnlyList<string>> ListModelsAsync(CancellationToken ct = default)
     {

@@ -4,6 +4,7 @@ using Azure.Identity;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 
 namespace MlLifecycle.Storage;
@@ -12,7 +13,7 @@ public static class StorageServiceCollectionExtensions
 {
     /// <summary>
     /// Registers one <see cref="BlobServiceClient"/> and one <see cref="TableServiceClient"/> plus the store and
-    /// registry. <paramref name="connection"/> is a connection string (Azurite, local) or, in Azure, the storage
+    /// registry, and the cache of loaded models. <paramref name="connection"/> is a connection string (Azurite, local) or, in Azure, the storage
     /// account name, used with managed identity.
     /// </summary>
     public static IServiceCollection AddMlLifecycleStorage(this IServiceCollection services, string connection)
@@ -42,6 +43,9 @@ public static class StorageServiceCollectionExtensions
             ? new RegistryEvents(sp.GetRequiredService<ILogger<RegistryEvents>>(), new Uri(webhook), new HttpClient { Timeout = TimeSpan.FromSeconds(10) })
             : new RegistryEvents(sp.GetRequiredService<ILogger<RegistryEvents>>()));
         services.AddSingleton(sp => new ModelRegistry(sp.GetRequiredService<TableServiceClient>(), sp.GetRequiredService<RegistryEvents>()));
+        services.AddOptions<ModelCacheOptions>().BindConfiguration(ModelCacheOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<ModelCache>();
         return services;
     }
 

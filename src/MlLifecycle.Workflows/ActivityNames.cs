@@ -15,4 +15,9 @@ public static class ActivityNames
     public const string RegisterModel = nameof(RegisterModel);
     public const string PromoteModel = nameof(PromoteModel);
     public const string RecordRun = nameof(RecordRun);
+    public const string BatchScoringOrchestration = nameof(BatchScoringOrchestration);
+    public const string PlanBatch = nameof(PlanBatch);
+    public const string ScoreBatchChunk = nameof(ScoreBatchChunk);
+    public const string WriteBatchOutput = nameof(WriteBatchOutput);
+    public const string CleanUpBatch = nameof(CleanUpBatch);
 }

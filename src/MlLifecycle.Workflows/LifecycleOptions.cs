@@ -11,6 +11,14 @@ public sealed class LifecycleOptions
     [Range(1, long.MaxValue)]
     public long MaxDatasetBytes { get; set; } = 256L * 1024 * 1024;
 
+    /// <summary>Rows per chunk of a batch scoring job (one activity scores one chunk). Default 10 000.</summary>
+    [Range(100, 1_000_000)]
+    public int BatchChunkRows { get; set; } = 10_000;
+
+    /// <summary>Chunks of one batch job scored at once (the workers' own activity limits apply too). Default 4.</summary>
+    [Range(1, 64)]
+    public int BatchMaxConcurrency { get; set; } = 4;
+
     /// <summary>NCRONTAB schedule of the drift check (six fields, seconds first). Default: hourly.</summary>
     [Required]
     public string DriftSchedule { get; set; } = "0 0 * * * *";

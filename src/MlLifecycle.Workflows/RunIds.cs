@@ -4,8 +4,8 @@ using System.Text;
 namespace MlLifecycle.Workflows;
 
 /// <summary>
-/// Orchestration instance ids (no '/' allowed) derived from what started the run, so the same trigger twice names
-/// the same run instead of starting a second one.
+/// Orchestration instance ids (no '/' allowed) derived from what started the run or job, so the same trigger twice
+/// names the same run instead of starting a second one.
 /// </summary>
 public static class RunIds
 {
@@ -15,6 +15,13 @@ public static class RunIds
     /// <summary>Run requested over HTTP: one per dataset version and spec.</summary>
     public static string ForRequest(TrainingRequest request, string etag) =>
         "api-" + Hash(request.Model, request.Dataset, etag.Trim('"'), request.Spec is null ? "" : Core.LifecycleJson.Serialize(request.Spec, compact: true));
+
+    /// <summary>Batch job of an upload to <c>scoring/</c>: one per blob version.</summary>
+    public static string ForScoringBlob(string blobName, string etag) => "batch-" + Hash("scoring", blobName, etag.Trim('"'));
+
+    /// <summary>Batch job requested over HTTP: one per input version and model version (the same request twice is one job).</summary>
+    public static string ForBatch(BatchRequest request) =>
+        "batch-" + Hash(request.Model, request.Input, request.ETag?.Trim('"') ?? "", request.Version?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "", request.Alias ?? "");
 
     /// <summary>The tuning sub-orchestration of a run.</summary>
     public static string Tuning(string runId) => runId + "-tuning";

@@ -144,8 +144,11 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
     private static RunRecord RunRow(RunResult result) =>
         new(result.RunId, result.Model, result.Status, result.Dataset, result.Version, result.Task?.ToString(), result.Metrics, result.Message, result.StartedAt, result.FinishedAt);
 
-    /// <summary>Runs one activity per input with at most <paramref name="maxConcurrency"/> in flight; results keep the input order.</summary>
-    internal static async Task<List<TOut>> FanOutAsync<TIn, TOut>(TaskOrchestrationContext context, string activity, IReadOnlyList<TIn> inputs, int maxConcurrency)
+    /// <summary>
+    /// Runs one activity per input with at most <paramref name="maxConcurrency"/> in flight; results keep the input
+    /// order. <paramref name="completed"/> sees each result as it arrives (to report progress).
+    /// </summary>
+    internal static async Task<List<TOut>> FanOutAsync<TIn, TOut>(TaskOrchestrationContext context, string activity, IReadOnlyList<TIn> inputs, int maxConcurrency, Action<TOut>? completed = null)
     {
         var results = new TOut[inputs.Count];
         var running = new Dictionary<Task<TOut>, int>();
@@ -158,8 +161,10 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
             }
 
             var done = await Task.WhenAny(running.Keys);
-            results[running[done]] = await done;
+            var index = running[done];
+            results[index] = await done;
             running.Remove(done);
+            completed?.Invoke(results[index]);
         }
 
         return [.. results];

@@ -35,6 +35,10 @@ public static class WorkflowRegistration
         services.AddSingleton<RegisterModel>();
         services.AddSingleton<PromoteModel>();
         services.AddSingleton<RecordRun>();
+        services.AddSingleton<PlanBatch>();
+        services.AddSingleton<ScoreBatchChunk>();
+        services.AddSingleton<WriteBatchOutput>();
+        services.AddSingleton<CleanUpBatch>();
         return services;
     }
 
@@ -47,6 +51,7 @@ public static class WorkflowRegistration
         {
             [ActivityNames.TrainingOrchestration] = () => new TrainingOrchestration(),
             [ActivityNames.TuningOrchestration] = () => new TuningOrchestration(),
+            [ActivityNames.BatchScoringOrchestration] = () => new BatchScoringOrchestration(),
         },
         new Dictionary<string, Func<IServiceProvider, ITaskActivity>>
         {
@@ -60,6 +65,10 @@ public static class WorkflowRegistration
             [ActivityNames.RegisterModel] = Activity<RegisterModel, RegisterInput, int>((a, i) => a.RunAsync(i)),
             [ActivityNames.PromoteModel] = Activity<PromoteModel, PromoteInput, bool>((a, i) => a.RunAsync(i)),
             [ActivityNames.RecordRun] = Activity<RecordRun, RunRecord, bool>(async (a, i) => { await a.RunAsync(i); return true; }),
+            [ActivityNames.PlanBatch] = Activity<PlanBatch, BatchJob, BatchPlan>((a, i) => a.RunAsync(i)),
+            [ActivityNames.ScoreBatchChunk] = Activity<ScoreBatchChunk, BatchChunk, BatchChunkResult>((a, i) => a.RunAsync(i)),
+            [ActivityNames.WriteBatchOutput] = Activity<WriteBatchOutput, BatchOutputInput, string>((a, i) => a.RunAsync(i)),
+            [ActivityNames.CleanUpBatch] = Activity<CleanUpBatch, BatchJob, int>((a, i) => a.RunAsync(i)),
         });
 
     private static Func<IServiceProvider, ITaskActivity> Activity<TActivity, TIn, TOut>(Func<TActivity, TIn, Task<TOut>> run)

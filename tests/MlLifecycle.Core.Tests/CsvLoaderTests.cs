@@ -21,6 +21,37 @@ public class CsvLoaderTests
         Assert.Equal("Lee|7|Oslo", string.Join('|', table.Rows[1]));
     }
 
+    [Fact]
+    public void Open_ReadsChunksInOrder_WithTheFilesColumns()
+    {
+        var text = "a,b\n" + string.Concat(Enumerable.Range(0, 25).Select(i => $"{i},NA\n"));
+        using var reader = CsvLoader.Open(new MemoryStream(Encoding.UTF8.GetBytes(text)));
+
+        List<TabularData> chunks = [];
+        while (reader.Read(10) is { } chunk)
+        {
+            chunks.Add(chunk);
+        }
+
+        Assert.Equal([10, 10, 5], chunks.Select(c => c.Rows.Count));
+        Assert.All(chunks, c => Assert.Equal(["a", "b"], c.Columns));
+        Assert.Equal(Enumerable.Range(0, 25).Select(i => $"{i}"), chunks.SelectMany(c => c.Rows).Select(r => r[0]));
+        Assert.All(chunks.SelectMany(c => c.Rows), r => Assert.Null(r[1]));
+        Assert.Equal(25, reader.RowsRead);
+    }
+
+    [Fact]
+    public void Open_RaggedRowInALaterChunk_NamesItsLine()
+    {
+        using var reader = CsvLoader.Open(new MemoryStream(Encoding.UTF8.GetBytes("a,b\n1,2\n3,4\n5\n")));
+
+        Assert.NotNull(reader.Read(2));
+        var ex = Assert.Throws<DataValidationException>(() => reader.Read(2));
+
+        Assert.Equal(AnomalyCodes.RaggedRow, ex.Code);
+        Assert.Contains("Row 4", ex.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("?")]

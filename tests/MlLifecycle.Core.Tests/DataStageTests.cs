@@ -287,4 +287,26 @@ public class SchemaValidatorTests
         Assert.Equal(["city"], inference.Where(a => a.Code == AnomalyCodes.MissingColumn).Select(a => a.Column));
         Assert.Equal(["city", "y"], training.Where(a => a.Code == AnomalyCodes.MissingColumn).Select(a => a.Column));
     }
+
+    [Fact]
+    public void SchemaCheck_FileInChunks_CountsAndNumbersRowsOverTheWholeFile()
+    {
+        string[] columns = ["age", "vip", "extra"];
+        var rows = Enumerable.Range(0, 25).Select(i => new string?[] { i % 4 == 0 ? "x" : "30", "no", "1" }).ToList();
+        var check = new SchemaCheck(Stored, requireLabel: false);
+
+        foreach (var chunk in rows.Chunk(10))
+        {
+            check.Add(new TabularData(columns, chunk));
+        }
+
+        var anomalies = check.Anomalies();
+        var whole = SchemaValidator.Validate(new TabularData(columns, rows), Stored, requireLabel: false);
+        Assert.Equal(whole.Select(a => $"{a.Code} {a.Column} {a.Count} {string.Join(',', a.Rows ?? [])} {a.Message}"), anomalies.Select(a => $"{a.Code} {a.Column} {a.Count} {string.Join(',', a.Rows ?? [])} {a.Message}"));
+        var wrongType = Assert.Single(anomalies, a => a.Code == AnomalyCodes.TypeMismatch);
+        Assert.Equal(7, wrongType.Count);
+        Assert.Equal([1, 5, 9, 13, 17], wrongType.Rows);
+        Assert.Single(anomalies, a => a.Code == AnomalyCodes.MissingColumn && a.Column == "city");
+        Assert.Single(anomalies, a => a.Code == AnomalyCodes.ExtraColumn);
+    }
 }

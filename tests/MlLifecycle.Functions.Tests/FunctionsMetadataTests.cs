@@ -42,6 +42,8 @@ public class FunctionsMetadataTests
     [InlineData("Feedback", "post", "models/{model}/feedback")]
     [InlineData("ApproveRun", "post", "runs/{runId}/approval")]
     [InlineData("GetExperiment", "get", "models/{model}/experiment")]
+    [InlineData("StartBatch", "post", "models/{model}/batch")]
+    [InlineData("GetBatch", "get", "batch/{jobId}")]
     public void HttpRoutes_MatchTheContract(string function, string method, string route)
     {
         var trigger = Trigger(function);
@@ -62,6 +64,16 @@ public class FunctionsMetadataTests
     }
 
     [Fact]
+    public void ScoringBlobTrigger_WatchesScoringCsvAndHasDurableClient()
+    {
+        var trigger = Trigger("ScoringUploaded");
+
+        Assert.Equal("blobTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal("scoring/{model}/{file}.csv", trigger.GetProperty("path").GetString());
+        Assert.Contains(Functions["ScoringUploaded"], b => b.GetProperty("type").GetString() == "durableClient");
+    }
+
+    [Fact]
     public void TimerTrigger_UsesDriftScheduleSetting()
     {
         var trigger = Trigger("DriftCheck");
@@ -75,7 +87,7 @@ public class FunctionsMetadataTests
     {
         var names = typeof(ActivityNames).GetFields(BindingFlags.Public | BindingFlags.Static).Select(f => (string)f.GetValue(null)!).ToList();
 
-        Assert.Equal(12, names.Count);
+        Assert.Equal(17, names.Count);
         foreach (var name in names)
         {
             var expected = name.EndsWith("Orchestration", StringComparison.Ordinal) ? "orchestrationTrigger" : "activityTrigger";

@@ -35,7 +35,14 @@ public sealed class OrchestrationFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Platform = await LocalPlatform.StartAsync(new LocalPlatformOptions(AzuriteOptions.Ephemeral, WatchBlobs: false, HostWorker: false) { Engine = Engine }, _loggers);
+        // Batch jobs of a few hundred rows still fan out (100-row chunks), one chunk at a time.
+        Platform = await LocalPlatform.StartAsync(
+            new LocalPlatformOptions(AzuriteOptions.Ephemeral, WatchBlobs: false, HostWorker: false)
+            {
+                Engine = Engine,
+                Settings = { ["MlLifecycle:BatchChunkRows"] = "100", ["MlLifecycle:BatchMaxConcurrency"] = "1" },
+            },
+            _loggers);
         _worker = await StartWorkerAsync();
     }
 

@@ -1,3 +1,5 @@
+using System.Text;
+using System.Text.Json.Nodes;
 using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -113,6 +115,47 @@ public sealed class PlatformFixture : IAsyncLifetime
     /// <summary>Rows of an orchestration's Durable history, per execution (a <c>ContinueAsNew</c> starts a new one).</summary>
     public async Task<Dictionary<string, int>> HistoryByExecutionAsync(string instanceId) =>
         (await DurableHistory.EventsAsync(Platform.StorageConnectionString, instanceId)).CountBy(e => e.GetString("ExecutionId") ?? "").ToDictionary();
+
+    /// <summary>A fresh model with <paramref name="versions"/> copies of the credit-g champion; its champion is v1.</summary>
+    public async Task<string> NewModelAsync(int versions, Action<JsonObject>? editManifest = null, Action<JsonObject>? editSpec = null, string prefix = "serve")
+    {
+        var model = $"{prefix}-{Guid.NewGuid():N}"[..20];
+        for (var i = 0; i < versions; i++)
+        {
+            await CopyVersionAsync(model, editManifest: editManifest, editSpec: editSpec);
+        }
+
+        Assert.True(await Registry.TryCreateAliasAsync(model, ModelRegistry.Champion, 1, DateTimeOffset.UtcNow));
+        return model;
+    }
+
+    /// <summary>Registers a copy of credit-g v1 under <paramref name="model"/> (the zip altered after its SHA-256 is recorded, if asked).</summary>
+    public async Task<int> CopyVersionAsync(string model, Func<byte[], byte[]>? alterZip = null, Action<JsonObject>? editManifest = null, Action<JsonObject>? editSpec = null)
+    {
+        var source = (await Registry.GetVersionAsync(CreditModel, 1))!;
+        var runId = $"copy-{Guid.NewGuid():N}";
+        var version = await Registry.ReserveVersionAsync(model, runId, DateTimeOffset.UtcNow);
+        foreach (var file in new[] { "model.zip", "schema.json", "manifest.json", "spec.json" })
+        {
+            var content = (await Store.ReadAsync(ArtifactStore.Artifacts, $"{CreditModel}/1/{file}")).ToArray();
+            if (file == "model.zip" && alterZip is not null)
+            {
+                content = alterZip(content);
+            }
+
+            if ((file == "manifest.json" ? editManifest : file == "spec.json" ? editSpec : null) is { } edit)
+            {
+                var json = JsonNode.Parse(content)!.AsObject();
+                edit(json);
+                content = Encoding.UTF8.GetBytes(json.ToJsonString());
+            }
+
+            await Store.WriteAsync(ArtifactStore.Artifacts, $"{model}/{version}/{file}", BinaryData.FromBytes(content));
+        }
+
+        await Registry.CompleteVersionAsync(source with { Model = model, Version = version, RunId = runId });
+        return version;
+    }
 
     public async Task DisposeAsync()
     {

@@ -55,7 +55,7 @@ public sealed class ServingTests(PlatformFixture platform) : IAsyncLifetime
     public async Task Predict_SteadyState_MakesNoStorageCalls()
     {
         await StartAsync();
-        var model = await NewModelAsync(versions: 1);
+        var model = await platform.NewModelAsync(versions: 1);
         await PredictAsync(model);
         await PredictAsync(model, "?version=1");
         var before = Calls.Count;
@@ -74,7 +74,7 @@ public sealed class ServingTests(PlatformFixture platform) : IAsyncLifetime
     public async Task AliasMovedByAnotherProcess_IsServedWithinTheTtl_AndNoRequestFails()
     {
         await StartAsync("00:00:00.500");
-        var model = await NewModelAsync(versions: 2);
+        var model = await platform.NewModelAsync(versions: 2);
         await PredictAsync(model);
         using var stop = new CancellationTokenSource();
         var statuses = new List<(HttpStatusCode Status, int Version)>();
@@ -115,8 +115,8 @@ public sealed class ServingTests(PlatformFixture platform) : IAsyncLifetime
     public async Task CorruptedModelZip_IsRefusedBeforeLoad_AndThePreviousChampionKeepsServing()
     {
         await StartAsync("00:00:00.500");
-        var model = await NewModelAsync(versions: 1);
-        var corrupt = await CopyVersionAsync(model, zip => zip[..^16]);
+        var model = await platform.NewModelAsync(versions: 1);
+        var corrupt = await platform.CopyVersionAsync(model, zip => zip[..^16]);
         await PredictAsync(model);
 
         Assert.True(await platform.Registry.TryMoveAliasAsync(model, ModelRegistry.Champion, corrupt, 1, DateTimeOffset.UtcNow));
@@ -145,7 +145,7 @@ public sealed class ServingTests(PlatformFixture platform) : IAsyncLifetime
     public async Task LoadedModels_AreBoundedByCount_LeastRecentlyUsedFirst()
     {
         await StartAsync();
-        var model = await NewModelAsync(versions: 3);
+        var model = await platform.NewModelAsync(versions: 3);
         await PredictAsync(model, "?version=1");
         await PredictAsync(model, "?version=2");
         await PredictAsync(model, "?version=1"); // v1 is now the most recent of two
@@ -166,7 +166,7 @@ public sealed class ServingTests(PlatformFixture platform) : IAsyncLifetime
     public async Task Predict_FeatureTheModelDoesNotRead_MayBeOmitted_AndOneItReadsMayNot()
     {
         await StartAsync();
-        var model = await NewModelAsync(versions: 1, editManifest: manifest =>
+        var model = await platform.NewModelAsync(versions: 1, editManifest: manifest =>
         {
             foreach (var feature in manifest["features"]!.AsArray().Where(f => f!["name"]!.GetValue<string>() == "own_telephone"))
             {
@@ -188,7 +188,7 @@ public sealed class ServingTests(PlatformFixture platform) : IAsyncLifetime
     public async Task Predict_TooManyRowsOrTooLargeABody_Returns413ProblemNamingTheLimit()
     {
         await StartAsync();
-        var model = await NewModelAsync(versions: 1);
+        var model = await platform.NewModelAsync(versions: 1);
         var rows = await _http.PostAsJsonAsync($"api/models/{model}/predict", new { rows = Enumerable.Repeat(PlatformFixture.CreditRow(), 1001) });
         var rowsProblem = await rows.Content.ReadFromJsonAsync<JsonElement>();
         List<HttpStatusCode> large = [];
@@ -212,7 +212,7 @@ public sealed class ServingTests(PlatformFixture platform) : IAsyncLifetime
     public async Task SetAlias_IsETagGuarded_RecordsWhoAndWhy_AndRollbackRestoresThePreviousChampion()
     {
         await StartAsync();
-        var model = await NewModelAsync(versions: 3);
+        var model = await platform.NewModelAsync(versions: 3);
         var read = await _http.GetAsync($"api/models/{model}/aliases/champion");
         var etag = read.Headers.ETag!.ToString();
 
@@ -239,8 +239,8 @@ public sealed class ServingTests(PlatformFixture platform) : IAsyncLifetime
     public async Task SetAlias_ToAnUnknownArchivedOrCorruptVersion_IsRefusedAndNothingMoves()
     {
         await StartAsync();
-        var model = await NewModelAsync(versions: 2);
-        var corrupt = await CopyVersionAsync(model, zip => zip[..^16]);
+        var model = await platform.NewModelAsync(versions: 2);
+        var corrupt = await platform.CopyVersionAsync(model, zip => zip[..^16]);
         var archive = await PutAsync($"api/models/{model}/versions/2/stage", new { stage = "archived", reason = "superseded" });
         var archiveChampion = await PutAsync($"api/models/{model}/versions/1/stage", new { stage = "archived" });
 
@@ -263,7 +263,7 @@ public sealed class ServingTests(PlatformFixture platform) : IAsyncLifetime
     public async Task TrafficSplit_80_20_Over10000Requests_LandsWithin2Percent_AndAKeyAlwaysGetsTheSameVariant()
     {
         await StartAsync();
-        var model = await NewModelAsync(versions: 2);
+        var model = await platform.NewModelAsync(versions: 2);
         Assert.Equal(HttpStatusCode.OK, (await PutAsync($"api/models/{model}/aliases/challenger", new { version = 2 })).StatusCode);
         var split = await PutAsync($"api/models/{model}/traffic", new { champion = 80, challenger = 20, reason = "try v2" });
         var counts = new Dictionary<string, int>();
@@ -296,8 +296,8 @@ public sealed class ServingTests(PlatformFixture platform) : IAsyncLifetime
     public async Task ShadowThatThrows_NeverChangesAResponse_AndItsFailuresAreCounted()
     {
         await StartAsync();
-        var model = await NewModelAsync(versions: 1);
-        var broken = await CopyVersionAsync(model, zip => zip[..^16]);
+        var model = await platform.NewModelAsync(versions: 1);
+        var broken = await platform.CopyVersionAsync(model, zip => zip[..^16]);
         var rows = Enumerable.Range(0, 30).Select(i => PlatformFixture.CreditRow(6 + i)).ToList();
         var expected = new List<string>();
         foreach (var row in rows)
@@ -335,7 +335,7 @@ public sealed class ServingTests(PlatformFixture platform) : IAsyncLifetime
     public async Task ABTest_OnFeedback_PromotesATrulyBetterChallenger_AndNothingInTheNullCase(double championAccuracy, double challengerAccuracy, string decision, int championAfter)
     {
         await StartAsync();
-        var model = await NewModelAsync(versions: 2, editSpec: spec => spec["deployment"] = new JsonObject { ["experiment"] = "Auto", ["experimentMinSamplePerArm"] = 50 });
+        var model = await platform.NewModelAsync(versions: 2, editSpec: spec => spec["deployment"] = new JsonObject { ["experiment"] = "Auto", ["experimentMinSamplePerArm"] = 50 });
         Assert.Equal(HttpStatusCode.OK, (await PutAsync($"api/models/{model}/aliases/challenger", new { version = 2 })).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await PutAsync($"api/models/{model}/traffic", new { champion = 50, challenger = 50 })).StatusCode);
         var random = new Random(7);
@@ -375,7 +375,7 @@ public sealed class ServingTests(PlatformFixture platform) : IAsyncLifetime
     public async Task Feedback_BadInput_Returns4xxProblems()
     {
         await StartAsync();
-        var model = await NewModelAsync(versions: 1);
+        var model = await platform.NewModelAsync(versions: 1);
 
         var badId = await _http.PostAsJsonAsync($"api/models/{model}/feedback", new { requestId = "nope", actual = "good" });
         var noActual = await _http.PostAsJsonAsync($"api/models/{model}/feedback", new { requestId = "20261201120000-00000000000000ab" });
@@ -423,46 +423,5 @@ public sealed class ServingTests(PlatformFixture platform) : IAsyncLifetime
         }
 
         return _http.SendAsync(request);
-    }
-
-    /// <summary>A fresh model with <paramref name="versions"/> copies of the credit-g champion; its champion is v1.</summary>
-    private async Task<string> NewModelAsync(int versions, Action<JsonObject>? editManifest = null, Action<JsonObject>? editSpec = null)
-    {
-        var model = $"serve-{Guid.NewGuid():N}"[..20];
-        for (var i = 0; i < versions; i++)
-        {
-            await CopyVersionAsync(model, editManifest: editManifest, editSpec: editSpec);
-        }
-
-        Assert.True(await platform.Registry.TryCreateAliasAsync(model, ModelRegistry.Champion, 1, DateTimeOffset.UtcNow));
-        return model;
-    }
-
-    /// <summary>Registers a copy of credit-g v1 under <paramref name="model"/> (the zip altered after its SHA-256 is recorded, if asked).</summary>
-    private async Task<int> CopyVersionAsync(string model, Func<byte[], byte[]>? alterZip = null, Action<JsonObject>? editManifest = null, Action<JsonObject>? editSpec = null)
-    {
-        var source = (await platform.Registry.GetVersionAsync(PlatformFixture.CreditModel, 1))!;
-        var runId = $"copy-{Guid.NewGuid():N}";
-        var version = await platform.Registry.ReserveVersionAsync(model, runId, DateTimeOffset.UtcNow);
-        foreach (var file in new[] { "model.zip", "schema.json", "manifest.json", "spec.json" })
-        {
-            var content = (await platform.Store.ReadAsync(ArtifactStore.Artifacts, $"{PlatformFixture.CreditModel}/1/{file}")).ToArray();
-            if (file == "model.zip" && alterZip is not null)
-            {
-                content = alterZip(content);
-            }
-
-            if ((file == "manifest.json" ? editManifest : file == "spec.json" ? editSpec : null) is { } edit)
-            {
-                var json = JsonNode.Parse(content)!.AsObject();
-                edit(json);
-                content = Encoding.UTF8.GetBytes(json.ToJsonString());
-            }
-
-            await platform.Store.WriteAsync(ArtifactStore.Artifacts, $"{model}/{version}/{file}", BinaryData.FromBytes(content));
-        }
-
-        await platform.Registry.CompleteVersionAsync(source with { Model = model, Version = version, RunId = runId });
-        return version;
     }
 }

@@ -22,4 +22,16 @@ public class RunIdsTests
     [Fact]
     public void ForRequest_DifferentSeed_GivesDifferentId() =>
         Assert.NotEqual(RunIds.ForRequest(new TrainingRequest("m", "m/a.csv", new ProblemSpec { Seed = 1 }), "e"), RunIds.ForRequest(new TrainingRequest("m", "m/a.csv", new ProblemSpec { Seed = 2 }), "e"));
+
+    [Fact]
+    public void ForScoringBlob_SameVersion_SameId_AndNotATrainingRunsId()
+    {
+        Assert.Equal(RunIds.ForScoringBlob("m/a.csv", "\"0x1\""), RunIds.ForScoringBlob("m/a.csv", "0x1"));
+        Assert.NotEqual(RunIds.ForBlob("m/a.csv", "0x1"), RunIds.ForScoringBlob("m/a.csv", "0x1"));
+        Assert.StartsWith("batch-", RunIds.ForScoringBlob("m/a.csv", "0x1"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ForBatch_OtherModelVersion_GivesOtherJob() =>
+        Assert.NotEqual(RunIds.ForBatch(new BatchRequest("m", "in/a.csv", "e", 1)), RunIds.ForBatch(new BatchRequest("m", "in/a.csv", "e", 2)));
 }

@@ -17,57 +17,20 @@ public static class CsvLoader
 
     public static TabularData Read(Stream stream)
     {
-        var encoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-        using var reader = new StreamReader(stream, encoding, detectEncodingFromByteOrderMarks: true);
-        var config = new CsvConfiguration(CultureInfo.InvariantCulture)
-        {
-            DetectDelimiter = true,
-            DetectDelimiterValues = [",", ";", "\t", "|"],
-            TrimOptions = TrimOptions.Trim,
-            MissingFieldFound = null,
-            BadDataFound = null,
-        };
+        using var reader = new CsvChunkReader(stream);
+        return reader.Read(int.MaxValue) ?? throw new DataValidationException(AnomalyCodes.NoRows, null, "The file has a header but no data rows.");
+    }
+
+    /// <summary>Opens a CSV to read it a chunk of rows at a time (files too large to hold in memory at once).</summary>
+    /// <exception cref="DataValidationException">The file is empty, not UTF-8, not CSV, or names a column twice.</exception>
+    public static CsvChunkReader Open(Stream stream) => new(stream);
+
+    /// <summary>Maps CsvHelper's and the decoder's failures to the anomalies they mean.</summary>
+    internal static T Translate<T>(Func<T> read)
+    {
         try
         {
-            using var csv = new CsvReader(reader, config);
-            if (!csv.Read() || csv.Parser.Record is not { Length: > 0 } header || header.All(string.IsNullOrWhiteSpace))
-            {
-                throw new DataValidationException(AnomalyCodes.EmptyFile, null, "The file is empty: no header row was found.");
-            }
-
-            var columns = NameColumns(header);
-            var rows = new List<string?[]>();
-            while (csv.Read())
-            {
-                var record = csv.Parser.Record!;
-                if (record.Length == 1 && columns.Count > 1 && string.IsNullOrWhiteSpace(record[0]))
-                {
-                    continue;
-                }
-
-                if (record.Length != columns.Count)
-                {
-                    throw new DataValidationException(
-                        AnomalyCodes.RaggedRow,
-                        null,
-                        $"Row {csv.Parser.Row} has {record.Length} fields but the header has {columns.Count}.");
-                }
-
-                var row = new string?[record.Length];
-                for (var i = 0; i < record.Length; i++)
-                {
-                    row[i] = MissingMarkers.Contains(record[i]) ? null : record[i];
-                }
-
-                rows.Add(row);
-            }
-
-            if (rows.Count == 0)
-            {
-                throw new DataValidationException(AnomalyCodes.NoRows, null, "The file has a header but no data rows.");
-            }
-
-            return new TabularData(columns, rows);
+            return read();
         }
         catch (DecoderFallbackException ex)
         {
@@ -81,6 +44,62 @@ public static class CsvLoader
         {
             throw new DataValidationException(AnomalyCodes.MalformedCsv, null, $"The file is not valid CSV: {ex.Message.Split('\n')[0]}");
         }
+    }
+
+    internal static CsvReader CreateReader(Stream stream)
+    {
+        var encoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+        var reader = new StreamReader(stream, encoding, detectEncodingFromByteOrderMarks: true);
+        var config = new CsvConfiguration(CultureInfo.InvariantCulture)
+        {
+            DetectDelimiter = true,
+            DetectDelimiterValues = [",", ";", "\t", "|"],
+            TrimOptions = TrimOptions.Trim,
+            MissingFieldFound = null,
+            BadDataFound = null,
+        };
+        return new CsvReader(reader, config);
+    }
+
+    internal static List<string> ReadHeader(CsvReader csv)
+    {
+        if (!csv.Read() || csv.Parser.Record is not { Length: > 0 } header || header.All(string.IsNullOrWhiteSpace))
+        {
+            throw new DataValidationException(AnomalyCodes.EmptyFile, null, "The file is empty: no header row was found.");
+        }
+
+        return NameColumns(header);
+    }
+
+    /// <summary>The next data row (missing markers as null); null at the end of the file. A blank line is skipped.</summary>
+    internal static string?[]? ReadRow(CsvReader csv, int columns)
+    {
+        while (csv.Read())
+        {
+            var record = csv.Parser.Record!;
+            if (record.Length == 1 && columns > 1 && string.IsNullOrWhiteSpace(record[0]))
+            {
+                continue;
+            }
+
+            if (record.Length != columns)
+            {
+                throw new DataValidationException(
+                    AnomalyCodes.RaggedRow,
+                    null,
+                    $"Row {csv.Parser.Row} has {record.Length} fields but the header has {columns}.");
+            }
+
+            var row = new string?[record.Length];
+            for (var i = 0; i < record.Length; i++)
+            {
+                row[i] = MissingMarkers.Contains(record[i]) ? null : record[i];
+            }
+
+            return row;
+        }
+
+        return null;
     }
 
     private static List<string> NameColumns(string[] header)
@@ -122,4 +141,49 @@ public static class CsvLoader
             csv.NextRecord();
         }
     }
+}
+
+/// <summary>
+/// Reads a CSV a chunk of rows at a time with the rules of <see cref="CsvLoader.Read"/> (batch scoring streams files
+/// that should not be held in memory whole).
+/// </summary>
+public sealed class CsvChunkReader : IDisposable
+{
+    private readonly CsvReader _csv;
+
+    /// <exception cref="DataValidationException">The file is empty, not UTF-8, not CSV, or names a column twice.</exception>
+    internal CsvChunkReader(Stream stream)
+    {
+        _csv = CsvLoader.CreateReader(stream);
+        try
+        {
+            Columns = CsvLoader.Translate(() => CsvLoader.ReadHeader(_csv));
+        }
+        catch
+        {
+            _csv.Dispose();
+            throw;
+        }
+    }
+
+    public IReadOnlyList<string> Columns { get; }
+
+    /// <summary>Data rows read so far.</summary>
+    public int RowsRead { get; private set; }
+
+    /// <summary>The next rows, at most <paramref name="maxRows"/>; null at the end of the file.</summary>
+    /// <exception cref="DataValidationException">A ragged row, or the file is not UTF-8 or not CSV.</exception>
+    public TabularData? Read(int maxRows) => CsvLoader.Translate(() =>
+    {
+        var rows = new List<string?[]>(Math.Min(maxRows, 16_384));
+        while (rows.Count < maxRows && CsvLoader.ReadRow(_csv, Columns.Count) is { } row)
+        {
+            rows.Add(row);
+        }
+
+        RowsRead += rows.Count;
+        return rows.Count == 0 ? null : new TabularData(Columns, rows);
+    });
+
+    public void Dispose() => _csv.Dispose();
 }

@@ -11,81 +11,141 @@ public static class SchemaValidator
     /// <param name="requireLabel">Whether the label column must be present (training data) or not (inference input).</param>
     public static List<Anomaly> Validate(TabularData batch, DatasetSchema schema, bool requireLabel)
     {
-        List<Anomaly> anomalies = [];
-        var expected = schema.Features.Append(schema.Label).ToList();
-        foreach (var column in expected)
+        var check = new SchemaCheck(schema, requireLabel);
+        check.Add(batch);
+        return check.Anomalies();
+    }
+}
+
+/// <summary>
+/// <see cref="SchemaValidator.Validate"/> over a file read in chunks: the chunks of one file are added in order, and
+/// the anomalies count and number rows over the whole file (1 = its first data row).
+/// </summary>
+/// <param name="schema">The schema stored with a model version.</param>
+/// <param name="requireLabel">Whether the label column must be present (training data) or not (inference input).</param>
+public sealed class SchemaCheck(DatasetSchema schema, bool requireLabel)
+{
+    private readonly List<Anomaly> _columns = [];
+    private List<ColumnCounts>? _checked;
+    private int _rows;
+
+    /// <summary>Adds the next chunk of the file (every chunk has the file's columns).</summary>
+    public void Add(TabularData chunk)
+    {
+        _checked ??= CheckColumns(chunk);
+        foreach (var counts in _checked)
         {
-            var index = batch.IndexOf(column.Name);
-            if (index < 0)
+            counts.Add(chunk, _rows);
+        }
+
+        _rows += chunk.Rows.Count;
+    }
+
+    /// <summary>What is wrong with the file so far: the columns first, then the values of each column.</summary>
+    public List<Anomaly> Anomalies() => [.. _columns, .. (_checked ?? []).SelectMany(c => c.Anomalies())];
+
+    /// <summary>Missing and extra columns, once per file; the columns whose values are then checked.</summary>
+    private List<ColumnCounts> CheckColumns(TabularData batch)
+    {
+        List<ColumnCounts> present = [];
+        foreach (var column in schema.Features.Append(schema.Label))
+        {
+            if (batch.IndexOf(column.Name) >= 0)
             {
-                if (column.History is not null)
-                {
-                    // Training data gets history fields computed from its own earlier rows; inference input must bring them.
-                    if (!requireLabel)
-                    {
-                        anomalies.Add(Anomaly.Error(AnomalyCodes.MissingColumn, column.Name, $"Column '{column.Name}' is missing: {HistoryFields.WhyRequired(column)}."));
-                    }
-                }
-                else if (column != schema.Label || requireLabel)
-                {
-                    anomalies.Add(Anomaly.Error(AnomalyCodes.MissingColumn, column.Name, $"Column '{column.Name}' of the stored schema is missing."));
-                }
-
-                continue;
+                present.Add(new ColumnCounts(column));
             }
-
-            Check(batch, index, column, anomalies);
+            else if (column.History is not null)
+            {
+                // Training data gets history fields computed from its own earlier rows; inference input must bring them.
+                if (!requireLabel)
+                {
+                    _columns.Add(Anomaly.Error(AnomalyCodes.MissingColumn, column.Name, $"Column '{column.Name}' is missing: {HistoryFields.WhyRequired(column)}."));
+                }
+            }
+            else if (column != schema.Label || requireLabel)
+            {
+                _columns.Add(Anomaly.Error(AnomalyCodes.MissingColumn, column.Name, $"Column '{column.Name}' of the stored schema is missing."));
+            }
         }
 
         var known = schema.Columns.Select(c => c.Name).Append(schema.Label.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        anomalies.AddRange(batch.Columns.Where(c => !known.Contains(c))
+        _columns.AddRange(batch.Columns.Where(c => !known.Contains(c))
             .Select(c => Anomaly.Warning(AnomalyCodes.ExtraColumn, c, $"Column '{c}' is not in the stored schema; it is ignored.")));
-        return anomalies;
+        return present;
     }
 
-    private static void Check(TabularData batch, int index, ColumnSchema column, List<Anomaly> anomalies)
+    /// <summary>Offending values of one column: how many of each kind, and the first rows.</summary>
+    private sealed class ColumnCounts(ColumnSchema column)
     {
-        List<int> wrongType = [], unseen = [], outOfRange = [], missing = [];
-        var categories = column.CategoriesComplete ? column.Categories!.ToHashSet(StringComparer.Ordinal) : null;
-        for (var r = 0; r < batch.Rows.Count; r++)
-        {
-            if (batch.Rows[r][index] is not { } value)
-            {
-                missing.Add(r + 1);
-                continue;
-            }
+        private readonly HashSet<string>? _categories = column.CategoriesComplete ? column.Categories!.ToHashSet(StringComparer.Ordinal) : null;
+        private readonly Rows _wrongType = new(), _unseen = new(), _outOfRange = new(), _missing = new();
 
-            switch (column.Kind)
+        public void Add(TabularData batch, int firstRow)
+        {
+            var index = batch.IndexOf(column.Name);
+            for (var r = 0; r < batch.Rows.Count; r++)
             {
-                case ColumnKind.Numeric when !SchemaInference.TryParseNumber(value, out var x):
-                    wrongType.Add(r + 1);
-                    break;
-                case ColumnKind.Numeric when SchemaInference.TryParseNumber(value, out var x) && (x < column.Min || x > column.Max):
-                    outOfRange.Add(r + 1);
-                    break;
-                case ColumnKind.Boolean when SchemaInference.ParseBoolean(value) is null:
-                case ColumnKind.DateTime when !SchemaInference.TryParseDate(value, out _):
-                    wrongType.Add(r + 1);
-                    break;
-                case ColumnKind.Categorical when categories is not null && !categories.Contains(value):
-                    unseen.Add(r + 1);
-                    break;
+                var row = firstRow + r + 1;
+                if (batch.Rows[r][index] is not { } value)
+                {
+                    _missing.Add(row);
+                    continue;
+                }
+
+                switch (column.Kind)
+                {
+                    case ColumnKind.Numeric when !SchemaInference.TryParseNumber(value, out var x):
+                        _wrongType.Add(row);
+                        break;
+                    case ColumnKind.Numeric when SchemaInference.TryParseNumber(value, out var x) && (x < column.Min || x > column.Max):
+                        _outOfRange.Add(row);
+                        break;
+                    case ColumnKind.Boolean when SchemaInference.ParseBoolean(value) is null:
+                    case ColumnKind.DateTime when !SchemaInference.TryParseDate(value, out _):
+                        _wrongType.Add(row);
+                        break;
+                    case ColumnKind.Categorical when _categories is not null && !_categories.Contains(value):
+                        _unseen.Add(row);
+                        break;
+                }
             }
         }
 
-        Add(wrongType, Severity.Error, AnomalyCodes.TypeMismatch, $"values that are not {column.Kind.ToString().ToLowerInvariant()}");
-        Add(unseen, Severity.Warning, AnomalyCodes.UnseenCategory, "categories never seen in training");
-        Add(outOfRange, Severity.Warning, AnomalyCodes.OutOfRange, $"values outside the training range [{column.Min}, {column.Max}]");
-        if (column.Missing == 0)
+        public IEnumerable<Anomaly> Anomalies()
         {
-            Add(missing, Severity.Warning, AnomalyCodes.UnexpectedMissing, "missing values where training had none");
-        }
-
-        void Add(List<int> rows, Severity severity, string code, string what)
-        {
-            if (rows.Count > 0)
+            List<Anomaly> anomalies = [];
+            Add(_wrongType, Severity.Error, AnomalyCodes.TypeMismatch, $"values that are not {column.Kind.ToString().ToLowerInvariant()}");
+            Add(_unseen, Severity.Warning, AnomalyCodes.UnseenCategory, "categories never seen in training");
+            Add(_outOfRange, Severity.Warning, AnomalyCodes.OutOfRange, $"values outside the training range [{column.Min}, {column.Max}]");
+            if (column.Missing == 0)
             {
-                anomalies.Add(new Anomaly(code, column.Name, rows.Count, severity, $"Column '{column.Name}' has {rows.Count} {what}.", rows.Take(Anomaly.MaxExampleRows).ToList()));
+                Add(_missing, Severity.Warning, AnomalyCodes.UnexpectedMissing, "missing values where training had none");
+            }
+
+            return anomalies;
+
+            void Add(Rows rows, Severity severity, string code, string what)
+            {
+                if (rows.Count > 0)
+                {
+                    anomalies.Add(new Anomaly(code, column.Name, rows.Count, severity, $"Column '{column.Name}' has {rows.Count} {what}.", rows.First));
+                }
+            }
+        }
+    }
+
+    /// <summary>A count of rows and the first <see cref="Anomaly.MaxExampleRows"/> of them.</summary>
+    private sealed class Rows
+    {
+        public List<int> First { get; } = [];
+
+        public int Count { get; private set; }
+
+        public void Add(int row)
+        {
+            if (Count++ < Anomaly.MaxExampleRows)
+            {
+                First.Add(row);
             }
         }
     }

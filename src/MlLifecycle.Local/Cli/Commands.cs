@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Azure.Storage.Blobs.Models;
-using CsvHelper;
 using MlLifecycle.Api;
 using MlLifecycle.Core;
 using MlLifecycle.Core.Data;
@@ -92,44 +91,14 @@ internal static class Commands
     }
 
     /// <summary>Follows a run until it ends. A client whose host goes away starts a worker itself, so the run never waits for nobody.</summary>
-    public static async Task<RunView> WaitAsync(LocalPlatform platform, string runId, CancellationToken ct)
-    {
-        var stopwatch = Stopwatch.StartNew();
-        var hostCheck = Stopwatch.StartNew();
-        string? last = null;
-        if (!platform.HostsWorker)
-        {
-            Console.Error.WriteLine("a `serve` host runs this work; following it as its client");
-        }
-
-        while (true)
-        {
-            if (!platform.HostsWorker && hostCheck.Elapsed > TimeSpan.FromSeconds(10))
-            {
-                hostCheck.Restart();
-                if (!await platform.Services.GetRequiredService<HostRegistry>().AnyLiveAsync(ct))
-                {
-                    Console.Error.WriteLine("the `serve` host went away; running the work in this process");
-                    await platform.EnsureWorkerAsync();
-                }
-            }
-
-            var view = await RunView.GetAsync(platform.Client, runId, ct) ?? throw new CliException($"Run '{runId}' does not exist.");
-            var line = view.Stage is null ? view.Status : $"[{view.Step}/{view.Steps}] {view.Stage}";
-            if (line != last)
-            {
-                Console.Error.WriteLine($"{stopwatch.Elapsed.TotalSeconds,6:F1}s  run {runId}: {line}");
-                last = line;
-            }
-
-            if (view.IsFinished)
-            {
-                return view;
-            }
-
-            await Task.Delay(250, ct);
-        }
-    }
+    public static Task<RunView> WaitAsync(LocalPlatform platform, string runId, CancellationToken ct) =>
+        Follow.UntilFinishedAsync(
+            platform,
+            $"run {runId}",
+            async () => await RunView.GetAsync(platform.Client, runId, ct) ?? throw new CliException($"Run '{runId}' does not exist."),
+            view => view.Stage is null ? view.Status : $"[{view.Step}/{view.Steps}] {view.Stage}",
+            view => view.IsFinished,
+            ct);
 
     public static async Task<int> ApproveAsync(string runId, bool approved, string? reason, bool json, bool verbose, CancellationToken ct)
     {
@@ -172,6 +141,11 @@ internal static class Commands
     public static async Task<int> PredictAsync(string model, FileInfo input, FileInfo? output, string? alias, int? version, bool json, bool verbose, CancellationToken ct)
     {
         RequireFile(input);
+        if (BatchPredict.IsLarge(input))
+        {
+            return await BatchPredict.RunAsync(model, input, output, alias, version, json, verbose, ct);
+        }
+
         using var loggers = CliContext.CreateLoggerFactory(verbose);
         var (services, azurite) = await CliContext.StartStorageAsync(loggers, ct);
         await using var _ = azurite;
@@ -210,7 +184,7 @@ internal static class Commands
         var writer = output is null ? Console.Out : new StreamWriter(output.FullName);
         try
         {
-            WritePredictions(writer, table, predictions, served.Schema);
+            PredictionCsv.Write(writer, table, predictions, served.Schema);
         }
         finally
         {
@@ -443,39 +417,6 @@ internal static class Commands
 
     public static string FormatMetrics(IReadOnlyDictionary<string, double> metrics) =>
         string.Join("  ", metrics.Select(m => $"{m.Key}={m.Value.ToString("F4", CultureInfo.InvariantCulture)}"));
-
-    private static void WritePredictions(TextWriter writer, TabularData table, IReadOnlyList<Prediction> predictions, DatasetSchema schema)
-    {
-        using var csv = new CsvWriter(writer, CultureInfo.InvariantCulture, leaveOpen: true);
-        var classes = schema.Classes ?? [];
-        foreach (var column in table.Columns)
-        {
-            csv.WriteField(column);
-        }
-
-        csv.WriteField(schema.IsClassification ? "PredictedLabel" : "Score");
-        foreach (var c in classes)
-        {
-            csv.WriteField($"Probability_{c}");
-        }
-
-        csv.NextRecord();
-        for (var i = 0; i < predictions.Count; i++)
-        {
-            foreach (var cell in table.Rows[i])
-            {
-                csv.WriteField(cell ?? "");
-            }
-
-            csv.WriteField(schema.IsClassification ? predictions[i].Label : predictions[i].Score?.ToString("R", CultureInfo.InvariantCulture));
-            foreach (var c in classes)
-            {
-                csv.WriteField(predictions[i].Probabilities!.GetValueOrDefault(c).ToString("F6", CultureInfo.InvariantCulture));
-            }
-
-            csv.NextRecord();
-        }
-    }
 
     private static void RequireFile(FileInfo file)
     {

@@ -25,6 +25,8 @@ public static class Routes
         api.MapPost("/models/{model}/feedback", (string model, HttpRequest request, ExperimentApi handlers) => handlers.FeedbackAsync(model, request));
         api.MapGet("/models/{model}/experiment", (string model, ExperimentApi handlers, CancellationToken ct) => handlers.GetExperimentAsync(model, ct));
         api.MapGet("/health", (LifecycleApi handlers, CancellationToken ct) => handlers.HealthAsync(ct));
+        api.MapPost("/models/{model}/batch", (string model, HttpRequest request, BatchApi handlers, DurableTaskClient client) => handlers.StartAsync(model, request, client));
+        api.MapGet("/batch/{jobId}", (string jobId, BatchApi handlers, DurableTaskClient client, CancellationToken ct) => handlers.GetAsync(jobId, client, ct));
         api.MapFallback((HttpRequest request) => LifecycleApi.NoSuchRoute(request));
         return app;
     }

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using MlLifecycle.Core.Data;
 
-namespace MlLifecycle.Api;
+namespace MlLifecycle.Core.Training;
 
 /// <summary>Turns prediction requests (JSON or CSV) into rows of raw cells in the model's feature order.</summary>
 public static class PredictionInput
@@ -11,7 +11,7 @@ public static class PredictionInput
     /// <param name="body">The request.</param>
     /// <param name="schema">The model's schema.</param>
     /// <param name="required">Per feature, whether the model reads it (null = all); a feature it does not read may be absent.</param>
-    /// <param name="maxRows">More rows than this are refused with 413.</param>
+    /// <param name="maxRows">More rows than this are refused (<see cref="InvalidInputException.TooLarge"/>).</param>
     /// <exception cref="InvalidInputException">A row is not an object, or a feature is absent or of the wrong type, or too many rows.</exception>
     public static List<string?[]> FromJson(JsonElement body, DatasetSchema schema, IReadOnlyList<bool>? required = null, int maxRows = 10_000)
     {
@@ -29,7 +29,7 @@ public static class PredictionInput
 
         if (items.Count > maxRows)
         {
-            throw new InvalidInputException($"The request has {items.Count} rows; the limit is {maxRows} rows per request (Serving:MaxRows). Send more rows in several requests.", "rows", status: 413);
+            throw new InvalidInputException($"The request has {items.Count} rows; the limit is {maxRows} rows per request (Serving:MaxRows). Send more rows in several requests.", "rows", tooLarge: true);
         }
 
         var features = schema.Features;
@@ -54,7 +54,12 @@ public static class PredictionInput
     }
 
     /// <summary>Picks the feature columns out of a CSV; every feature column the model reads must be present.</summary>
-    public static List<string?[]> FromTable(TabularData table, DatasetSchema schema, IReadOnlyList<bool>? required = null)
+    /// <param name="table">The CSV, or one chunk of it.</param>
+    /// <param name="schema">The model's schema.</param>
+    /// <param name="required">Per feature, whether the model reads it (null = all).</param>
+    /// <param name="firstRow">Index of the table's first row in the whole file, for the row an error names.</param>
+    /// <exception cref="InvalidInputException">A column the model reads is absent, or a numeric cell is not a number.</exception>
+    public static List<string?[]> FromTable(TabularData table, DatasetSchema schema, IReadOnlyList<bool>? required = null, int firstRow = 0)
     {
         var indexes = schema.Features.Select((f, k) => (f, i: table.IndexOf(f.Name), required: required?[k] ?? true)).ToList();
         if (indexes.FirstOrDefault(x => x.i < 0 && x.required) is { f: not null } absent)
@@ -62,7 +67,7 @@ public static class PredictionInput
             throw new InvalidInputException($"The input has no column '{absent.f.Name}', which the model needs{HistoryHint(absent.f)}.", absent.f.Name);
         }
 
-        return table.Rows.Select((row, r) => indexes.Select(x => x.i < 0 ? null : Check(row[x.i], x.f, r)).ToArray()).ToList();
+        return table.Rows.Select((row, r) => indexes.Select(x => x.i < 0 ? null : Check(row[x.i], x.f, firstRow + r)).ToArray()).ToList();
     }
 
     private static string? Cell(JsonElement row, ColumnSchema feature, int r, bool required)

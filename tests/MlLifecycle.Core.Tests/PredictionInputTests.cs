@@ -1,9 +1,8 @@
 using System.Text.Json;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using MlLifecycle.Core.Data;
+using MlLifecycle.Core.Training;
 
-namespace MlLifecycle.Api.Tests;
+namespace MlLifecycle.Core.Tests;
 
 public class PredictionInputTests
 {
@@ -69,6 +68,18 @@ public class PredictionInputTests
     public void FromJson_NotRows_Throws(string json) => Assert.Throws<InvalidInputException>(() => Parse(json));
 
     [Fact]
+    public void FromTable_NotANumber_NamesFieldAndRowInTheWholeFile()
+    {
+        var table = new TabularData(["age", "city", "vip"], [["30", "Oslo", "no"], ["old", "Rome", "yes"]]);
+
+        var ex = Assert.Throws<InvalidInputException>(() => PredictionInput.FromTable(table, Schema, firstRow: 20_000));
+
+        Assert.Equal("age", ex.Field);
+        Assert.Equal(20_001, ex.Row);
+        Assert.Contains("(row 20001)", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void FromTable_MissingColumn_NamesIt()
     {
         var table = new TabularData(["age", "vip"], [["3", "no"]]);
@@ -76,22 +87,5 @@ public class PredictionInputTests
         var ex = Assert.Throws<InvalidInputException>(() => PredictionInput.FromTable(table, Schema));
 
         Assert.Equal("city", ex.Field);
-    }
-
-    [Fact]
-    public async Task ToProblem_WritesProblemDetailsWithField()
-    {
-        var context = new DefaultHttpContext { RequestServices = new ServiceCollection().AddLogging().AddProblemDetails().BuildServiceProvider() };
-        context.Response.Body = new MemoryStream();
-
-        await new InvalidInputException("Field 'age' is required (row 0).", "age", 0).ToProblem().ExecuteAsync(context);
-
-        context.Response.Body.Position = 0;
-        var body = await JsonDocument.ParseAsync(context.Response.Body);
-        Assert.Equal(400, context.Response.StatusCode);
-        Assert.StartsWith("application/problem+json", context.Response.ContentType, StringComparison.Ordinal);
-        Assert.Equal("age", body.RootElement.GetProperty("field").GetString());
-        Assert.Equal(400, body.RootElement.GetProperty("status").GetInt32());
-        Assert.Equal("Field 'age' is required (row 0).", body.RootElement.GetProperty("detail").GetString());
     }
 }
