@@ -12,6 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MlLifecycle.Api;
+using MlLifecycle.Core.Training;
 using MlLifecycle.Core.Data;
 using MlLifecycle.Local.Infrastructure;
 using MlLifecycle.Storage;
