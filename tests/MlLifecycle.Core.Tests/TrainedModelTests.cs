@@ -105,8 +105,8 @@ public class TrainedModelTests
     }
 
     /// <summary>
-    /// The pooled single-row path (no data view per call) gives exactly the batch path's answers, for each task, with
-    /// missing cells, categories unseen in training and several threads sharing the pool.
+    /// The pooled row scorer (no data view per call) gives exactly ML.NET's data-view answers, for each task, with
+    /// missing cells, categories unseen in training and several threads sharing the pool, one row or many per call.
     /// </summary>
     [Theory]
     [InlineData("binary")]
@@ -136,11 +136,12 @@ public class TrainedModelTests
         var model = TrainedModel.Train(schema, features[..300], labels[..300], seed: 4);
         var fresh = features[300..].Append(features[300].Select((c, i) => i == 0 ? null : c).ToArray()).Append(features[301].Select((c, i) => schema.Features[i].Kind == ColumnKind.Categorical ? "never-seen" : c).ToArray()).ToList();
 
-        var batch = model.Predict(fresh);
+        var batch = model.PredictThroughDataView(fresh);
         var single = new Prediction[fresh.Count];
         Parallel.For(0, fresh.Count, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => single[i] = model.PredictOne(fresh[i]));
 
         Assert.Equal(batch, single, new PredictionComparer());
+        Assert.Equal(batch, model.Predict(fresh), new PredictionComparer());
         Assert.Equal(102, batch.Count);
         Assert.True(batch.Select(p => p.Label ?? p.Score!.Value.ToString(CultureInfo.InvariantCulture)).Distinct().Count() > 1, "the model answers more than one thing");
     }
