@@ -20,9 +20,13 @@ public sealed class ServingOptions
     [Range(1, 1_000_000)]
     public int MaxRows { get; set; } = 10_000;
 
-    /// <summary>Share of prediction requests logged to <c>inference-log</c> (0–1, default 1); requests under a traffic split are always logged.</summary>
+    /// <summary>
+    /// Share of prediction requests logged to <c>inference-log</c> (0–1, default 0.1); requests under a traffic split
+    /// are always logged (the A/B test joins feedback to them). Logging every request costs about half the
+    /// throughput of 100-row batches (bench/README.md), hence a sample by default, as SageMaker's data capture does.
+    /// </summary>
     [Range(0.0, 1.0)]
-    public double LogSampleRate { get; set; } = 1.0;
+    public double LogSampleRate { get; set; } = 0.1;
 
     /// <summary>Bytes of a prediction request's body; more get 413. Default 16 MiB.</summary>
     [Range(1024, long.MaxValue)]
