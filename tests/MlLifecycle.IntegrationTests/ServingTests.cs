@@ -4,6 +4,9 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using MlLifecycle.Api;
@@ -30,11 +33,11 @@ public sealed class ServingTests(PlatformFixture platform) : IAsyncLifetime
     public Task InitializeAsync() => Task.CompletedTask;
 
     /// <summary>Starts the serving host with a route TTL of <paramref name="routeTtl"/> (default: one minute, longer than any test).</summary>
-    private async Task StartAsync(string routeTtl = "00:01:00")
+    private async Task StartAsync(string routeTtl = "00:01:00", string? webhook = null)
     {
         var options = new LocalPlatformOptions(AzuriteOptions.Ephemeral, HttpPort: 0, WatchBlobs: false, StorageConnectionString: platform.Platform.StorageConnectionString, HostWorker: false)
         {
-            Settings = { ["Serving:RouteTtl"] = routeTtl, ["Serving:MaxLoadedModels"] = "2", ["Serving:MaxRows"] = "1000", ["Serving:MaxBodyBytes"] = "1048576" },
+            Settings = { ["Serving:RouteTtl"] = routeTtl, ["Serving:MaxLoadedModels"] = "2", ["Serving:MaxRows"] = "1000", ["Serving:MaxBodyBytes"] = "1048576", ["MlLifecycle:RegistryWebhook"] = webhook },
         };
         _host = await LocalPlatform.StartAsync(options, _loggers);
         _http = new HttpClient { BaseAddress = _host.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
@@ -233,6 +236,40 @@ public sealed class ServingTests(PlatformFixture platform) : IAsyncLifetime
         Assert.Equal(
             ["rollback 2→1 by cat: v2 misbehaves", "move 1→2 by ann: better auc"],
             history.Take(2).Select(c => $"{c.GetProperty("action").GetString()} {c.GetProperty("from").GetInt32()}→{c.GetProperty("to").GetInt32()} by {c.GetProperty("by").GetString()}: {c.GetProperty("reason").GetString()}"));
+    }
+
+    [Fact]
+    public async Task RegistryEvents_ArePostedToTheWebhook_WithWhoAndWhy()
+    {
+        var received = new List<JsonElement>();
+        var hook = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder();
+        hook.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var listener = hook.Build();
+        listener.MapPost("/events", async (HttpRequest request) =>
+        {
+            var change = await JsonSerializer.DeserializeAsync<JsonElement>(request.Body);
+            lock (received)
+            {
+                received.Add(change);
+            }
+
+            return Results.Ok();
+        });
+        await listener.StartAsync();
+        await StartAsync(webhook: $"{listener.Urls.First()}/events");
+        var model = await platform.NewModelAsync(versions: 2);
+
+        await PutAsync($"api/models/{model}/aliases/champion", new { version = 2, by = "ann", reason = "better" });
+        await _http.PostAsJsonAsync($"api/models/{model}/rollback", new { by = "bob", reason = "worse" });
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (received.Count(e => e.GetProperty("model").GetString() == model) < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        // Each event is sent on its own, so they may arrive in either order.
+        var events = received.Where(e => e.GetProperty("model").GetString() == model).Select(e => $"{e.GetProperty("action").GetString()} {e.GetProperty("from").GetInt32()}→{e.GetProperty("to").GetInt32()} by {e.GetProperty("by").GetString()}: {e.GetProperty("reason").GetString()}").Order().ToList();
+        Assert.Equal(["move 1→2 by ann: better", "rollback 2→1 by bob: worse"], events);
     }
 
     [Fact]
