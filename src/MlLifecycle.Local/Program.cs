@@ -12,7 +12,7 @@ demo.SetAction((p, ct) => Guard(() => DemoCommand.RunAsync(p.GetValue(verbose), 
 root.Subcommands.Add(demo);
 
 var port = new Option<int>("--port") { Description = "HTTP port.", DefaultValueFactory = _ => 7071 };
-var serve = new Command("serve", "Run the local platform: HTTP API, blob trigger on datasets/, drift timer, until Ctrl+C.") { port };
+var serve = new Command("serve", "Run the local platform: HTTP API, blob triggers on datasets/ (training) and scoring/ (batch scoring), the scheduled check, until Ctrl+C.") { port };
 serve.SetAction((p, ct) => Guard(() => ServeAsync(p.GetValue(port), ct)));
 root.Subcommands.Add(serve);
 
@@ -104,7 +104,7 @@ static async Task<int> ServeAsync(int port, CancellationToken ct)
 
     using var loggers = CliContext.CreateLoggerFactory(verbose: true);
     await using var platform = await LocalPlatform.StartAsync(CliContext.Platform(port, watchBlobs: true, hostWorker: true, serve: true), loggers, ct);
-    Console.WriteLine($"serving on {platform.BaseAddress} — HTTP API under /api, blob trigger on datasets/, drift timer; Ctrl+C to stop");
+    Console.WriteLine($"serving on {platform.BaseAddress} — HTTP API under /api, blob triggers on datasets/ and scoring/, scheduled check; Ctrl+C to stop");
     try
     {
         await Task.Delay(Timeout.Infinite, ct);
