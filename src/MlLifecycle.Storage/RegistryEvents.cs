@@ -13,9 +13,16 @@ public sealed class RegistryEvents(ILogger<RegistryEvents> logger, Uri? webhook 
 {
     public void Publish(DeploymentChange change)
     {
-        logger.LogInformation(
-            "Registry {Action}: {Model} {Alias} {From} → {To} by {By} ({Reason}) {Detail}",
-            change.Action, change.Model, change.Alias, change.From, change.To, change.By, change.Reason, change.Detail);
+        var what = string.Join(' ', new[]
+        {
+            change.Alias,
+            change.From is { } from ? $"v{from} →" : null,
+            change.To is { } to ? $"v{to}" : null,
+            change.Detail,
+            $"by {change.By}",
+            change.Reason is null ? null : $"({change.Reason})",
+        }.Where(part => part is not null));
+        logger.LogInformation("Registry {Action}: {Model} {Change}", change.Action, change.Model, what);
         if (webhook is not null && http is not null)
         {
             _ = SendAsync(change);
