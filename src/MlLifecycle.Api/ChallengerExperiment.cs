@@ -51,7 +51,7 @@ public sealed class ChallengerExperiment(ModelRegistry registry, ArtifactStore s
             return null;
         }
 
-        var started = (await registry.ListHistoryAsync(model, 1000, ct)).FirstOrDefault(c => c.Action == DeploymentActions.Traffic)?.At ?? default;
+        var started = traffic.SetAt;
         var saved = await registry.GetExperimentStateAsync(model, ct) is { } json ? LifecycleJson.Deserialize<SavedState>(json) : null;
         var state = saved is not null && saved.StartedAt == started ? saved.Test : AbTest.Empty;
         var spec = (await store.TryReadAsync(ArtifactStore.Artifacts, $"{model}/{championVersion}/spec.json", ct)) is { } raw

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace MlLifecycle.Storage;
 
 /// <summary>Who changed a deployment, and why (kept in the history and sent with the event).</summary>
@@ -37,7 +39,12 @@ public sealed record AliasGuard(string? ETag, bool ChecksVersion, int? Version)
 /// <summary>Requests routed without an alias or version are split across aliases by weight; <paramref name="Shadow"/> also scores them, unseen.</summary>
 /// <param name="Weights">Alias → weight (non-negative, any total).</param>
 /// <param name="Shadow">A version that scores a copy of each routed request; its answers are logged, never returned.</param>
-public sealed record TrafficSplit(IReadOnlyDictionary<string, int> Weights, int? Shadow = null);
+public sealed record TrafficSplit(IReadOnlyDictionary<string, int> Weights, int? Shadow = null)
+{
+    /// <summary>When the split was set (read back from the registry; where an A/B test's window starts).</summary>
+    [JsonIgnore]
+    public DateTimeOffset SetAt { get; init; }
+}
 
 /// <summary>What serving needs to route a model's requests.</summary>
 public sealed record Routing(IReadOnlyDictionary<string, int> Aliases, TrafficSplit? Traffic);

@@ -238,5 +238,8 @@ public sealed partial class ModelRegistry
 
     private static TrafficSplit ToTraffic(TableEntity row) => new(
         row.GetString("Weights") is { } weights ? LifecycleJson.Deserialize<Dictionary<string, int>>(weights) : [],
-        row.GetInt32("Shadow"));
+        row.GetInt32("Shadow"))
+    {
+        SetAt = row.GetDateTimeOffset("UpdatedAt") ?? default,
+    };
 }
