@@ -53,6 +53,23 @@ public class AzuriteTests
     }
 
     [Fact]
+    public async Task Dispose_AfterDurableClientReadOfMissingHub_AzuriteStillExitsOnSigterm()
+    {
+        var logger = new ListLogger();
+        var azurite = await Azurite.StartAsync(AzuriteOptions.Ephemeral, logger);
+        await using (var engine = new DurableEngine(azurite.ConnectionString, NullLoggerFactory.Instance))
+        {
+            // No task hub yet: the client's read leaves a connection open that Azurite's close waits for.
+            Assert.Null(await engine.Client.GetInstanceAsync("nope"));
+        }
+
+        await azurite.DisposeAsync();
+
+        Assert.DoesNotContain(logger.Entries, e => e.Level >= LogLevel.Warning);
+        Assert.False(Listening(azurite.TablePort));
+    }
+
+    [Fact]
     public async Task Start_PortsAlreadyListening_ReusesAndLeavesItRunning()
     {
         await using var first = await Azurite.StartAsync(AzuriteOptions.Ephemeral, NullLogger.Instance);

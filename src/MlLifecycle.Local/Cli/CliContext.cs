@@ -45,7 +45,7 @@ internal static class CliContext
         };
 
     /// <summary>Storage-only services (registry, artifacts, model server) for verbs that need no Durable engine.</summary>
-    public static async Task<(ServiceProvider Services, IAsyncDisposable? Azurite)> StartStorageAsync(ILoggerFactory loggerFactory, CancellationToken ct)
+    public static async Task<(ServiceProvider Services, IAsyncDisposable? Azurite, string Connection)> StartStorageAsync(ILoggerFactory loggerFactory, CancellationToken ct)
     {
         var connection = Environment.GetEnvironmentVariable("MLLIFECYCLE_STORAGE");
         Azurite? azurite = null;
@@ -64,6 +64,6 @@ internal static class CliContext
             .AddMlLifecycleApi()
             .BuildServiceProvider();
         await services.EnsureMlLifecycleStorageAsync(ct);
-        return (services, azurite);
+        return (services, azurite, connection);
     }
 }

@@ -8,6 +8,7 @@ using MlLifecycle.Core.Data;
 using MlLifecycle.Core.Spec;
 using MlLifecycle.Core.Training;
 using MlLifecycle.Local.Hosting;
+using MlLifecycle.Local.Infrastructure;
 using MlLifecycle.Storage;
 using MlLifecycle.Workflows;
 
@@ -117,9 +118,12 @@ internal static class Commands
     public static async Task<int> StatusAsync(string runId, bool json, bool verbose, CancellationToken ct)
     {
         using var loggers = CliContext.CreateLoggerFactory(verbose);
-        await using var platform = await LocalPlatform.StartAsync(CliContext.Platform(httpPort: null, watchBlobs: false, hostWorker: false), loggers, ct);
-        var view = await RunView.GetAsync(platform.Client, runId, ct) ?? throw new CliException($"Run '{runId}' does not exist.");
-        var registry = platform.Services.GetRequiredService<ModelRegistry>();
+        var (services, azurite, storage) = await CliContext.StartStorageAsync(loggers, ct);
+        await using var _ = azurite;
+        await using var __ = services;
+        await using var engine = new DurableEngine(storage, loggers); // a client only: reading a run creates nothing
+        var view = await RunView.GetAsync(engine.Client, runId, ct) ?? throw new CliException($"Run '{runId}' does not exist.");
+        var registry = services.GetRequiredService<ModelRegistry>();
         view = view with { Folds = await registry.ListTrialsAsync(runId, ct), Trials = await registry.ListTuningTrialsAsync(runId, ct) };
         if (json)
         {
@@ -147,7 +151,7 @@ internal static class Commands
         }
 
         using var loggers = CliContext.CreateLoggerFactory(verbose);
-        var (services, azurite) = await CliContext.StartStorageAsync(loggers, ct);
+        var (services, azurite, _) = await CliContext.StartStorageAsync(loggers, ct);
         await using var _ = azurite;
         await using var __ = services;
         var server = services.GetRequiredService<ModelServer>();
@@ -206,7 +210,7 @@ internal static class Commands
     public static async Task<int> ModelsAsync(string action, string? model, int? version, string alias, string? reason, string? split, int? shadow, bool json, bool verbose, CancellationToken ct)
     {
         using var loggers = CliContext.CreateLoggerFactory(verbose);
-        var (services, azurite) = await CliContext.StartStorageAsync(loggers, ct);
+        var (services, azurite, _) = await CliContext.StartStorageAsync(loggers, ct);
         await using var _ = azurite;
         await using var __ = services;
         var registry = services.GetRequiredService<ModelRegistry>();

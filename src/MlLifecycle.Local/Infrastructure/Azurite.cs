@@ -65,9 +65,17 @@ public sealed class Azurite : IAsyncDisposable
     /// <summary>Azurite saves and exits about 0.1 s after SIGTERM; it is killed if it has not exited after this.</summary>
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(3);
 
-    // Azurite logs "closing…" to stdout on SIGTERM. When the command that started it has exited, that pipe is broken
-    // and Node dies of the EPIPE before saving: ignore stdout/stderr errors so a later user can stop it safely.
-    private const string IgnoreBrokenPipes = "data:text/javascript,for (const s of [process.stdout, process.stderr]) s.on('error', () => {});";
+    // Loaded before Azurite. (1) Azurite logs "closing…" to stdout on SIGTERM. When the command that started it has
+    // exited, that pipe is broken and Node dies of the EPIPE before saving: ignore stdout/stderr errors so a later user
+    // can stop it safely. (2) On SIGTERM Azurite closes its servers, and a server waits for its open connections; a
+    // client that left a response unread (the Durable client after a 404) kept it running until it was killed 3 s
+    // later. Only the last user stops Azurite, so nobody is still talking to it: close every connection shortly after.
+    private const string StartupHooks =
+        "data:text/javascript,import http from 'node:http';" +
+        "for (const s of [process.stdout, process.stderr]) s.on('error', () => {});" +
+        "const servers = [], listen = http.Server.prototype.listen;" +
+        "http.Server.prototype.listen = function (...a) { servers.push(this); return listen.apply(this, a); };" +
+        "process.on('SIGTERM', () => setTimeout(() => servers.forEach(s => s.closeAllConnections()), 200).unref());";
 
     private readonly Process? _process;
     private readonly ILogger _logger;
@@ -135,7 +143,7 @@ public sealed class Azurite : IAsyncDisposable
         // Without telemetry Azurite exits once SIGTERM has closed its services (~0.1 s); with it, it was still running 8 s later.
         List<string> args =
         [
-            "--import", IgnoreBrokenPipes, entry,
+            "--import", StartupHooks, entry,
             "--silent", "--skipApiVersionCheck", "--loose", "--disableProductStyleUrl", "--disableTelemetry",
             "--blobHost", "127.0.0.1", "--blobPort", $"{ports[0]}",
             "--queueHost", "127.0.0.1", "--queuePort", $"{ports[1]}",
