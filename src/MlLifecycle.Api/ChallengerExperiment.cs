@@ -109,28 +109,15 @@ public sealed class ChallengerExperiment(ModelRegistry registry, ArtifactStore s
     /// <summary>Outcomes per arm: each fed-back row of a prediction the arm's current version made since the start.</summary>
     private async Task<(RunningStats Champion, RunningStats Challenger, bool Regression)> OutcomesAsync(string model, DateTimeOffset started, int championVersion, int challengerVersion, CancellationToken ct)
     {
-        var now = time.GetUtcNow();
-        Dictionary<string, LoggedPrediction> predictions = new(StringComparer.Ordinal);
-        await foreach (var line in log.ReadAsync(model, InferenceLogStore.Predictions, started, now, ct))
-        {
-            var record = LifecycleJson.Deserialize<LoggedPrediction>(line);
-            if (record.At >= started && record.Variant is not null)
-            {
-                predictions[record.RequestId] = record;
-            }
-        }
-
         RunningStats champion = default, challenger = default;
         var regression = false;
-        await foreach (var line in log.ReadAsync(model, InferenceLogStore.Feedback, started, now, ct))
+        foreach (var (prediction, actuals) in await log.ReadWindowAsync(model, started, time.GetUtcNow().AddTicks(1), ct))
         {
-            var feedback = LifecycleJson.Deserialize<LoggedFeedback>(line);
-            if (!predictions.TryGetValue(feedback.RequestId, out var prediction))
+            if (prediction.Variant is null || actuals is null)
             {
                 continue;
             }
 
-            var actuals = feedback.Actual.ValueKind == JsonValueKind.Array ? [.. feedback.Actual.EnumerateArray()] : new[] { feedback.Actual };
             foreach (var (predicted, actual) in prediction.Predictions.Zip(actuals))
             {
                 regression = predicted.Score is not null;

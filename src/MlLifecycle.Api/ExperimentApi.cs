@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using MlLifecycle.Core;
+using MlLifecycle.Storage;
 
 namespace MlLifecycle.Api;
 

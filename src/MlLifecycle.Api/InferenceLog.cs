@@ -11,12 +11,6 @@ using MlLifecycle.Storage;
 
 namespace MlLifecycle.Api;
 
-/// <summary>One logged prediction request: who answered, the rows' cells (in <paramref name="Features"/> order) and the answers.</summary>
-public sealed record LoggedPrediction(string RequestId, DateTimeOffset At, int Version, string? Alias, string? Variant, IReadOnlyList<string> Features, IReadOnlyList<string?[]> Rows, IReadOnlyList<Prediction> Predictions);
-
-/// <summary>Ground truth for a logged prediction: one value, or one per row of a multi-row request.</summary>
-public sealed record LoggedFeedback(string RequestId, JsonElement Actual, DateTimeOffset At);
-
 /// <summary>
 /// The prediction log and feedback, written off the request path: a request only queues its record (a bounded queue;
 /// when it is full the record is dropped and counted, never waited for), and a background loop appends what arrived

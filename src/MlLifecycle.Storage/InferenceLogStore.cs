@@ -1,11 +1,23 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
+using MlLifecycle.Core;
+using MlLifecycle.Core.Training;
 
 namespace MlLifecycle.Storage;
+
+/// <summary>One logged prediction request: who answered, the rows' cells (in <paramref name="Features"/> order) and the answers.</summary>
+public sealed record LoggedPrediction(string RequestId, DateTimeOffset At, int Version, string? Alias, string? Variant, IReadOnlyList<string> Features, IReadOnlyList<string?[]> Rows, IReadOnlyList<Prediction> Predictions);
+
+/// <summary>Ground truth for a logged prediction: one value, or one per row of a multi-row request.</summary>
+public sealed record LoggedFeedback(string RequestId, JsonElement Actual, DateTimeOffset At);
+
+/// <summary>A logged prediction with the ground truth fed back for it, one actual per row (null: none yet).</summary>
+public sealed record LabelledPrediction(LoggedPrediction Prediction, IReadOnlyList<JsonElement>? Actuals);
 
 /// <summary>
 /// The <c>inference-log</c> container: JSON lines in append blobs, partitioned by model and hour,
@@ -66,6 +78,37 @@ public sealed class InferenceLogStore(BlobServiceClient service)
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The predictions logged from <paramref name="from"/> (included) to <paramref name="to"/> (excluded), each with the
+    /// feedback given for it (the latest, when a request got several). Feedback is filed under its prediction's hour,
+    /// so it is found whenever it was given.
+    /// </summary>
+    public async Task<IReadOnlyList<LabelledPrediction>> ReadWindowAsync(string model, DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)
+    {
+        Dictionary<string, LoggedPrediction> predictions = new(StringComparer.Ordinal);
+        var last = to.AddTicks(-1);
+        await foreach (var line in ReadAsync(model, Predictions, from, last, ct))
+        {
+            var record = LifecycleJson.Deserialize<LoggedPrediction>(line);
+            if (record.At >= from && record.At < to)
+            {
+                predictions[record.RequestId] = record;
+            }
+        }
+
+        Dictionary<string, IReadOnlyList<JsonElement>> actuals = new(StringComparer.Ordinal);
+        await foreach (var line in ReadAsync(model, Feedback, from, last, ct))
+        {
+            var feedback = LifecycleJson.Deserialize<LoggedFeedback>(line);
+            if (predictions.ContainsKey(feedback.RequestId))
+            {
+                actuals[feedback.RequestId] = feedback.Actual.ValueKind == JsonValueKind.Array ? [.. feedback.Actual.EnumerateArray()] : [feedback.Actual];
+            }
+        }
+
+        return [.. predictions.Values.OrderBy(p => p.At).Select(p => new LabelledPrediction(p, actuals.GetValueOrDefault(p.RequestId)))];
     }
 
     public static DateTimeOffset Truncate(DateTimeOffset at) => new(at.Year, at.Month, at.Day, at.Hour, 0, 0, at.Offset);
