@@ -36,7 +36,7 @@ public static class Psi
         var below = 0;
         for (var i = 0; i < edges.Count; i++)
         {
-            var upTo = LowerBound(sortedValues, edges[i]);
+            var upTo = SortedSearch.CountBelow(sortedValues, edges[i]);
             shares[i] = (double)(upTo - below) / sortedValues.Length;
             below = upTo;
         }
@@ -73,25 +73,5 @@ public static class Psi
         Array.Sort(sortedCurrent);
         var edges = Edges(sortedReference, bins);
         return Index(Proportions(sortedReference, edges), Proportions(sortedCurrent, edges));
-    }
-
-    // Index of the first value ≥ edge: the count of values below it.
-    private static int LowerBound(ReadOnlySpan<double> sorted, double edge)
-    {
-        int low = 0, high = sorted.Length;
-        while (low < high)
-        {
-            var mid = (low + high) >>> 1;
-            if (sorted[mid] < edge)
-            {
-                low = mid + 1;
-            }
-            else
-            {
-                high = mid;
-            }
-        }
-
-        return low;
     }
 }
