@@ -51,6 +51,30 @@ public class SpecReaderTests
         Assert.Equal("date", SpecReader.Parse("""{"features": {"orderBy": "date", "lags": {"x": [1]}}, "validation": {"method": "timeSeries"}}""").EffectiveValidation.OrderBy);
     }
 
+    [Fact]
+    public void Parse_Drift_ReadsThresholdsAndPerFeatureOverrides()
+    {
+        var spec = SpecReader.Parse("""
+            {"drift": {"alpha": 0.01, "minPsi": 0.2, "driftedShare": 0, "features": {"credit_amount": {"minDistance": 0.05, "minRows": 500}}}}
+            """);
+
+        var amount = spec.EffectiveDrift.ThresholdsFor("credit_amount");
+        var other = spec.EffectiveDrift.ThresholdsFor("age");
+
+        Assert.Equal(0, spec.EffectiveDrift.DriftedShare);
+        Assert.Equal(new Monitoring.DriftThresholds { Alpha = 0.01, MinDistance = 0.05, MinPsi = 0.2, MinRows = 500 }, amount);
+        Assert.Equal(new Monitoring.DriftThresholds { Alpha = 0.01, MinDistance = 0.1, MinPsi = 0.2, MinRows = 100 }, other);
+    }
+
+    [Fact]
+    public void Parse_NoDrift_UsesDocumentedDefaults()
+    {
+        var drift = SpecReader.Parse("{}").EffectiveDrift;
+
+        Assert.Equal(0.3, drift.DriftedShare);
+        Assert.Equal(new Monitoring.DriftThresholds { Alpha = 0.05, MinDistance = 0.1, MinPsi = 0.1, MinRows = 100 }, drift.ThresholdsFor("any"));
+    }
+
     [Theory]
     [InlineData("""{"lable": "x"}""", "lable")]
     [InlineData("""{"cleaning": {"scaling": "log"}}""", "cleaning.scaling")]
@@ -85,6 +109,12 @@ public class SpecReaderTests
     [InlineData("""{"tuning": {"strategy": "bayes"}}""", "tuning.strategy")]
     [InlineData("""{"validation": {"method": "timeSeries"}}""", "validation.orderBy")]
     [InlineData("""{"validation": {"trainers": ["Xgboost"]}}""", "validation.trainers")]
+    [InlineData("""{"drift": {"alpha": 0}}""", "drift.alpha")]
+    [InlineData("""{"drift": {"driftedShare": 1.5}}""", "drift.driftedShare")]
+    [InlineData("""{"drift": {"minDistance": 2}}""", "drift.minDistance")]
+    [InlineData("""{"drift": {"features": {"age": {"minRows": 1}}}}""", "drift.features.age.minRows")]
+    [InlineData("""{"drift": {"features": {"age": {"minPsi": -0.1}}}}""", "drift.features.age.minPsi")]
+    [InlineData("""{"drift": {"treshold": 0.1}}""", "drift.treshold")]
     public void Parse_InvalidField_NamesIt(string json, string field)
     {
         var ex = Assert.Throws<SpecException>(() => SpecReader.Parse(json));

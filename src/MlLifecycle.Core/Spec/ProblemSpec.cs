@@ -1,6 +1,6 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using MlLifecycle.Core.Data;
+using MlLifecycle.Core.Monitoring;
 
 namespace MlLifecycle.Core.Spec;
 
@@ -57,8 +57,8 @@ public sealed record ProblemSpec
     /// <summary>Hyperparameter tuning of the selected trainer (off unless a strategy is named).</summary>
     public TuningSpec? Tuning { get; init; }
 
-    /// <summary>Reserved for the monitoring stage.</summary>
-    public JsonElement? Drift { get; init; }
+    /// <summary>When a window of new data counts as drifted from the training data.</summary>
+    public DriftSpec? Drift { get; init; }
 
     /// <summary>Approval before promotion, and what an A/B test's decision does.</summary>
     public DeploymentSpec? Deployment { get; init; }
@@ -86,6 +86,9 @@ public sealed record ProblemSpec
 
     [JsonIgnore]
     public DeploymentSpec EffectiveDeployment => Deployment ?? new DeploymentSpec();
+
+    [JsonIgnore]
+    public DriftSpec EffectiveDrift => Drift ?? new DriftSpec();
 
     public const int DefaultSeed = 42;
 }
@@ -349,3 +352,47 @@ public sealed record AugmentationSpec
 public enum InteractionOp { Product, Ratio }
 
 public sealed record InteractionSpec(IReadOnlyList<string> Columns, InteractionOp Op = InteractionOp.Product);
+
+/// <summary>
+/// Drift monitoring: every feature of a window is tested against the training data's profile with the thresholds
+/// below (overridable per feature), as <see cref="DriftThresholds"/> describes, and the window has drifted when at
+/// least one feature has and the drifted share of the tested features is at least <see cref="DriftedShare"/>.
+/// </summary>
+public sealed record DriftSpec
+{
+    /// <inheritdoc cref="DriftThresholds.Alpha"/>
+    public double Alpha { get; init; } = DriftThresholds.Default.Alpha;
+
+    /// <inheritdoc cref="DriftThresholds.MinDistance"/>
+    public double MinDistance { get; init; } = DriftThresholds.Default.MinDistance;
+
+    /// <inheritdoc cref="DriftThresholds.MinPsi"/>
+    public double MinPsi { get; init; } = DriftThresholds.Default.MinPsi;
+
+    /// <inheritdoc cref="DriftThresholds.MinRows"/>
+    public int MinRows { get; init; } = DriftThresholds.Default.MinRows;
+
+    /// <summary>Share of the tested features that must drift for the window to count as drifted (default 0.3; 0: any one).</summary>
+    public double DriftedShare { get; init; } = DefaultDriftedShare;
+
+    /// <summary>Thresholds that replace the ones above for a feature, by column name; unset fields keep the spec-wide value.</summary>
+    public Dictionary<string, FeatureDriftSpec>? Features { get; init; }
+
+    public const double DefaultDriftedShare = 0.3;
+
+    /// <summary>The thresholds that apply to one feature.</summary>
+    public DriftThresholds ThresholdsFor(string feature)
+    {
+        var own = Features?.GetValueOrDefault(feature);
+        return new DriftThresholds
+        {
+            Alpha = own?.Alpha ?? Alpha,
+            MinDistance = own?.MinDistance ?? MinDistance,
+            MinPsi = own?.MinPsi ?? MinPsi,
+            MinRows = own?.MinRows ?? MinRows,
+        };
+    }
+}
+
+/// <summary>One feature's drift thresholds; null fields keep the spec-wide value.</summary>
+public sealed record FeatureDriftSpec(double? Alpha = null, double? MinDistance = null, double? MinPsi = null, int? MinRows = null);

@@ -225,6 +225,20 @@ public static class SpecReader
             }
         }
 
+        if (spec.Drift is { } drift)
+        {
+            CheckDrift(errors, "drift", drift.Alpha, drift.MinDistance, drift.MinPsi, drift.MinRows);
+            if (drift.DriftedShare is < 0 or > 1)
+            {
+                errors.Add(new("drift.driftedShare", $"must be in [0, 1], got {drift.DriftedShare}"));
+            }
+
+            foreach (var (feature, own) in drift.Features ?? [])
+            {
+                CheckDrift(errors, $"drift.features.{feature}", own.Alpha, own.MinDistance, own.MinPsi, own.MinRows);
+            }
+        }
+
         foreach (var (interaction, i) in (spec.Features?.Interactions ?? []).Select((x, i) => (x, i)))
         {
             if (interaction.Columns is not { Count: >= 2 } || (interaction.Op == InteractionOp.Ratio && interaction.Columns.Count != 2))
@@ -307,5 +321,28 @@ public static class SpecReader
         }
 
         return errors.Count == 0 ? spec : throw new SpecException(errors);
+    }
+
+    private static void CheckDrift(List<SpecError> errors, string path, double? alpha, double? minDistance, double? minPsi, int? minRows)
+    {
+        if (alpha is <= 0 or >= 1)
+        {
+            errors.Add(new($"{path}.alpha", $"must be in (0, 1), got {alpha}"));
+        }
+
+        if (minDistance is < 0 or > 1)
+        {
+            errors.Add(new($"{path}.minDistance", $"must be in [0, 1], got {minDistance}"));
+        }
+
+        if (minPsi < 0)
+        {
+            errors.Add(new($"{path}.minPsi", $"must not be negative, got {minPsi}"));
+        }
+
+        if (minRows < 2)
+        {
+            errors.Add(new($"{path}.minRows", $"must be at least 2, got {minRows}"));
+        }
     }
 }
