@@ -10,7 +10,7 @@ public static class ApiServiceCollectionExtensions
         services.AddOptions<ServingOptions>().BindConfiguration("Serving").ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<InferenceLog>().AddHostedService(sp => sp.GetRequiredService<InferenceLog>());
-        return services.AddSingleton<ModelServer>().AddSingleton<ShadowScorer>().AddSingleton<Deployments>().AddSingleton<DeploymentApi>().AddSingleton<ChallengerExperiment>().AddSingleton<ExperimentApi>().AddSingleton<TrainingStarter>().AddSingleton<LifecycleApi>().AddSingleton<DriftCheck>()
+        return services.AddSingleton<ModelServer>().AddSingleton<ShadowScorer>().AddSingleton<Deployments>().AddSingleton<DeploymentApi>().AddSingleton<ChallengerExperiment>().AddSingleton<ExperimentApi>().AddSingleton<TrainingStarter>().AddSingleton<LifecycleApi>().AddSingleton<DriftCheck>().AddSingleton<DriftApi>()
             .AddSingleton<BatchStarter>().AddSingleton<BatchApi>();
     }
 }

@@ -19,7 +19,10 @@ public sealed class ArtifactStore(BlobServiceClient service)
     /// <summary>Uploads to score: <c>scoring/{model}/{file}.csv</c> starts a batch job (the blob trigger).</summary>
     public const string Scoring = "scoring";
 
-    private static readonly string[] AllContainers = [Datasets, Quarantine, Artifacts, Predictions, InferenceLog, Scoring];
+    /// <summary>Data to check for drift: <c>monitoring/{model}/{file}.csv</c> (what <c>drift --data</c> uploads).</summary>
+    public const string Monitoring = "monitoring";
+
+    private static readonly string[] AllContainers = [Datasets, Quarantine, Artifacts, Predictions, InferenceLog, Scoring, Monitoring];
 
     public BlobServiceClient Service => service;
 

@@ -32,7 +32,7 @@ public sealed partial class ModelRegistry(TableServiceClient service, RegistryEv
 
     public async Task EnsureTablesAsync(CancellationToken ct = default)
     {
-        foreach (var name in new[] { ModelsTable, AliasesTable, RunsTable, TrialsTable })
+        foreach (var name in new[] { ModelsTable, AliasesTable, RunsTable, TrialsTable, DriftTable })
         {
             await service.GetTableClient(name).CreateIfNotExistsAsync(ct);
         }

@@ -20,4 +20,6 @@ public static class ActivityNames
     public const string ScoreBatchChunk = nameof(ScoreBatchChunk);
     public const string WriteBatchOutput = nameof(WriteBatchOutput);
     public const string CleanUpBatch = nameof(CleanUpBatch);
+    public const string MonitorOrchestration = nameof(MonitorOrchestration);
+    public const string CheckDrift = nameof(CheckDrift);
 }

@@ -49,6 +49,10 @@ public sealed record RunContext(string RunId, string Model, string Dataset, Prob
 
     [JsonIgnore]
     public string EvaluationBlob => $"{Folder}/evaluation.json";
+
+    /// <summary>What drift checks compare new data with (<see cref="Core.Monitoring.ModelBaseline"/>).</summary>
+    [JsonIgnore]
+    public string BaselineBlob => $"{Folder}/baseline.json";
 }
 
 /// <summary>Rows read, exact duplicates removed, rows dropped for missing values, rows used.</summary>

@@ -39,6 +39,8 @@ public static class WorkflowRegistration
         services.AddSingleton<ScoreBatchChunk>();
         services.AddSingleton<WriteBatchOutput>();
         services.AddSingleton<CleanUpBatch>();
+        services.AddSingleton<DriftMonitor>();
+        services.AddSingleton<CheckDrift>();
         return services;
     }
 
@@ -52,6 +54,7 @@ public static class WorkflowRegistration
             [ActivityNames.TrainingOrchestration] = () => new TrainingOrchestration(),
             [ActivityNames.TuningOrchestration] = () => new TuningOrchestration(),
             [ActivityNames.BatchScoringOrchestration] = () => new BatchScoringOrchestration(),
+            [ActivityNames.MonitorOrchestration] = () => new MonitorOrchestration(),
         },
         new Dictionary<string, Func<IServiceProvider, ITaskActivity>>
         {
@@ -69,6 +72,7 @@ public static class WorkflowRegistration
             [ActivityNames.ScoreBatchChunk] = Activity<ScoreBatchChunk, BatchChunk, BatchChunkResult>((a, i) => a.RunAsync(i)),
             [ActivityNames.WriteBatchOutput] = Activity<WriteBatchOutput, BatchOutputInput, string>((a, i) => a.RunAsync(i)),
             [ActivityNames.CleanUpBatch] = Activity<CleanUpBatch, BatchJob, int>((a, i) => a.RunAsync(i)),
+            [ActivityNames.CheckDrift] = Activity<CheckDrift, DriftCheckRequest, DriftSummary>((a, i) => a.RunAsync(i)),
         });
 
     private static Func<IServiceProvider, ITaskActivity> Activity<TActivity, TIn, TOut>(Func<TActivity, TIn, Task<TOut>> run)

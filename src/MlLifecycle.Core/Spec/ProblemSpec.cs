@@ -378,6 +378,15 @@ public sealed record DriftSpec
     /// <summary>Thresholds that replace the ones above for a feature, by column name; unset fields keep the spec-wide value.</summary>
     public Dictionary<string, FeatureDriftSpec>? Features { get; init; }
 
+    /// <summary>Labelled rows (feedback, or a label column in checked data) needed before realized metrics are judged (default 50).</summary>
+    public int MinLabels { get; init; } = 50;
+
+    /// <summary>
+    /// Concept drift: the realized primary metric may be worse than the baseline's test metric by this share of it
+    /// before the model counts as degraded (default 0.1: accuracy 0.80 → degraded below 0.72).
+    /// </summary>
+    public double MetricTolerance { get; init; } = 0.1;
+
     public const double DefaultDriftedShare = 0.3;
 
     /// <summary>The thresholds that apply to one feature.</summary>

@@ -233,6 +233,16 @@ public static class SpecReader
                 errors.Add(new("drift.driftedShare", $"must be in [0, 1], got {drift.DriftedShare}"));
             }
 
+            if (drift.MinLabels < 1)
+            {
+                errors.Add(new("drift.minLabels", $"must be at least 1, got {drift.MinLabels}"));
+            }
+
+            if (drift.MetricTolerance is < 0 or > 1)
+            {
+                errors.Add(new("drift.metricTolerance", $"must be in [0, 1], got {drift.MetricTolerance}"));
+            }
+
             foreach (var (feature, own) in drift.Features ?? [])
             {
                 CheckDrift(errors, $"drift.features.{feature}", own.Alpha, own.MinDistance, own.MinPsi, own.MinRows);

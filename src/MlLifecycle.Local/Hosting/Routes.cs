@@ -24,6 +24,8 @@ public static class Routes
         api.MapPut("/models/{model}/versions/{version:int}/stage", (string model, int version, HttpRequest request, DeploymentApi handlers) => handlers.SetStageAsync(model, version, request));
         api.MapPost("/models/{model}/feedback", (string model, HttpRequest request, ExperimentApi handlers) => handlers.FeedbackAsync(model, request));
         api.MapGet("/models/{model}/experiment", (string model, ExperimentApi handlers, CancellationToken ct) => handlers.GetExperimentAsync(model, ct));
+        api.MapPost("/models/{model}/drift", (string model, HttpRequest request, DriftApi handlers) => handlers.CheckAsync(model, request));
+        api.MapGet("/models/{model}/drift", (string model, DriftApi handlers, CancellationToken ct) => handlers.ListAsync(model, ct));
         api.MapGet("/health", (LifecycleApi handlers, CancellationToken ct) => handlers.HealthAsync(ct));
         api.MapPost("/models/{model}/batch", (string model, HttpRequest request, BatchApi handlers, DurableTaskClient client) => handlers.StartAsync(model, request, client));
         api.MapGet("/batch/{jobId}", (string jobId, BatchApi handlers, DurableTaskClient client, CancellationToken ct) => handlers.GetAsync(jobId, client, ct));

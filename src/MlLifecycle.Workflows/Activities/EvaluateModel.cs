@@ -1,5 +1,6 @@
 using MlLifecycle.Core.Data;
 using MlLifecycle.Core.Evaluation;
+using MlLifecycle.Core.Monitoring;
 using MlLifecycle.Core.Spec;
 using MlLifecycle.Core.Training;
 using MlLifecycle.Storage;
@@ -33,12 +34,9 @@ public sealed class EvaluateModel(ArtifactStore store, RunDataCache cache, Champ
             return Slices.Compute(column, values, numeric, metric, subset => Score(model, rows, labels, subset.Select(k => test[k]).ToArray()));
         }).ToList();
         var importance = PermutationImportanceOnTest(model, schema, rows, labels, test, metric, spec.EffectiveSeed);
-        ClassificationDetail? detail = null;
-        if (schema.IsClassification)
-        {
-            var predictions = model.Predict(Pick(rows, test));
-            detail = Metrics.Detail(Pick(labels, test), predictions.Select(p => p.Label).ToList(), schema.Classes!);
-        }
+        var predictions = model.Predict(Pick(rows, test));
+        var detail = schema.IsClassification ? Metrics.Detail(Pick(labels, test), predictions.Select(p => p.Label).ToList(), schema.Classes!) : null;
+        await store.WriteJsonAsync(ArtifactStore.Artifacts, run.BaselineBlob, ModelBaseline.Build(schema, rows, predictions, metrics, metric));
 
         await store.WriteJsonAsync(ArtifactStore.Artifacts, run.EvaluationBlob, new { testRows = test.Length, metrics, detail, criteria, gate, championMetrics, slices, permutationImportance = importance });
         return new EvaluationOutcome(metrics, criteria, gate, slices.ToDictionary(s => s.Column, s => s.Gap), importance.Take(10).ToList());

@@ -16,7 +16,7 @@ public sealed class RegisterModel(ArtifactStore store, ModelRegistry registry, T
         var folder = $"{run.Model}/{version}";
         var model = await store.ReadAsync(ArtifactStore.Artifacts, run.ModelBlob);
         var modelSha = await store.WriteAsync(ArtifactStore.Artifacts, $"{folder}/model.zip", model);
-        foreach (var file in new[] { run.SchemaBlob, run.SpecBlob, run.QualityBlob, run.EvaluationBlob })
+        foreach (var file in new[] { run.SchemaBlob, run.SpecBlob, run.QualityBlob, run.EvaluationBlob, run.BaselineBlob })
         {
             await store.WriteAsync(ArtifactStore.Artifacts, $"{folder}/{Path.GetFileName(file)}", await store.ReadAsync(ArtifactStore.Artifacts, file));
         }

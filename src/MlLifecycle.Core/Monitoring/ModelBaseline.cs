@@ -1,0 +1,84 @@
+using MlLifecycle.Core.Data;
+using MlLifecycle.Core.Training;
+
+namespace MlLifecycle.Core.Monitoring;
+
+/// <summary>
+/// What a model version is monitored against, stored as <c>baseline.json</c> with the version: a profile of each
+/// feature over the rows it was trained and evaluated on, the profile of its predictions on the held-out test split,
+/// and its test metrics. Numbers and categories (and booleans, as categories) are profiled; free text and dates are
+/// not (a date column drifts by construction as time passes).
+/// </summary>
+/// <param name="Features">One profile per profiled feature, in the schema's order.</param>
+/// <param name="Predictions">Predicted labels (classification, categorical) or scores (regression, numeric) on the test split.</param>
+/// <param name="Metrics">Test-split metrics, the ones the gate used.</param>
+/// <param name="PrimaryMetric">The metric concept drift is judged by.</param>
+/// <param name="TestRows">Rows the predictions and metrics come from.</param>
+public sealed record ModelBaseline(
+    IReadOnlyList<FeatureProfile> Features,
+    FeatureProfile Predictions,
+    IReadOnlyDictionary<string, double> Metrics,
+    string PrimaryMetric,
+    int TestRows)
+{
+    /// <summary>The name the prediction profile and its drift are reported under.</summary>
+    public const string PredictionFeature = "prediction";
+
+    /// <summary>Whether a column of this kind is profiled and tested for drift.</summary>
+    public static bool Profiled(ColumnKind kind) => kind is ColumnKind.Numeric or ColumnKind.Categorical or ColumnKind.Boolean;
+
+    /// <param name="schema">The version's schema.</param>
+    /// <param name="rows">Feature cells in <see cref="DatasetSchema.Features"/> order, all rows of the run's cleaned data.</param>
+    /// <param name="testPredictions">The model's predictions on the test split.</param>
+    public static ModelBaseline Build(DatasetSchema schema, IReadOnlyList<string?[]> rows, IReadOnlyList<Prediction> testPredictions, IReadOnlyDictionary<string, double> metrics, string primaryMetric)
+    {
+        var features = schema.Features
+            .Select((column, index) => (column, index))
+            .Where(f => Profiled(f.column.Kind))
+            .Select(f => Profile(f.column.Name, f.column.Kind, rows.Select(r => r[f.index])))
+            .ToList();
+        return new ModelBaseline(features, ProfilePredictions(testPredictions), metrics, primaryMetric, testPredictions.Count);
+    }
+
+    /// <summary>The profile of one column's cells (null or unparseable numbers are missing).</summary>
+    public static FeatureProfile Profile(string feature, ColumnKind kind, IEnumerable<string?> cells) =>
+        kind == ColumnKind.Numeric
+            ? FeatureProfile.FromNumbers(feature, Numbers(cells))
+            : FeatureProfile.FromCategories(feature, cells);
+
+    /// <summary>The profile of predictions: labels as categories when there are labels, else scores as numbers.</summary>
+    public static FeatureProfile ProfilePredictions(IReadOnlyList<Prediction> predictions) =>
+        predictions.Any(p => p.Label is not null)
+            ? FeatureProfile.FromCategories(PredictionFeature, predictions.Select(p => p.Label))
+            : FeatureProfile.FromNumbers(PredictionFeature, predictions.Select(p => p.Score ?? double.NaN).ToArray());
+
+    /// <summary>
+    /// Tests each profiled feature of a window against this baseline (columns by name; an absent column is reported,
+    /// not tested) and reaches the window's verdict under the spec's thresholds.
+    /// </summary>
+    public DatasetDrift CompareFeatures(IReadOnlyDictionary<string, IReadOnlyList<string?>> window, Spec.DriftSpec spec)
+    {
+        var results = Features.Select(profile => window.TryGetValue(profile.Feature, out var cells)
+            ? Compare(profile, cells, spec.ThresholdsFor(profile.Feature))
+            : new FeatureDrift { Feature = profile.Feature, Kind = profile.Kind, Test = FeatureDrift.NoTest, Threshold = spec.ThresholdsFor(profile.Feature).Alpha, ReferenceMissingRate = profile.MissingRate, Note = "not in the window's data" }).ToList();
+        return DriftDetector.Summarize(results, spec.DriftedShare);
+    }
+
+    /// <summary>The window's predictions against the baseline's (its own test, not part of the feature verdict).</summary>
+    public FeatureDrift ComparePredictions(IReadOnlyList<Prediction> predictions, Spec.DriftSpec spec)
+    {
+        var thresholds = spec.ThresholdsFor(PredictionFeature);
+        var result = Predictions.Kind == FeatureKind.Categorical
+            ? DriftDetector.Compare(Predictions, predictions.Select(p => p.Label), thresholds)
+            : DriftDetector.Compare(Predictions, predictions.Select(p => p.Score ?? double.NaN).ToArray(), thresholds);
+        return DriftDetector.Summarize([result], 0).Features[0];
+    }
+
+    private static FeatureDrift Compare(FeatureProfile profile, IReadOnlyList<string?> cells, DriftThresholds thresholds) =>
+        profile.Kind == FeatureKind.Numeric
+            ? DriftDetector.Compare(profile, Numbers(cells), thresholds)
+            : DriftDetector.Compare(profile, cells, thresholds);
+
+    private static double[] Numbers(IEnumerable<string?> cells) =>
+        [.. cells.Select(c => c is not null && SchemaInference.TryParseNumber(c, out var x) ? x : double.NaN)];
+}
