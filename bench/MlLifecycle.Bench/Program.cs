@@ -21,6 +21,13 @@ using MlLifecycle.Workflows;
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- features <csv> <label> <seeds> [spec.json …]
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- trainer <csv> <label> <splits> <trainer> [name=option:value,… …]
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- serving <baseUrl> <model> [csv] [seconds per run]
+//        dotnet run -c Release --project bench/MlLifecycle.Bench -- drift [rows] [features] [repeats]
+if (args.FirstOrDefault() == "drift")
+{
+    int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], CultureInfo.InvariantCulture) : fallback;
+    return DriftBench.Run(Arg(1, 1_000_000), Arg(2, 20), Arg(3, 3));
+}
+
 if (args.FirstOrDefault() == "serving")
 {
     return await ServingBench.RunAsync(new Uri(args[1]), args[2], args.Length > 3 ? args[3] : "samples/credit-g.csv", TimeSpan.FromSeconds(args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 20));

@@ -111,7 +111,9 @@ public static class KolmogorovSmirnov
     /// from one continuous distribution. Exact: the share of lattice paths from (0, 0) to (n₁, n₂) that leave the band
     /// |x/n₁ − y/n₂| &lt; D (Hodges 1958), computed as that share directly so nothing cancels (Viehmann 2021), or for
     /// n₁ = n₂ by the alternating binomial sum; as scipy, D is first rounded to a multiple of 1/lcm(n₁, n₂), and an
-    /// lcm beyond 2³¹ falls back to the asymptotic method. Asymptotic: <c>kstwo.sf(D, round(n₁n₂/(n₁+n₂)))</c>.
+    /// lcm beyond 2³¹ falls back to the asymptotic method. Asymptotic: <c>kstwo.sf(D, round(n₁n₂/(n₁+n₂)))</c> (for
+    /// n₁ = n₂ = 1 that n rounds to 0 and scipy returns NaN; this uses n = 1). Exact costs O(n₁ × band) with a band of
+    /// about 2D·min(n₁, n₂): tens of milliseconds at 10,000 values and D = 0.05, a few hundred when D is large.
     /// </summary>
     public static double PValue(double statistic, long n1, long n2, KsMethod method = KsMethod.Auto)
     {
