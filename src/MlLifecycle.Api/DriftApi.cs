@@ -54,7 +54,12 @@ public sealed class DriftApi(DriftMonitor monitor, ModelRegistry registry, Regis
         }
         catch (DriftCheckException ex)
         {
-            return ex.Missing ? Problems.NotFound(ex.Message) : Problems.Conflict(ex.Message);
+            return ex.Error switch
+            {
+                DriftCheckError.Missing => Problems.NotFound(ex.Message),
+                DriftCheckError.Invalid => Problems.BadRequest(ex.Message),
+                _ => Problems.Conflict(ex.Message),
+            };
         }
     }
 

@@ -1,24 +1,30 @@
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using MlLifecycle.Storage;
+using MlLifecycle.Workflows;
 
 namespace MlLifecycle.Api;
 
 /// <summary>
-/// The scheduled check run by the timer in both hosts: evaluates running A/B tests (acting on their decisions as the
-/// spec says). For now it only lists the champions whose drift it would check: the drift statistics arrive with the
-/// monitoring issue.
+/// The scheduled check run by the timer in both hosts: for every model with a champion, starts the monitor of the
+/// latest finished window of the prediction log (<see cref="MonitorOrchestration"/>, one instance per model and
+/// window, so a window is checked once however often the timer fires), and evaluates running A/B tests.
 /// </summary>
-public sealed class DriftCheck(ModelRegistry registry, ChallengerExperiment experiments, ILogger<DriftCheck> logger)
+public sealed class DriftCheck(ModelRegistry registry, ChallengerExperiment experiments, IOptions<LifecycleOptions> options, TimeProvider time, ILogger<DriftCheck> logger)
 {
-    public async Task<int> RunAsync(CancellationToken ct = default)
+    /// <summary>Returns how many monitors this call started (0 when every window was already checked).</summary>
+    public async Task<int> RunAsync(DurableTaskClient client, CancellationToken ct = default)
     {
-        var checkedModels = 0;
+        var (from, to) = LatestWindow(time.GetUtcNow(), options.Value.DriftWindowHours);
+        var started = 0;
         foreach (var model in await registry.ListModelsAsync(ct))
         {
-            if (await registry.ResolveAliasAsync(model, ModelRegistry.Champion, ct) is { } version)
+            if (await registry.ResolveAliasAsync(model, ModelRegistry.Champion, ct) is not null
+                && await StartOnce.StartAsync(client, ActivityNames.MonitorOrchestration, MonitorOrchestration.InstanceId(model, from), new MonitorRequest(model, from, to), ct))
             {
-                logger.LogInformation("Drift check: {Model} champion v{Version} has no drift monitor configured yet", model, version);
-                checkedModels++;
+                logger.LogInformation("Drift check of {Model} over {From:u} – {To:u} started", model, from, to);
+                started++;
             }
 
             if (await experiments.EvaluateAsync(model, ct) is { } experiment)
@@ -27,6 +33,14 @@ public sealed class DriftCheck(ModelRegistry registry, ChallengerExperiment expe
             }
         }
 
-        return checkedModels;
+        return started;
+    }
+
+    /// <summary>The last window of <paramref name="hours"/> hours that has ended by <paramref name="now"/>, aligned to UTC midnight of 1970-01-01.</summary>
+    public static (DateTimeOffset From, DateTimeOffset To) LatestWindow(DateTimeOffset now, int hours)
+    {
+        var length = TimeSpan.FromHours(hours);
+        var end = new DateTimeOffset(now.UtcTicks - (now.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) % length.Ticks, TimeSpan.Zero);
+        return (end - length, end);
     }
 }

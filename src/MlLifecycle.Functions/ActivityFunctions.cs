@@ -21,8 +21,12 @@ public sealed class ActivityFunctions(
     PlanBatch planBatch,
     ScoreBatchChunk scoreBatchChunk,
     WriteBatchOutput writeBatchOutput,
-    CleanUpBatch cleanUpBatch)
+    CleanUpBatch cleanUpBatch,
+    CheckDrift checkDrift)
 {
+    [Function(ActivityNames.CheckDrift)]
+    public Task<DriftSummary> CheckDrift([ActivityTrigger] DriftCheckRequest request) => checkDrift.RunAsync(request);
+
     [Function(ActivityNames.RunTrial)]
     public Task<TrialRecord> RunTrial([ActivityTrigger] TrialInput input) => runTrial.RunAsync(input);
 

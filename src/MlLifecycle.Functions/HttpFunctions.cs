@@ -7,7 +7,7 @@ using MlLifecycle.Api;
 namespace MlLifecycle.Functions;
 
 /// <summary>The HTTP contract (DESIGN.md §5): each function routes to the handler the local host uses.</summary>
-public sealed class HttpFunctions(LifecycleApi api, DeploymentApi deployment, ExperimentApi experiments)
+public sealed class HttpFunctions(LifecycleApi api, DeploymentApi deployment, ExperimentApi experiments, DriftApi drift)
 {
     [Function("StartTraining")]
     public async Task<IActionResult> StartTraining(
@@ -102,6 +102,18 @@ public sealed class HttpFunctions(LifecycleApi api, DeploymentApi deployment, Ex
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "models/{model}/experiment")] HttpRequest request,
         string model) =>
         new HttpResultAction(await experiments.GetExperimentAsync(model, request.HttpContext.RequestAborted));
+
+    [Function("RunDriftCheck")]
+    public async Task<IActionResult> RunDriftCheck(
+        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "models/{model}/drift")] HttpRequest request,
+        string model) =>
+        new HttpResultAction(await drift.CheckAsync(model, request));
+
+    [Function("ListDriftChecks")]
+    public async Task<IActionResult> ListDriftChecks(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "models/{model}/drift")] HttpRequest request,
+        string model) =>
+        new HttpResultAction(await drift.ListAsync(model, request.HttpContext.RequestAborted));
 
     [Function("Health")]
     public async Task<IActionResult> Health(

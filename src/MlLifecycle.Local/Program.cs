@@ -56,6 +56,13 @@ var approve = new Command("approve", "Approve (or --reject) the promotion of a r
 approve.SetAction((p, ct) => Guard(() => Commands.ApproveAsync(p.GetValue(approvedRun)!, !p.GetValue(reject), p.GetValue(reason), p.GetValue(json), p.GetValue(verbose), ct)));
 root.Subcommands.Add(approve);
 
+var driftModel = new Argument<string>("model") { Description = "Model whose champion to check." };
+var driftData = new Option<FileInfo?>("--data") { Description = "CSV to check (uploaded to monitoring/{model}/); with the label column, realized metrics too. Default: the prediction log." };
+var driftHours = new Option<double?>("--hours") { Description = "Hours of the prediction log to check, up to now (default 24)." };
+var drift = new Command("drift", "Check the champion for data, prediction and concept drift against its training baseline.") { driftModel, driftData, driftHours };
+drift.SetAction((p, ct) => Guard(() => Commands.DriftAsync(p.GetValue(driftModel)!, p.GetValue(driftData), p.GetValue(driftHours), p.GetValue(json), p.GetValue(verbose), ct)));
+root.Subcommands.Add(drift);
+
 // One place handles Ctrl+C and SIGTERM: the first cancels the verb, which hands its work back and stops what it
 // started; if that takes over 10 s, or a second signal comes, the process exits at once.
 using var stopping = new CancellationTokenSource();

@@ -60,7 +60,7 @@ public sealed class DriftMonitor(ModelRegistry registry, ArtifactStore store, In
         var version = await registry.FindVersionAsync(model, ModelRegistry.Champion, null, ct)
             ?? throw (await registry.ListVersionsAsync(model, ct) is { Count: > 0 }
                 ? new DriftCheckException($"Model '{model}' has no champion to check.")
-                : new DriftCheckException($"No model named '{model}' exists.", missing: true));
+                : new DriftCheckException($"No model named '{model}' exists.", DriftCheckError.Missing));
         var folder = $"{model}/{version.Version}";
         var baseline = await store.TryReadAsync(ArtifactStore.Artifacts, $"{folder}/baseline.json", ct) is { } raw
             ? LifecycleJson.Deserialize<ModelBaseline>(raw.ToString())
@@ -111,7 +111,7 @@ public sealed class DriftMonitor(ModelRegistry registry, ArtifactStore store, In
     {
         if (request.From is not { } from || request.To is not { } to || to <= from)
         {
-            throw new DriftCheckException("A log window needs a start before its end.");
+            throw new DriftCheckException("A log window needs a start before its end.", DriftCheckError.Invalid);
         }
 
         Dictionary<string, List<string?>> columns = new(StringComparer.Ordinal);
@@ -151,11 +151,11 @@ public sealed class DriftMonitor(ModelRegistry registry, ArtifactStore store, In
         var slash = data.IndexOf('/');
         if (slash <= 0 || data[..slash] is not (ArtifactStore.Monitoring or ArtifactStore.Datasets or ArtifactStore.Scoring))
         {
-            throw new DriftCheckException($"'data' must name a CSV blob in {ArtifactStore.Monitoring}/, {ArtifactStore.Datasets}/ or {ArtifactStore.Scoring}/ (container/path.csv), not '{data}'.");
+            throw new DriftCheckException($"Field 'data' must name a CSV blob in {ArtifactStore.Monitoring}/, {ArtifactStore.Datasets}/ or {ArtifactStore.Scoring}/ (container/path.csv), not '{data}'.", DriftCheckError.Invalid);
         }
 
         TabularData table;
-        await using (var stream = await store.TryOpenReadAsync(data[..slash], data[(slash + 1)..], null, ct) ?? throw new DriftCheckException($"Blob '{data}' does not exist.", missing: true))
+        await using (var stream = await store.TryOpenReadAsync(data[..slash], data[(slash + 1)..], null, ct) ?? throw new DriftCheckException($"Blob '{data}' does not exist.", DriftCheckError.Missing))
         {
             try
             {
@@ -163,7 +163,7 @@ public sealed class DriftMonitor(ModelRegistry registry, ArtifactStore store, In
             }
             catch (DataValidationException ex)
             {
-                throw new DriftCheckException($"'{data}' is not a readable CSV: {ex.Message}");
+                throw new DriftCheckException($"'{data}' is not a readable CSV: {ex.Message}", DriftCheckError.Invalid);
             }
         }
 
@@ -174,9 +174,9 @@ public sealed class DriftMonitor(ModelRegistry registry, ArtifactStore store, In
         {
             predictions = [.. served.Predictor.Predict(PredictionInput.FromTable(table, schema, served.Required))];
         }
-        catch (ArgumentException ex)
+        catch (InvalidInputException ex)
         {
-            throw new DriftCheckException($"'{data}' cannot be scored by {version.Model} v{version.Version}: {ex.Message}");
+            throw new DriftCheckException($"'{data}' cannot be scored by {version.Model} v{version.Version}: {ex.Message}", DriftCheckError.Invalid);
         }
 
         var label = table.IndexOf(schema.Label.Name);
@@ -210,9 +210,21 @@ public sealed class DriftMonitor(ModelRegistry registry, ArtifactStore store, In
     };
 }
 
-/// <summary>A drift check that cannot run; the message says why. Nothing is recorded.</summary>
-/// <param name="Missing">Something named does not exist (model, blob), as opposed to a check that cannot run on what exists.</param>
-public sealed class DriftCheckException(string message, bool missing = false) : Exception(message)
+/// <summary>Why a drift check cannot run.</summary>
+public enum DriftCheckError
 {
-    public bool Missing { get; } = missing;
+    /// <summary>The model has no champion, or its champion no baseline.</summary>
+    NotCheckable,
+
+    /// <summary>The model or the data blob does not exist.</summary>
+    Missing,
+
+    /// <summary>The request or its data is unusable (bad window, not a CSV, columns the model cannot score).</summary>
+    Invalid,
+}
+
+/// <summary>A drift check that cannot run; the message says why. Nothing is recorded.</summary>
+public sealed class DriftCheckException(string message, DriftCheckError error = DriftCheckError.NotCheckable) : Exception(message)
+{
+    public DriftCheckError Error { get; } = error;
 }

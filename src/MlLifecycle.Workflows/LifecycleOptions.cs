@@ -22,4 +22,11 @@ public sealed class LifecycleOptions
     /// <summary>NCRONTAB schedule of the drift check (six fields, seconds first). Default: hourly.</summary>
     [Required]
     public string DriftSchedule { get; set; } = "0 0 * * * *";
+
+    /// <summary>
+    /// Length of the prediction-log windows the scheduled check covers, in hours. Windows are consecutive and aligned
+    /// to UTC midnight (24: one per day); each is checked once, by the first timer run after it ends. Default 24.
+    /// </summary>
+    [Range(1, 24 * 31)]
+    public int DriftWindowHours { get; set; } = 24;
 }

@@ -44,6 +44,8 @@ public class FunctionsMetadataTests
     [InlineData("GetExperiment", "get", "models/{model}/experiment")]
     [InlineData("StartBatch", "post", "models/{model}/batch")]
     [InlineData("GetBatch", "get", "batch/{jobId}")]
+    [InlineData("RunDriftCheck", "post", "models/{model}/drift")]
+    [InlineData("ListDriftChecks", "get", "models/{model}/drift")]
     public void HttpRoutes_MatchTheContract(string function, string method, string route)
     {
         var trigger = Trigger(function);
@@ -80,6 +82,7 @@ public class FunctionsMetadataTests
 
         Assert.Equal("timerTrigger", trigger.GetProperty("type").GetString());
         Assert.Equal("%MlLifecycle:DriftSchedule%", trigger.GetProperty("schedule").GetString());
+        Assert.Contains(Functions["DriftCheck"], b => b.GetProperty("type").GetString() == "durableClient");
     }
 
     [Fact]
@@ -87,7 +90,7 @@ public class FunctionsMetadataTests
     {
         var names = typeof(ActivityNames).GetFields(BindingFlags.Public | BindingFlags.Static).Select(f => (string)f.GetValue(null)!).ToList();
 
-        Assert.Equal(17, names.Count);
+        Assert.Equal(19, names.Count);
         foreach (var name in names)
         {
             var expected = name.EndsWith("Orchestration", StringComparison.Ordinal) ? "orchestrationTrigger" : "activityTrigger";

@@ -135,7 +135,7 @@ public sealed class PlatformFixture : IAsyncLifetime
         var source = (await Registry.GetVersionAsync(CreditModel, 1))!;
         var runId = $"copy-{Guid.NewGuid():N}";
         var version = await Registry.ReserveVersionAsync(model, runId, DateTimeOffset.UtcNow);
-        foreach (var file in new[] { "model.zip", "schema.json", "manifest.json", "spec.json" })
+        foreach (var file in new[] { "model.zip", "schema.json", "manifest.json", "spec.json", "baseline.json" })
         {
             var content = (await Store.ReadAsync(ArtifactStore.Artifacts, $"{CreditModel}/1/{file}")).ToArray();
             if (file == "model.zip" && alterZip is not null)

@@ -422,6 +422,81 @@ internal static class Commands
     public static string FormatMetrics(IReadOnlyDictionary<string, double> metrics) =>
         string.Join("  ", metrics.Select(m => $"{m.Key}={m.Value.ToString("F4", CultureInfo.InvariantCulture)}"));
 
+    /// <summary>
+    /// <c>drift</c>: checks the champion against its baseline, on a local CSV (uploaded to <c>monitoring/{model}/</c>
+    /// first) or on the prediction log's last hours. Needs no engine: the check runs in this process.
+    /// </summary>
+    public static async Task<int> DriftAsync(string model, FileInfo? data, double? hours, bool json, bool verbose, CancellationToken ct)
+    {
+        if (data is not null)
+        {
+            RequireFile(data);
+        }
+
+        if (hours is <= 0)
+        {
+            throw new CliException("--hours must be more than 0.");
+        }
+
+        using var loggers = CliContext.CreateLoggerFactory(verbose);
+        var (services, azurite, _) = await CliContext.StartStorageAsync(loggers, ct);
+        await using var _ = azurite;
+        await using var __ = services;
+        var drift = services.GetRequiredService<DriftApi>();
+        DriftCheckRequest check;
+        if (data is not null)
+        {
+            var blob = $"{model}/{data.Name}";
+            await using (var stream = data.OpenRead())
+            {
+                await services.GetRequiredService<ArtifactStore>().Blob(ArtifactStore.Monitoring, blob).UploadAsync(stream, overwrite: true, ct);
+            }
+
+            check = drift.OfData(model, $"{ArtifactStore.Monitoring}/{blob}");
+        }
+        else
+        {
+            check = drift.LastHours(model, hours ?? DriftApi.DefaultHours);
+        }
+
+        DriftReport report;
+        try
+        {
+            report = await services.GetRequiredService<DriftMonitor>().CheckAsync(check, ct);
+        }
+        catch (DriftCheckException ex)
+        {
+            throw new CliException(ex.Message);
+        }
+
+        Workflows.Activities.CheckDrift.Alert(report, services.GetRequiredService<RegistryEvents>());
+        PrintDrift(report, json ? Console.Error : Console.Out);
+        return Emit(json, report);
+    }
+
+    private static void PrintDrift(DriftReport report, TextWriter output)
+    {
+        var source = report.Window is { } w ? $"prediction log {w.From:u} – {w.To:u}" : report.Data;
+        output.WriteLine($"{report.Model} v{report.Version}, {report.Rows} rows from {source}: {(report.Drifted ? "DRIFTED" : "no dataset drift")} ({report.Features.Count(f => f.Drifted)} of {report.Features.Count(f => f.Test != "none")} tested features drifted, share threshold {report.ShareThreshold:0.##})");
+        foreach (var f in report.Features)
+        {
+            var statistic = f.Statistic is { } x ? x.ToString("G4", CultureInfo.InvariantCulture) : "-";
+            var p = f.PValue is { } pv ? pv.ToString("G3", CultureInfo.InvariantCulture) : "-";
+            output.WriteLine($"  {(f.Drifted ? "DRIFT" : "     ")} {f.Feature,-28} {f.Test,-4} stat {statistic,-10} p {p,-10} psi {f.Psi?.ToString("F3", CultureInfo.InvariantCulture) ?? "-",-6}{(f.Note is null ? "" : $" ({f.Note})")}");
+        }
+
+        if (report.Prediction is { } prediction)
+        {
+            output.WriteLine($"  predictions: {(prediction.Drifted ? "DRIFTED" : "stable")} ({prediction.Test} stat {prediction.Statistic?.ToString("G4", CultureInfo.InvariantCulture) ?? "-"}, p {prediction.PValue?.ToString("G3", CultureInfo.InvariantCulture) ?? "-"})");
+        }
+
+        var concept = report.Concept;
+        output.WriteLine(concept.State == DriftMonitor.AwaitingLabels
+            ? $"  concept: awaiting labels ({concept.Labelled} of {concept.MinLabels})"
+            : $"  concept: {concept.State} ({concept.Metric} {concept.Current:F4} on {concept.Labelled} labelled rows vs {concept.Baseline:F4} at training)");
+        output.WriteLine($"  report: {report.Report}");
+    }
+
     private static void RequireFile(FileInfo file)
     {
         if (!file.Exists)

@@ -1,3 +1,4 @@
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
 using MlLifecycle.Api;
 using MlLifecycle.Workflows;
@@ -9,7 +10,7 @@ namespace MlLifecycle.Local.Hosting;
 /// The local drift timer: on the same NCRONTAB schedule (<c>MlLifecycle:DriftSchedule</c>) and calling the same
 /// handler as the Functions <c>TimerTrigger</c>.
 /// </summary>
-internal sealed class DriftTimer(DriftCheck check, IOptions<LifecycleOptions> options, TimeProvider time, ILogger<DriftTimer> logger) : BackgroundService
+internal sealed class DriftTimer(DriftCheck check, DurableTaskClient client, IOptions<LifecycleOptions> options, TimeProvider time, ILogger<DriftTimer> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -20,7 +21,7 @@ internal sealed class DriftTimer(DriftCheck check, IOptions<LifecycleOptions> op
             await Task.Delay(schedule.GetNextOccurrence(now) - now, time, stoppingToken);
             try
             {
-                await check.RunAsync(stoppingToken);
+                await check.RunAsync(client, stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -1,0 +1,238 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using MlLifecycle.Api;
+using MlLifecycle.Core;
+using MlLifecycle.Core.Data;
+using MlLifecycle.Storage;
+using MlLifecycle.Workflows;
+
+namespace MlLifecycle.IntegrationTests;
+
+/// <summary>Drift checks on the fixture's platform: on uploaded data over HTTP, on windows of the prediction log, and by the timer.</summary>
+[Collection(PlatformCollection.Name)]
+public sealed class MonitoringTests(PlatformFixture platform)
+{
+    private static readonly JsonSerializerOptions Json = LifecycleJson.Options;
+
+    [Fact]
+    public async Task Drift_CreditGHeldOutFifth_FlagsNothing_AndShiftedCopyFlagsExactlyCreditAmountAndDuration()
+    {
+        var (header, rows) = ReadCsv(PlatformFixture.CreditCsvPath);
+        var shuffled = rows.ToList();
+        new Random(11).Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(shuffled));
+        var train = shuffled[..800];
+        var heldOut = shuffled[800..];
+        var model = $"drift-{Guid.NewGuid():N}"[..16];
+        var blob = $"{model}/train.csv";
+        var run = await platform.WaitForRunAsync(RunIds.ForBlob(blob, await platform.UploadAsync(blob, Csv(header, train), label: "class")));
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+
+        var same = await CheckDataAsync(model, "heldout.csv", Csv(header, heldOut));
+        Assert.Equal(200, same.GetProperty("rows").GetInt64());
+        Assert.False(same.GetProperty("drifted").GetBoolean());
+        Assert.Empty(Drifted(same));
+        Assert.Equal(20, same.GetProperty("features").GetArrayLength());
+        Assert.Equal("ok", same.GetProperty("concept").GetProperty("state").GetString());
+        Assert.Equal(200, same.GetProperty("concept").GetProperty("labelled").GetInt64());
+
+        int amount = Array.IndexOf(header, "credit_amount"), duration = Array.IndexOf(header, "duration");
+        var shifted = heldOut.Select(r =>
+        {
+            var copy = (string[])r.Clone();
+            copy[amount] = (double.Parse(r[amount], CultureInfo.InvariantCulture) * 3).ToString(CultureInfo.InvariantCulture);
+            copy[duration] = (double.Parse(r[duration], CultureInfo.InvariantCulture) + 24).ToString(CultureInfo.InvariantCulture);
+            return copy;
+        }).ToList();
+        var moved = await CheckDataAsync(model, "shifted.csv", Csv(header, shifted));
+        Assert.Equal(["credit_amount", "duration"], Drifted(moved).Order());
+        Assert.True(moved.GetProperty("alert").GetBoolean());
+
+        // The same rows with every label flipped: the inputs have not moved, the realized metrics have.
+        var label = Array.IndexOf(header, "class");
+        var flipped = heldOut.Select(r => { var copy = (string[])r.Clone(); copy[label] = r[label] == "good" ? "bad" : "good"; return copy; }).ToList();
+        var concept = await CheckDataAsync(model, "flipped.csv", Csv(header, flipped));
+        Assert.Empty(Drifted(concept));
+        Assert.Equal(DriftMonitor.Degraded, concept.GetProperty("concept").GetProperty("state").GetString());
+        Assert.True(concept.GetProperty("concept").GetProperty("current").GetDouble() < concept.GetProperty("concept").GetProperty("baseline").GetDouble());
+
+        var list = await platform.Http.GetFromJsonAsync<JsonElement>($"api/models/{model}/drift");
+        var checks = list.GetProperty("checks").EnumerateArray().ToDictionary(c => c.GetProperty("data").GetString()!, c => c);
+        Assert.Equal(3, checks.Count);
+        Assert.Empty(checks[$"monitoring/{model}/heldout.csv"].GetProperty("driftedFeatures").EnumerateArray());
+        Assert.Equal(2, checks[$"monitoring/{model}/shifted.csv"].GetProperty("driftedFeatures").GetArrayLength());
+        Assert.Equal(DriftMonitor.Degraded, checks[$"monitoring/{model}/flipped.csv"].GetProperty("concept").GetString());
+    }
+
+    [Fact]
+    public async Task Drift_TenLogWindowsWithoutShift_RaiseNothing_AndAMeanShiftFlagsOnlyThatFeature()
+    {
+        var model = await platform.NewModelAsync(versions: 1, prefix: "window");
+        var (header, rows) = ReadCsv(PlatformFixture.CreditCsvPath);
+        var start = InferenceLogStore.Truncate(DateTimeOffset.UtcNow).AddHours(-12);
+        var random = new Random(5);
+        for (var w = 0; w < 10; w++)
+        {
+            var from = start.AddHours(w);
+            await LogWindowAsync(model, from, header, Sample(rows, 300, random));
+            var report = await CheckWindowAsync(model, from, from.AddHours(1));
+            Assert.Equal(300, report.GetProperty("rows").GetInt64());
+            Assert.Empty(Drifted(report));
+            Assert.False(report.GetProperty("prediction").GetProperty("drifted").GetBoolean());
+            Assert.Equal(DriftMonitor.AwaitingLabels, report.GetProperty("concept").GetProperty("state").GetString());
+        }
+
+        // Age up by one standard deviation (about 11 years) in the next window, everything else drawn as before.
+        var age = Array.IndexOf(header, "age");
+        var shifted = start.AddHours(10);
+        await LogWindowAsync(model, shifted, header, Sample(rows, 300, random).Select(r => { var c = (string[])r.Clone(); c[age] = (double.Parse(r[age], CultureInfo.InvariantCulture) + 11).ToString(CultureInfo.InvariantCulture); return c; }).ToList());
+        var moved = await CheckWindowAsync(model, shifted, shifted.AddHours(1));
+        Assert.Equal(["age"], Drifted(moved));
+    }
+
+    [Fact]
+    public async Task DriftTimer_ChecksEachWindowOnce_AndRecordsIt()
+    {
+        var model = await platform.NewModelAsync(versions: 1, prefix: "timer");
+        var (header, rows) = ReadCsv(PlatformFixture.CreditCsvPath);
+        var now = InferenceLogStore.Truncate(DateTimeOffset.UtcNow).AddMinutes(30);
+        var (from, to) = DriftCheck.LatestWindow(now, 1);
+        await LogWindowAsync(model, from, header, Sample(rows, 200, new Random(3)));
+        var services = platform.Platform.Services;
+        var check = new DriftCheck(
+            services.GetRequiredService<ModelRegistry>(),
+            services.GetRequiredService<ChallengerExperiment>(),
+            Options.Create(new LifecycleOptions { DriftWindowHours = 1 }),
+            new FixedTime(now),
+            NullLogger<DriftCheck>.Instance);
+
+        Assert.True(await check.RunAsync(platform.Platform.Client) >= 1);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var instance = await platform.Platform.Client.WaitForInstanceCompletionAsync(MonitorOrchestration.InstanceId(model, from), getInputsAndOutputs: true, timeout.Token);
+        var result = instance.ReadOutputAs<MonitorResult>()!;
+        Assert.Equal(200, result.Check!.Rows);
+        Assert.Equal(MonitorOrchestration.CheckId(from), result.Check.CheckId);
+        Assert.Equal(0, await check.RunAsync(platform.Platform.Client)); // every model's window already has its monitor
+
+        var checks = await platform.Registry.ListDriftChecksAsync(model);
+        var recorded = Assert.Single(checks);
+        Assert.Equal((from, to, 200L), (recorded.WindowStart!.Value, recorded.WindowEnd!.Value, recorded.Rows));
+        Assert.NotNull(await platform.Store.TryReadAsync(ArtifactStore.Artifacts, recorded.Report[(ArtifactStore.Artifacts.Length + 1)..]));
+    }
+
+    [Theory]
+    [InlineData("""{"hours": -1}""", 400, "hours")]
+    [InlineData("""{"from": "yesterday"}""", 400, "from")]
+    [InlineData("""{"from": "2026-12-02T00:00:00Z", "to": "2026-12-01T00:00:00Z"}""", 400, "to")]
+    [InlineData("""{"data": 7}""", 400, "data")]
+    [InlineData("""{"data": "artifacts/credit/1/model.zip"}""", 400, "data")]
+    [InlineData("""{"data": "datasets/credit/credit-g.csv.nope"}""", 404, null)]
+    [InlineData("""{"data": "monitoring/nothing-here.csv"}""", 404, null)]
+    [InlineData("""[1, 2]""", 400, null)]
+    public async Task Drift_BadRequest_ReturnsProblem(string body, int status, string? field)
+    {
+        using var response = await platform.Http.PostAsync($"api/models/{PlatformFixture.CreditModel}/drift", new StringContent(body, Encoding.UTF8, "application/json"));
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        if (field is not null)
+        {
+            Assert.Contains($"'{field}'", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        }
+    }
+
+    [Theory]
+    [InlineData("age,duration\n30,12\n", "no column")]
+    [InlineData("\u0000\u0001binary", "CSV")]
+    public async Task Drift_DataTheModelCannotRead_Returns400_AndRecordsNothing(string csv, string says)
+    {
+        var model = await platform.NewModelAsync(versions: 1, prefix: "baddata");
+        await platform.Store.Blob(ArtifactStore.Monitoring, $"{model}/bad.csv").UploadAsync(BinaryData.FromString(csv), overwrite: true);
+        using var response = await platform.Http.PostAsJsonAsync($"api/models/{model}/drift", new { data = $"{ArtifactStore.Monitoring}/{model}/bad.csv" });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(says, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        Assert.Empty(await platform.Registry.ListDriftChecksAsync(model));
+    }
+
+    [Fact]
+    public async Task Drift_UnknownModel_Returns404_AndAVersionWithoutBaseline409()
+    {
+        using var unknown = await platform.Http.PostAsync("api/models/no-such-model/drift", null);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Contains("No model named", (await unknown.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        using var list = await platform.Http.GetAsync("api/models/no-such-model/drift");
+        Assert.Equal(HttpStatusCode.NotFound, list.StatusCode);
+
+        var model = await platform.NewModelAsync(versions: 1, prefix: "nobase");
+        await platform.Store.Blob(ArtifactStore.Artifacts, $"{model}/1/baseline.json").DeleteAsync();
+        using var noBaseline = await platform.Http.PostAsync($"api/models/{model}/drift", null);
+        Assert.Equal(HttpStatusCode.Conflict, noBaseline.StatusCode);
+        Assert.Contains("baseline.json", (await noBaseline.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+    }
+
+    private async Task<JsonElement> CheckDataAsync(string model, string file, byte[] csv)
+    {
+        await platform.Store.Blob(ArtifactStore.Monitoring, $"{model}/{file}").UploadAsync(BinaryData.FromBytes(csv), overwrite: true);
+        using var response = await platform.Http.PostAsJsonAsync($"api/models/{model}/drift", new { data = $"{ArtifactStore.Monitoring}/{model}/{file}" });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    private async Task<JsonElement> CheckWindowAsync(string model, DateTimeOffset from, DateTimeOffset to)
+    {
+        using var response = await platform.Http.PostAsJsonAsync($"api/models/{model}/drift", new { from, to });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    /// <summary>Logs <paramref name="rows"/> as 3-row requests answered by the model's champion within the hour from <paramref name="from"/>.</summary>
+    private async Task LogWindowAsync(string model, DateTimeOffset from, string[] header, IReadOnlyList<string[]> rows)
+    {
+        var served = await platform.Platform.Services.GetRequiredService<ModelCache>().LoadAsync((await platform.Registry.GetVersionAsync(model, 1))!);
+        var indexes = served.FeatureNames.Select(f => Array.IndexOf(header, f)).ToArray();
+        List<string> lines = [];
+        foreach (var (chunk, i) in rows.Chunk(3).Select((c, i) => (c, i)))
+        {
+            var cells = chunk.Select(r => indexes.Select(k => (string?)r[k]).ToArray()).ToList();
+            var at = from.AddSeconds(i * 3600.0 / (rows.Count / 3 + 1));
+            var record = new LoggedPrediction($"{at.UtcDateTime:yyyyMMddHHmmss}-{i:x16}", at, 1, ModelRegistry.Champion, null, served.FeatureNames, cells, served.Predictor.Predict(cells));
+            lines.Add(JsonSerializer.Serialize(record, LifecycleJson.Compact));
+        }
+
+        await platform.Platform.Services.GetRequiredService<InferenceLogStore>().AppendAsync(model, InferenceLogStore.Predictions, from, "test", lines);
+    }
+
+    private static List<string[]> Sample(List<string[]> rows, int count, Random random) =>
+        [.. Enumerable.Range(0, count).Select(_ => rows[random.Next(rows.Count)])];
+
+    private static string[] Drifted(JsonElement report) =>
+        [.. report.GetProperty("features").EnumerateArray().Where(f => f.GetProperty("drifted").GetBoolean()).Select(f => f.GetProperty("feature").GetString()!)];
+
+    private static (string[] Header, List<string[]> Rows) ReadCsv(string path)
+    {
+        using var stream = File.OpenRead(path);
+        var table = CsvLoader.Read(stream);
+        return ([.. table.Columns], [.. table.Rows.Select(r => r.Select(c => c ?? "").ToArray())]);
+    }
+
+    private static byte[] Csv(string[] header, IEnumerable<string[]> rows)
+    {
+        var text = new StringBuilder().AppendLine(string.Join(',', header));
+        foreach (var row in rows)
+        {
+            text.AppendLine(string.Join(',', row.Select(c => c.Contains(',') || c.Contains('"') ? $"\"{c.Replace("\"", "\"\"")}\"" : c)));
+        }
+
+        return Encoding.UTF8.GetBytes(text.ToString());
+    }
+
+    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+}
