@@ -39,7 +39,7 @@ public sealed record ExperimentReport(
 /// </summary>
 public sealed class ChallengerExperiment(ModelRegistry registry, ArtifactStore store, InferenceLogStore log, Deployments deployments, TimeProvider time, ILogger<ChallengerExperiment> logger)
 {
-    public const string Challenger = "challenger";
+    public const string Challenger = Workflows.MonitorOrchestration.Challenger;
 
     /// <summary>Evaluates the model's running test; null when no split between champion and challenger is set.</summary>
     public async Task<ExperimentReport?> EvaluateAsync(string model, CancellationToken ct = default)
@@ -121,7 +121,7 @@ public sealed class ChallengerExperiment(ModelRegistry registry, ArtifactStore s
             foreach (var (predicted, actual) in prediction.Predictions.Zip(actuals))
             {
                 regression = predicted.Score is not null;
-                var outcome = Outcome(predicted, actual);
+                var outcome = Outcome.Of(predicted, actual);
                 if (outcome is null)
                 {
                     continue;
@@ -139,28 +139,6 @@ public sealed class ChallengerExperiment(ModelRegistry registry, ArtifactStore s
         }
 
         return (champion, challenger, regression);
-    }
-
-    /// <summary>1 or 0 for a class, −|error| for a value; null when the actual cannot be compared.</summary>
-    private static double? Outcome(Prediction predicted, JsonElement actual)
-    {
-        var text = actual.ValueKind switch
-        {
-            JsonValueKind.String => actual.GetString(),
-            JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => actual.GetRawText(),
-            _ => null,
-        };
-        if (text is null)
-        {
-            return null;
-        }
-
-        if (predicted.Score is { } score)
-        {
-            return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? -Math.Abs(score - value) : null;
-        }
-
-        return string.Equals(predicted.Label, text, StringComparison.Ordinal) ? 1 : 0;
     }
 
     private sealed record SavedState(DateTimeOffset StartedAt, AbTest Test, string Applied);

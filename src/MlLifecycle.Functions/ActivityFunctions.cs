@@ -22,8 +22,24 @@ public sealed class ActivityFunctions(
     ScoreBatchChunk scoreBatchChunk,
     WriteBatchOutput writeBatchOutput,
     CleanUpBatch cleanUpBatch,
-    CheckDrift checkDrift)
+    CheckDrift checkDrift,
+    PrepareRetrain prepareRetrain,
+    StartCanary startCanary,
+    JudgeCanary judgeCanary,
+    FinishCanary finishCanary)
 {
+    [Function(ActivityNames.PrepareRetrain)]
+    public Task<RetrainPlan> PrepareRetrain([ActivityTrigger] RetrainInput input) => prepareRetrain.RunAsync(input);
+
+    [Function(ActivityNames.StartCanary)]
+    public Task<DateTimeOffset> StartCanary([ActivityTrigger] CanaryInput input) => startCanary.RunAsync(input);
+
+    [Function(ActivityNames.JudgeCanary)]
+    public Task<CanaryJudgement> JudgeCanary([ActivityTrigger] JudgeInput input) => judgeCanary.RunAsync(input);
+
+    [Function(ActivityNames.FinishCanary)]
+    public Task<bool> FinishCanary([ActivityTrigger] FinishInput input) => finishCanary.RunAsync(input);
+
     [Function(ActivityNames.CheckDrift)]
     public Task<DriftSummary> CheckDrift([ActivityTrigger] DriftCheckRequest request) => checkDrift.RunAsync(request);
 

@@ -77,4 +77,59 @@ public sealed partial class ModelRegistry
 
         return [.. checks.OrderByDescending(c => c.CheckedAt)];
     }
+
+    private const string RetrainKey = "~retrain";
+
+    /// <summary>
+    /// Takes the model's retraining lock for <paramref name="holder"/> until <paramref name="until"/> (a holder that
+    /// never releases it loses it then). True when the holder has it; false when another live holder does.
+    /// </summary>
+    public async Task<bool> TryClaimRetrainAsync(string model, string holder, DateTimeOffset until, DateTimeOffset now, CancellationToken ct = default)
+    {
+        var entity = new TableEntity(model, RetrainKey) { ["Holder"] = holder, ["Until"] = until };
+        var current = await Aliases.GetEntityIfExistsAsync<TableEntity>(model, RetrainKey, cancellationToken: ct);
+        try
+        {
+            if (!current.HasValue)
+            {
+                await Aliases.AddEntityAsync(entity, ct);
+                return true;
+            }
+
+            var row = current.Value!;
+            if (row.GetString("Holder") == holder)
+            {
+                return true;
+            }
+
+            if (row.GetDateTimeOffset("Until") > now)
+            {
+                return false;
+            }
+
+            await Aliases.UpdateEntityAsync(entity, row.ETag, TableUpdateMode.Replace, ct);
+            return true;
+        }
+        catch (Azure.RequestFailedException ex) when (ex.Status is 409 or 412)
+        {
+            return false; // another holder claimed it between the read and the write
+        }
+    }
+
+    /// <summary>Releases the retraining lock if <paramref name="holder"/> has it.</summary>
+    public async Task ReleaseRetrainAsync(string model, string holder, CancellationToken ct = default)
+    {
+        var current = await Aliases.GetEntityIfExistsAsync<TableEntity>(model, RetrainKey, cancellationToken: ct);
+        if (current.HasValue && current.Value!.GetString("Holder") == holder)
+        {
+            try
+            {
+                await Aliases.DeleteEntityAsync(model, RetrainKey, current.Value.ETag, ct);
+            }
+            catch (Azure.RequestFailedException ex) when (ex.Status is 404 or 412)
+            {
+                // Released or taken over meanwhile.
+            }
+        }
+    }
 }

@@ -22,4 +22,8 @@ public static class ActivityNames
     public const string CleanUpBatch = nameof(CleanUpBatch);
     public const string MonitorOrchestration = nameof(MonitorOrchestration);
     public const string CheckDrift = nameof(CheckDrift);
+    public const string PrepareRetrain = nameof(PrepareRetrain);
+    public const string StartCanary = nameof(StartCanary);
+    public const string JudgeCanary = nameof(JudgeCanary);
+    public const string FinishCanary = nameof(FinishCanary);
 }

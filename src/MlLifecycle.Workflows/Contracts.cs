@@ -12,7 +12,8 @@ namespace MlLifecycle.Workflows;
 /// <param name="Spec">Problem spec; null = <c>datasets/{model}/lifecycle.json</c> if present, else defaults (label from
 /// the blob's <c>label</c> metadata, else the last column).</param>
 /// <param name="ETag">The dataset blob version the run is for; a replaced blob is not read or quarantined by this run.</param>
-public sealed record TrainingRequest(string Model, string Dataset, ProblemSpec? Spec = null, string? ETag = null);
+/// <param name="Promote">False: a version that passes the gate stays a candidate (the closed loop canaries it first).</param>
+public sealed record TrainingRequest(string Model, string Dataset, ProblemSpec? Spec = null, string? ETag = null, bool Promote = true);
 
 /// <summary>
 /// What every stage of one run works on: the run id and the files of its working folder. The file names are derived

@@ -3,6 +3,7 @@ using System.Text.Json;
 using MlLifecycle.Core;
 using MlLifecycle.Core.Data;
 using MlLifecycle.Core.Evaluation;
+using MlLifecycle.Core.Experiments;
 using MlLifecycle.Core.Monitoring;
 using MlLifecycle.Core.Spec;
 using MlLifecycle.Core.Training;
@@ -136,7 +137,7 @@ public sealed class DriftMonitor(ModelRegistry registry, ArtifactStore store, In
             predictions.AddRange(logged.Predictions);
             foreach (var (predicted, actual) in logged.Predictions.Zip(actuals ?? []))
             {
-                if (Text(actual) is { } text)
+                if (Outcome.Text(actual) is { } text)
                 {
                     labelled.Add((text, predicted));
                 }
@@ -200,14 +201,6 @@ public sealed class DriftMonitor(ModelRegistry registry, ArtifactStore store, In
         var worse = reference is { } r && current is { } c && (PrimaryMetric.HigherIsBetter(metric) ? c < r - spec.MetricTolerance * Math.Abs(r) : c > r + spec.MetricTolerance * Math.Abs(r));
         return new ConceptDrift(worse ? Degraded : "ok", labelled.Count, spec.MinLabels, metric, reference, current, spec.MetricTolerance, metrics);
     }
-
-    private static string? Text(JsonElement actual) => actual.ValueKind switch
-    {
-        JsonValueKind.String => actual.GetString(),
-        JsonValueKind.Number => actual.GetRawText(),
-        JsonValueKind.True or JsonValueKind.False => actual.GetRawText(),
-        _ => null,
-    };
 }
 
 /// <summary>Why a drift check cannot run.</summary>

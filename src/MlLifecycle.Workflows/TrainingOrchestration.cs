@@ -80,7 +80,7 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
                 context.SetCustomStatus(new RunProgress("registering", 6, Steps));
                 var version = await context.CallActivityAsync<int>(ActivityNames.RegisterModel, new RegisterInput(run, data.Task!.Value, data.Label!, data.PrimaryMetric!, data.Seed, data.DataSha256!, data.Data!, training.Trainer, training.Seconds, evaluation, selection, tuning), Retry);
                 result = result with { Version = version };
-                var promote = evaluation.Gate.Passed;
+                var promote = evaluation.Gate.Passed && request.Promote;
                 if (promote && split.ApprovalHours is { } hours)
                 {
                     var approval = await WaitForApprovalAsync(context, version, hours);
@@ -88,7 +88,7 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
                     result = result with { Message = $"{(approval.Approved ? "approved" : "not approved")} by {approval.By}{(approval.Reason is null ? "" : $": {approval.Reason}")}" };
                 }
 
-                context.SetCustomStatus(new RunProgress(promote ? "promoting to champion" : evaluation.Gate.Passed ? "kept as candidate (not approved)" : "kept as candidate (gate failed)", 7, Steps));
+                context.SetCustomStatus(new RunProgress(promote ? "promoting to champion" : !evaluation.Gate.Passed ? "kept as candidate (gate failed)" : request.Promote ? "kept as candidate (not approved)" : "kept as candidate (for a canary)", 7, Steps));
                 var champion = await context.CallActivityAsync<bool>(ActivityNames.PromoteModel, new PromoteInput(run.Model, version, promote, evaluation.Gate.ChampionVersion), Retry);
                 result = result with { Status = RunStatus.Succeeded, Champion = champion };
             }
@@ -127,7 +127,7 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
     /// <paramref name="hours"/> (a durable timer: the wait survives restarts and costs nothing while idle); no answer
     /// in time is a rejection.
     /// </summary>
-    private static async Task<ApprovalDecision> WaitForApprovalAsync(TaskOrchestrationContext context, int version, double hours)
+    internal static async Task<ApprovalDecision> WaitForApprovalAsync(TaskOrchestrationContext context, int version, double hours)
     {
         context.SetCustomStatus(new RunProgress($"waiting for approval of v{version} (POST /api/runs/{context.InstanceId}/approval, up to {hours:G4} h)", 7, Steps));
         try

@@ -41,6 +41,10 @@ public static class WorkflowRegistration
         services.AddSingleton<CleanUpBatch>();
         services.AddSingleton<DriftMonitor>();
         services.AddSingleton<CheckDrift>();
+        services.AddSingleton<PrepareRetrain>();
+        services.AddSingleton<StartCanary>();
+        services.AddSingleton<JudgeCanary>();
+        services.AddSingleton<FinishCanary>();
         return services;
     }
 
@@ -73,6 +77,10 @@ public static class WorkflowRegistration
             [ActivityNames.WriteBatchOutput] = Activity<WriteBatchOutput, BatchOutputInput, string>((a, i) => a.RunAsync(i)),
             [ActivityNames.CleanUpBatch] = Activity<CleanUpBatch, BatchJob, int>((a, i) => a.RunAsync(i)),
             [ActivityNames.CheckDrift] = Activity<CheckDrift, DriftCheckRequest, DriftSummary>((a, i) => a.RunAsync(i)),
+            [ActivityNames.PrepareRetrain] = Activity<PrepareRetrain, RetrainInput, RetrainPlan>((a, i) => a.RunAsync(i)),
+            [ActivityNames.StartCanary] = Activity<StartCanary, CanaryInput, DateTimeOffset>((a, i) => a.RunAsync(i)),
+            [ActivityNames.JudgeCanary] = Activity<JudgeCanary, JudgeInput, CanaryJudgement>((a, i) => a.RunAsync(i)),
+            [ActivityNames.FinishCanary] = Activity<FinishCanary, FinishInput, bool>((a, i) => a.RunAsync(i)),
         });
 
     private static Func<IServiceProvider, ITaskActivity> Activity<TActivity, TIn, TOut>(Func<TActivity, TIn, Task<TOut>> run)

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -126,6 +127,86 @@ public sealed class MonitoringTests(PlatformFixture platform)
         Assert.NotNull(await platform.Store.TryReadAsync(ArtifactStore.Artifacts, recorded.Report[(ArtifactStore.Artifacts.Length + 1)..]));
     }
 
+    /// <summary>
+    /// The closed loop on a label flip. The champion's window comes back with every label flipped (its realized
+    /// accuracy collapses), and a labelled batch with flipped labels waits in <c>monitoring/</c>. The monitor retrains
+    /// on it, the gate passes, and the canary gets half the traffic. When the canary's feedback is flipped too (the
+    /// world changed), it beats the champion and is promoted; when the feedback is the true labels (the batch was
+    /// mislabelled), it loses and is rolled back.
+    /// </summary>
+    [Theory]
+    [InlineData(true, "promoted")]
+    [InlineData(false, "rolled-back")]
+    public async Task ClosedLoop_LabelFlip_RetrainsCanariesAndPromotesOrRollsBack(bool worldChanged, string action)
+    {
+        var model = await platform.NewModelAsync(versions: 1, prefix: "loop", editSpec: spec =>
+        {
+            spec["monitor"] = JsonNode.Parse("""{"retrain": true, "data": "LatestBatch", "canaryWeight": 50, "bakeMinutes": 0.25, "minCanaryLabels": 20}""");
+            spec["drift"] = JsonNode.Parse("""{"minLabels": 30}""");
+        });
+        var (header, rows) = ReadCsv(PlatformFixture.CreditCsvPath);
+        var label = Array.IndexOf(header, "class");
+        string Flip(string[] r) => r[label] == "good" ? "bad" : "good";
+        await platform.Store.Blob(ArtifactStore.Monitoring, $"{model}/relabelled.csv").UploadAsync(
+            BinaryData.FromBytes(Csv(header, rows.Select(r => { var c = (string[])r.Clone(); c[label] = Flip(r); return c; }))), overwrite: true);
+        var now = InferenceLogStore.Truncate(DateTimeOffset.UtcNow).AddMinutes(30);
+        var (from, _) = DriftCheck.LatestWindow(now, 1);
+        await LogWindowAsync(model, from, header, Sample(rows, 150, new Random(9)), Flip);
+        var services = platform.Platform.Services;
+        var check = new DriftCheck(services.GetRequiredService<ModelRegistry>(), services.GetRequiredService<ChallengerExperiment>(), Options.Create(new LifecycleOptions { DriftWindowHours = 1 }), new FixedTime(now), NullLogger<DriftCheck>.Instance);
+        await check.RunAsync(platform.Platform.Client);
+
+        // The canary: once the split serves the challenger, send requests (split traffic is always logged) and their feedback.
+        var feedback = await SendCanaryTrafficAsync(model, header, rows, worldChanged ? Flip : r => r[label]);
+        Assert.True(feedback.Challenger >= 20 && feedback.Champion >= 20, $"{feedback.Champion} champion and {feedback.Challenger} challenger outcomes");
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        var instance = await platform.Platform.Client.WaitForInstanceCompletionAsync(MonitorOrchestration.InstanceId(model, from), getInputsAndOutputs: true, timeout.Token);
+        var result = instance.ReadOutputAs<MonitorResult>()!;
+        Assert.Equal(DriftMonitor.Degraded, result.Check!.Concept);
+        Assert.Equal(action, result.Loop!.Action);
+        Assert.Equal(2, result.Loop.Version);
+        var retrain = await RunView.GetAsync(platform.Platform.Client, MonitorOrchestration.RetrainId(model, from));
+        Assert.Equal((RunStatus.Succeeded, false), (retrain!.Status, retrain.Champion));
+
+        var routing = await platform.Registry.GetRoutingAsync(model);
+        Assert.Equal(worldChanged ? 2 : 1, routing.Aliases[ModelRegistry.Champion]);
+        Assert.Null(routing.Traffic);
+        var history = await platform.Registry.ListHistoryAsync(model);
+        Assert.Contains(history, h => h.By == "monitor" && h.Action == DeploymentActions.Traffic && h.Detail != "cleared");
+        Assert.Equal(worldChanged, history.Any(h => h.By == "monitor" && h.Alias == ModelRegistry.Champion && h.To == 2));
+        Assert.True(await platform.Registry.TryClaimRetrainAsync(model, "next", DateTimeOffset.UtcNow.AddHours(1), DateTimeOffset.UtcNow)); // the lock was released
+    }
+
+    /// <summary>Predicts credit-g rows one by one with fresh routing keys until the split has served both arms, then feeds back <paramref name="actual"/>.</summary>
+    private async Task<(int Champion, int Challenger)> SendCanaryTrafficAsync(string model, string[] header, List<string[]> rows, Func<string[], string> actual)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        var counts = new Dictionary<string, int> { [ModelRegistry.Champion] = 0, [MonitorOrchestration.Challenger] = 0 };
+        var random = new Random(21);
+        List<object> feedback = [];
+        while (counts.Values.Min() < 40 && DateTime.UtcNow < deadline)
+        {
+            var row = rows[random.Next(rows.Count)];
+            var body = header.Select((h, i) => (h, i)).Where(x => x.h != "class").ToDictionary(x => x.h, x => (object)(double.TryParse(row[x.i], NumberStyles.Float, CultureInfo.InvariantCulture, out var n) ? n : row[x.i]));
+            using var response = await platform.Http.PostAsJsonAsync($"api/models/{model}/predict?key={random.NextInt64():x}", body);
+            var answer = await response.Content.ReadFromJsonAsync<JsonElement>();
+            if (answer.TryGetProperty("variant", out var variant) && variant.GetString() is { } arm && counts.ContainsKey(arm))
+            {
+                counts[arm]++;
+                feedback.Add(new { requestId = answer.GetProperty("requestId").GetString(), actual = actual(row) });
+            }
+            else
+            {
+                await Task.Delay(100); // the split is not served yet
+            }
+        }
+
+        using var sent = await platform.Http.PostAsJsonAsync($"api/models/{model}/feedback", new { feedback });
+        Assert.Equal(HttpStatusCode.Accepted, sent.StatusCode);
+        return (counts[ModelRegistry.Champion], counts[MonitorOrchestration.Challenger]);
+    }
+
     [Theory]
     [InlineData("""{"hours": -1}""", 400, "hours")]
     [InlineData("""{"from": "yesterday"}""", 400, "from")]
@@ -191,20 +272,29 @@ public sealed class MonitoringTests(PlatformFixture platform)
     }
 
     /// <summary>Logs <paramref name="rows"/> as 3-row requests answered by the model's champion within the hour from <paramref name="from"/>.</summary>
-    private async Task LogWindowAsync(string model, DateTimeOffset from, string[] header, IReadOnlyList<string[]> rows)
+    private async Task LogWindowAsync(string model, DateTimeOffset from, string[] header, IReadOnlyList<string[]> rows, Func<string[], string>? actual = null)
     {
         var served = await platform.Platform.Services.GetRequiredService<ModelCache>().LoadAsync((await platform.Registry.GetVersionAsync(model, 1))!);
         var indexes = served.FeatureNames.Select(f => Array.IndexOf(header, f)).ToArray();
-        List<string> lines = [];
+        List<string> lines = [], feedback = [];
         foreach (var (chunk, i) in rows.Chunk(3).Select((c, i) => (c, i)))
         {
             var cells = chunk.Select(r => indexes.Select(k => (string?)r[k]).ToArray()).ToList();
             var at = from.AddSeconds(i * 3600.0 / (rows.Count / 3 + 1));
             var record = new LoggedPrediction($"{at.UtcDateTime:yyyyMMddHHmmss}-{i:x16}", at, 1, ModelRegistry.Champion, null, served.FeatureNames, cells, served.Predictor.Predict(cells));
             lines.Add(JsonSerializer.Serialize(record, LifecycleJson.Compact));
+            if (actual is not null)
+            {
+                feedback.Add(JsonSerializer.Serialize(new LoggedFeedback(record.RequestId, JsonSerializer.SerializeToElement(chunk.Select(actual).ToArray()), at), LifecycleJson.Compact));
+            }
         }
 
-        await platform.Platform.Services.GetRequiredService<InferenceLogStore>().AppendAsync(model, InferenceLogStore.Predictions, from, "test", lines);
+        var log = platform.Platform.Services.GetRequiredService<InferenceLogStore>();
+        await log.AppendAsync(model, InferenceLogStore.Predictions, from, "test", lines);
+        if (feedback.Count > 0)
+        {
+            await log.AppendAsync(model, InferenceLogStore.Feedback, from, "test", feedback);
+        }
     }
 
     private static List<string[]> Sample(List<string[]> rows, int count, Random random) =>

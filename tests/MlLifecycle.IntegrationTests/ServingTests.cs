@@ -427,7 +427,7 @@ public sealed class ServingTests(PlatformFixture platform) : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("GET", "api/models/credit/drift")]
+    [InlineData("GET", "api/models/credit/report")]
     [InlineData("POST", "api/nothing/here")]
     [InlineData("DELETE", "api/models")]
     public async Task UnknownApiRoute_Returns404Problem(string method, string url)

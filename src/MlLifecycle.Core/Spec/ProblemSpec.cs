@@ -90,6 +90,12 @@ public sealed record ProblemSpec
     [JsonIgnore]
     public DriftSpec EffectiveDrift => Drift ?? new DriftSpec();
 
+    /// <summary>The closed loop: what a drift alert of the champion does (off unless <c>retrain</c> is set).</summary>
+    public MonitorSpec? Monitor { get; init; }
+
+    [JsonIgnore]
+    public MonitorSpec EffectiveMonitor => Monitor ?? new MonitorSpec();
+
     public const int DefaultSeed = 42;
 }
 
@@ -401,6 +407,42 @@ public sealed record DriftSpec
             MinRows = own?.MinRows ?? MinRows,
         };
     }
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<RetrainData>))]
+public enum RetrainData
+{
+    /// <summary>The champion's training data plus the labelled predictions of the drifted window (feedback).</summary>
+    ReferencePlusRecent,
+
+    /// <summary>The newest CSV with the label column in <c>monitoring/{model}/</c>.</summary>
+    LatestBatch,
+}
+
+/// <summary>
+/// The closed loop. When a scheduled check finds the champion's features drifted or its realized metric degraded,
+/// the monitor retrains on <see cref="Data"/>, evaluates and gates the new version against the champion, gives it
+/// <see cref="CanaryWeight"/> % of the traffic for <see cref="BakeMinutes"/>, then promotes it — after approval when
+/// <c>deployment.requireApproval</c> is set — or rolls it back when its early feedback or its predictions regressed.
+/// </summary>
+public sealed record MonitorSpec
+{
+    /// <summary>Opt in: retrain on drift or degradation (default false: checks only alert).</summary>
+    public bool Retrain { get; init; }
+
+    public RetrainData Data { get; init; } = RetrainData.ReferencePlusRecent;
+
+    /// <summary>Share of traffic, in %, the retrained version gets during the canary (default 10).</summary>
+    public int CanaryWeight { get; init; } = 10;
+
+    /// <summary>How long the canary runs before it is judged, in minutes (default 60).</summary>
+    public double BakeMinutes { get; init; } = 60;
+
+    /// <summary>Fed-back outcomes each arm needs for the canary to be judged; fewer ends it without promotion (default 30).</summary>
+    public int MinCanaryLabels { get; init; } = 30;
+
+    /// <summary>How far the canary's mean outcome (accuracy, or −absolute error) may fall below the champion's before it is rolled back (default 0.02).</summary>
+    public double CanaryTolerance { get; init; } = 0.02;
 }
 
 /// <summary>One feature's drift thresholds; null fields keep the spec-wide value.</summary>

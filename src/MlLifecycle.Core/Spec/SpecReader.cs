@@ -249,6 +249,29 @@ public static class SpecReader
             }
         }
 
+        if (spec.Monitor is { } monitor)
+        {
+            if (monitor.CanaryWeight is < 1 or > 99)
+            {
+                errors.Add(new("monitor.canaryWeight", $"must be from 1 to 99 (% of traffic), got {monitor.CanaryWeight}"));
+            }
+
+            if (monitor.BakeMinutes is <= 0 or > 60 * 24 * 30)
+            {
+                errors.Add(new("monitor.bakeMinutes", $"must be more than 0 and at most 30 days, got {monitor.BakeMinutes}"));
+            }
+
+            if (monitor.MinCanaryLabels < 1)
+            {
+                errors.Add(new("monitor.minCanaryLabels", $"must be at least 1, got {monitor.MinCanaryLabels}"));
+            }
+
+            if (monitor.CanaryTolerance < 0)
+            {
+                errors.Add(new("monitor.canaryTolerance", $"must not be negative, got {monitor.CanaryTolerance}"));
+            }
+        }
+
         foreach (var (interaction, i) in (spec.Features?.Interactions ?? []).Select((x, i) => (x, i)))
         {
             if (interaction.Columns is not { Count: >= 2 } || (interaction.Op == InteractionOp.Ratio && interaction.Columns.Count != 2))

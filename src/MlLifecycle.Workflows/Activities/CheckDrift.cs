@@ -1,16 +1,25 @@
+using MlLifecycle.Core.Spec;
 using MlLifecycle.Storage;
 
 namespace MlLifecycle.Workflows.Activities;
 
 /// <summary>The <see cref="ActivityNames.CheckDrift"/> activity.</summary>
-public sealed class CheckDrift(DriftMonitor monitor, RegistryEvents events)
+public sealed class CheckDrift(DriftMonitor monitor, RegistryEvents events, ArtifactStore store)
 {
-    /// <summary>Checks the window, records it, and raises an alert when something drifted; returns the verdicts (the report stays a blob).</summary>
+    /// <summary>
+    /// Checks the window, records it, and raises an alert when something drifted; returns the verdicts (the report
+    /// stays a blob) and what the champion's spec says the closed loop does.
+    /// </summary>
     public async Task<DriftSummary> RunAsync(DriftCheckRequest request)
     {
         var report = await monitor.CheckAsync(request);
         Alert(report, events);
-        return DriftSummary.Of(report);
+        var spec = await store.ReadJsonAsync<ProblemSpec>(ArtifactStore.Artifacts, $"{report.Model}/{report.Version}/spec.json");
+        return DriftSummary.Of(report) with
+        {
+            Monitor = spec.EffectiveMonitor,
+            ApprovalHours = spec.EffectiveDeployment.RequireApproval ? spec.EffectiveDeployment.ApprovalTimeoutHours : null,
+        };
     }
 
     /// <summary>Publishes the report's alert, if it raises one (log, metric, webhook).</summary>

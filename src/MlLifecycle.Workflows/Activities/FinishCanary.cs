@@ -1,0 +1,28 @@
+using MlLifecycle.Storage;
+
+namespace MlLifecycle.Workflows.Activities;
+
+/// <summary>The <see cref="ActivityNames.FinishCanary"/> activity.</summary>
+public sealed class FinishCanary(ModelRegistry registry, TimeProvider time)
+{
+    /// <summary>
+    /// Ends the canary: promotes the challenger to champion, or leaves the champion as it is, then clears the traffic
+    /// split and releases the retraining lock. Each step is idempotent, so a repeat after a crash does the same.
+    /// </summary>
+    public async Task<bool> RunAsync(FinishInput input)
+    {
+        var actor = new Actor("monitor", input.Reason);
+        if (input.Challenger is { } challenger)
+        {
+            if (input.Promote)
+            {
+                await registry.TryMoveAliasAsync(input.Model, ModelRegistry.Champion, challenger, input.Champion, time.GetUtcNow(), actor);
+            }
+
+            await registry.SetTrafficAsync(input.Model, null, actor, time.GetUtcNow());
+        }
+
+        await registry.ReleaseRetrainAsync(input.Model, input.RetrainId);
+        return input.Promote;
+    }
+}

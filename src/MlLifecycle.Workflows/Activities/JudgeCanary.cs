@@ -1,0 +1,54 @@
+using MlLifecycle.Core;
+using MlLifecycle.Core.Experiments;
+using MlLifecycle.Core.Monitoring;
+using MlLifecycle.Core.Spec;
+using MlLifecycle.Core.Training;
+using MlLifecycle.Storage;
+
+namespace MlLifecycle.Workflows.Activities;
+
+/// <summary>The <see cref="ActivityNames.JudgeCanary"/> activity.</summary>
+public sealed class JudgeCanary(ArtifactStore store, InferenceLogStore log)
+{
+    /// <summary>
+    /// Judges the canary on what the log holds since it started: each arm's mean outcome from feedback (accuracy, or
+    /// −absolute error), and the challenger's predictions against its own baseline. Rolls back when the challenger's
+    /// predictions drifted or its mean outcome is below the champion's by more than the tolerance; stops without
+    /// promoting when either arm has too few outcomes to judge; promotes otherwise.
+    /// </summary>
+    public async Task<CanaryJudgement> RunAsync(JudgeInput input)
+    {
+        RunningStats champion = default, challenger = default;
+        List<Prediction> challengerPredictions = [];
+        foreach (var (prediction, actuals) in await log.ReadWindowAsync(input.Model, input.Since, input.Until))
+        {
+            var isChallenger = (prediction.Variant ?? prediction.Alias) == MonitorOrchestration.Challenger && prediction.Version == input.Challenger;
+            var isChampion = (prediction.Variant ?? prediction.Alias) == ModelRegistry.Champion && prediction.Version == input.Champion;
+            if (isChallenger)
+            {
+                challengerPredictions.AddRange(prediction.Predictions);
+            }
+
+            foreach (var (predicted, actual) in prediction.Predictions.Zip(actuals ?? []))
+            {
+                if (Outcome.Of(predicted, actual) is { } outcome)
+                {
+                    champion = isChampion ? champion.Add(outcome) : champion;
+                    challenger = isChallenger ? challenger.Add(outcome) : challenger;
+                }
+            }
+        }
+
+        var baseline = await store.ReadJsonAsync<ModelBaseline>(ArtifactStore.Artifacts, $"{input.Model}/{input.Challenger}/baseline.json");
+        var drift = challengerPredictions.Count > 0 ? baseline.ComparePredictions(challengerPredictions, new DriftSpec()) : null;
+        double? championMean = champion.Count > 0 ? champion.Mean : null, challengerMean = challenger.Count > 0 ? challenger.Mean : null;
+        var (promote, reason) = (drift, champion.Count, challenger.Count) switch
+        {
+            ({ Drifted: true }, _, _) => (false, $"rolled back: the canary's predictions drifted from its test split ({drift.Test} p {drift.PValue:G3})"),
+            (_, var a, var b) when a < input.MinLabels || b < input.MinLabels => (false, $"stopped: too few outcomes to judge ({a} champion, {b} challenger; {input.MinLabels} each needed)"),
+            _ when challengerMean < championMean - input.Tolerance => (false, $"rolled back: early feedback regressed ({challengerMean:F4} vs champion {championMean:F4})"),
+            _ => (true, $"promoted: early feedback {challengerMean:F4} vs champion {championMean:F4} on {challenger.Count}/{champion.Count} outcomes"),
+        };
+        return new CanaryJudgement(promote, reason, champion.Count, challenger.Count, championMean, challengerMean, drift?.Drifted == true);
+    }
+}
