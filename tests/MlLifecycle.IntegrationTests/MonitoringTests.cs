@@ -35,7 +35,7 @@ public sealed class MonitoringTests(PlatformFixture platform)
         var run = await platform.WaitForRunAsync(RunIds.ForBlob(blob, await platform.UploadAsync(blob, Csv(header, train), label: "class")));
         Assert.Equal(RunStatus.Succeeded, run.Status);
 
-        var same = await CheckDataAsync(model, "heldout.csv", Csv(header, heldOut));
+        var same = await CheckWithCliAsync(model, "heldout.csv", Csv(header, heldOut));
         Assert.Equal(200, same.GetProperty("rows").GetInt64());
         Assert.False(same.GetProperty("drifted").GetBoolean());
         Assert.Empty(Drifted(same));
@@ -51,7 +51,7 @@ public sealed class MonitoringTests(PlatformFixture platform)
             copy[duration] = (double.Parse(r[duration], CultureInfo.InvariantCulture) + 24).ToString(CultureInfo.InvariantCulture);
             return copy;
         }).ToList();
-        var moved = await CheckDataAsync(model, "shifted.csv", Csv(header, shifted));
+        var moved = await CheckWithCliAsync(model, "shifted.csv", Csv(header, shifted));
         Assert.Equal(["credit_amount", "duration"], Drifted(moved).Order());
         Assert.True(moved.GetProperty("alert").GetBoolean());
 
@@ -166,6 +166,11 @@ public sealed class MonitoringTests(PlatformFixture platform)
         Assert.Equal(DriftMonitor.Degraded, result.Check!.Concept);
         Assert.Equal(action, result.Loop!.Action);
         Assert.Equal(2, result.Loop.Version);
+        foreach (var step in new[] { ActivityNames.CheckDrift, ActivityNames.PrepareRetrain, ActivityNames.StartCanary, ActivityNames.JudgeCanary, ActivityNames.FinishCanary })
+        {
+            Assert.Equal(1, await platform.CountScheduledAsync(MonitorOrchestration.InstanceId(model, from), step));
+        }
+
         var retrain = await RunView.GetAsync(platform.Platform.Client, MonitorOrchestration.RetrainId(model, from));
         Assert.Equal((RunStatus.Succeeded, false), (retrain!.Status, retrain.Champion));
 
@@ -262,6 +267,24 @@ public sealed class MonitoringTests(PlatformFixture platform)
         using var response = await platform.Http.PostAsJsonAsync($"api/models/{model}/drift", new { data = $"{ArtifactStore.Monitoring}/{model}/{file}" });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    /// <summary>Runs the CLI's <c>drift --data {file} --json</c> on the fixture's storage; returns the report (its last stdout line).</summary>
+    private async Task<JsonElement> CheckWithCliAsync(string model, string file, byte[] csv)
+    {
+        var folder = Directory.CreateTempSubdirectory("drift-cli-");
+        try
+        {
+            var path = Path.Combine(folder.FullName, file);
+            await File.WriteAllBytesAsync(path, csv);
+            using var cli = CliProcess.Start(new Dictionary<string, string> { ["MLLIFECYCLE_STORAGE"] = platform.Platform.StorageConnectionString }, "drift", model, "--data", path, "--json");
+            Assert.True(await cli.WaitAsync(TimeSpan.FromMinutes(1)) == 0, cli.Errors);
+            return JsonDocument.Parse(cli.Output.Trim().Split('\n')[^1]).RootElement.Clone();
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
     }
 
     private async Task<JsonElement> CheckWindowAsync(string model, DateTimeOffset from, DateTimeOffset to)
