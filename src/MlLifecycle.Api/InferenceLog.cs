@@ -23,7 +23,10 @@ public sealed class InferenceLog(InferenceLogStore store, IOptions<ServingOption
     private static readonly Meter Meter = new("MlLifecycle.Serving");
     private static readonly Counter<long> Dropped = Meter.CreateCounter<long>("mllifecycle.inference_log.dropped", description: "Log records dropped because the queue was full.");
     private readonly Channel<(string Model, string Kind, DateTimeOffset Hour, object Record)> _queue =
-        Channel.CreateBounded<(string, string, DateTimeOffset, object)>(new BoundedChannelOptions(50_000) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true }, _ => Dropped.Add(1));
+        Channel.CreateBounded<(string, string, DateTimeOffset, object)>(new BoundedChannelOptions(50_000) { FullMode = BoundedChannelFullMode.DropWrite }, _ => Dropped.Add(1));
+
+    private readonly Dictionary<(string Model, string Kind, DateTimeOffset Hour), List<string>> _pending = [];
+    private readonly SemaphoreSlim _flushing = new(1, 1);
 
     private readonly string _writer = Guid.NewGuid().ToString("N")[..12];
 
@@ -46,32 +49,83 @@ public sealed class InferenceLog(InferenceLogStore store, IOptions<ServingOption
     /// <summary>Writes what is queued now (tests, and the last flush on stop).</summary>
     public async Task FlushAsync(CancellationToken ct = default)
     {
-        List<(string Model, string Kind, DateTimeOffset Hour, object Record)> batch = [];
-        while (_queue.Reader.TryRead(out var item))
+        // One flush at a time: a flush that returns has written everything queued before it was called.
+        await _flushing.WaitAsync(ct);
+        try
         {
-            batch.Add(item);
-        }
+            Dictionary<(string Model, string Kind, DateTimeOffset Hour), List<string>> batch;
+            lock (_pending)
+            {
+                Drain();
+                batch = new(_pending);
+                _pending.Clear();
+            }
 
-        foreach (var group in batch.GroupBy(i => (i.Model, i.Kind, Hour: InferenceLogStore.Truncate(i.Hour))))
+            foreach (var ((model, kind, hour), lines) in batch)
+            {
+                await store.AppendAsync(model, kind, hour, _writer, lines, ct);
+            }
+        }
+        finally
         {
-            var lines = group.Select(i => JsonSerializer.Serialize(i.Record, LifecycleJson.Compact)).ToList();
-            await store.AppendAsync(group.Key.Model, group.Key.Kind, group.Key.Hour, _writer, lines, ct);
+            _flushing.Release();
         }
     }
 
+    /// <summary>
+    /// Serializes records as they arrive (so a request's rows are not kept alive, and promoted by the GC, for the
+    /// second until the next write) and appends what has accumulated about once a second.
+    /// </summary>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
         {
-            while (await _queue.Reader.WaitToReadAsync(stoppingToken))
+            var due = time.GetUtcNow() + FlushInterval;
+            while (!stoppingToken.IsCancellationRequested)
             {
-                await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken);
-                await FlushLoggingAsync(stoppingToken);
+                lock (_pending)
+                {
+                    Drain();
+                }
+
+                if (time.GetUtcNow() >= due)
+                {
+                    await FlushLoggingAsync(stoppingToken);
+                    due = time.GetUtcNow() + FlushInterval;
+                }
+
+                var wait = due - time.GetUtcNow();
+                if (wait > TimeSpan.Zero)
+                {
+                    using var timer = new CancellationTokenSource(wait, time);
+                    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, timer.Token);
+                    try
+                    {
+                        await _queue.Reader.WaitToReadAsync(timeout.Token);
+                    }
+                    catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+                    {
+                        // Time to write.
+                    }
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            await FlushLoggingAsync(CancellationToken.None); // what arrived before the stop is not lost
+        }
+
+        await FlushLoggingAsync(CancellationToken.None); // what arrived before the stop is not lost
+    }
+
+    private static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>Serializes what is queued into <see cref="_pending"/>; the caller holds its lock.</summary>
+    private void Drain()
+    {
+        while (_queue.Reader.TryRead(out var item))
+        {
+            var key = (item.Model, item.Kind, InferenceLogStore.Truncate(item.Hour));
+            (_pending.TryGetValue(key, out var lines) ? lines : _pending[key] = []).Add(JsonSerializer.Serialize(item.Record, LifecycleJson.Compact));
         }
     }
 
