@@ -270,6 +270,23 @@ public sealed class ServingTests(PlatformFixture platform) : IAsyncLifetime
         // Each event is sent on its own, so they may arrive in either order.
         var events = received.Where(e => e.GetProperty("model").GetString() == model).Select(e => $"{e.GetProperty("action").GetString()} {e.GetProperty("from").GetInt32()}→{e.GetProperty("to").GetInt32()} by {e.GetProperty("by").GetString()}: {e.GetProperty("reason").GetString()}").Order().ToList();
         Assert.Equal(["move 1→2 by ann: better", "rollback 2→1 by bob: worse"], events);
+
+        // A drift alert goes to the same webhook, with its evidence.
+        var csv = (await File.ReadAllLinesAsync(PlatformFixture.CreditCsvPath)).ToList();
+        var amount = csv[0].Split(',').ToList().IndexOf("credit_amount");
+        var tripled = csv.Take(1).Concat(csv.Skip(1).Select(line => { var cells = line.Split(','); cells[amount] = (double.Parse(cells[amount], CultureInfo.InvariantCulture) * 3).ToString(CultureInfo.InvariantCulture); return string.Join(',', cells); }));
+        await platform.Store.Blob(ArtifactStore.Monitoring, $"{model}/tripled.csv").UploadAsync(BinaryData.FromString(string.Join('\n', tripled)), overwrite: true);
+        using var check = await _http.PostAsJsonAsync($"api/models/{model}/drift", new { data = $"monitoring/{model}/tripled.csv" });
+        Assert.Equal(HttpStatusCode.OK, check.StatusCode);
+        deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!received.Any(e => e.GetProperty("model").GetString() == model && e.GetProperty("action").GetString() == "drift") && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        var alert = Assert.Single(received, e => e.GetProperty("model").GetString() == model && e.GetProperty("action").GetString() == "drift");
+        Assert.Equal(["credit_amount"], alert.GetProperty("features").EnumerateArray().Select(f => f.GetProperty("feature").GetString()));
+        Assert.StartsWith($"artifacts/{model}/drift/data-", alert.GetProperty("report").GetString());
     }
 
     [Fact]
