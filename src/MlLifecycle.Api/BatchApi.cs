@@ -32,7 +32,7 @@ public sealed partial class BatchApi(ArtifactStore store, ModelRegistry registry
         }
 
         var input = inputField.GetString()!;
-        if (BlobPath().Match(input) is not { Success: true } path)
+        if (BlobPath().Match(input) is not { Success: true } path || !ArtifactStore.IsPlainBlobName(path.Groups["blob"].Value))
         {
             return Problems.BadRequest($"Field 'input' is a blob as '{{container}}/{{blob}}', e.g. 'scoring/credit/applicants.csv'; '{input}' is not. Local files are uploaded first (or scored with the CLI's predict).", "input");
         }

@@ -22,16 +22,10 @@ public sealed class DriftApi(DriftMonitor monitor, ModelRegistry registry, Regis
     /// </summary>
     public async Task<IResult> CheckAsync(string model, HttpRequest request)
     {
-        JsonElement body = default;
-        if (request.ContentLength is not 0)
+        var (body, problem) = await RequestBody.ReadJsonAsync(request, """nothing, or {"hours": 24}, {"from": "…", "to": "…"} or {"data": "monitoring/credit/batch.csv"}""", allowEmpty: true);
+        if (problem is not null)
         {
-            var (parsed, problem) = await RequestBody.ReadJsonAsync(request, """nothing, or {"hours": 24}, {"from": "…", "to": "…"} or {"data": "monitoring/credit/batch.csv"}""");
-            if (problem is not null)
-            {
-                return problem;
-            }
-
-            body = parsed;
+            return problem;
         }
 
         if (body.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Object))
@@ -112,7 +106,7 @@ public sealed class DriftApi(DriftMonitor monitor, ModelRegistry registry, Regis
         }
 
         var hours = (double)DefaultHours;
-        if (Has("hours") && !(body.GetProperty("hours").TryGetDouble(out hours) && hours > 0 && hours <= 24 * 366))
+        if (Has("hours") && !(body.GetProperty("hours") is { ValueKind: JsonValueKind.Number } field && field.TryGetDouble(out hours) && hours > 0 && hours <= 24 * 366))
         {
             return (null, Problems.BadRequest("Field 'hours' must be a number of hours from 0 (excluded) to 8784.", "hours"));
         }

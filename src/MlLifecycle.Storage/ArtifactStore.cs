@@ -42,6 +42,13 @@ public sealed class ArtifactStore(BlobServiceClient service)
         }
     }
 
+    /// <summary>
+    /// Whether a blob name from a request stays inside its container: no empty, <c>.</c> or <c>..</c> segment (the
+    /// storage endpoint resolves <c>monitoring/../artifacts/…</c> to another container), no backslash or control character.
+    /// </summary>
+    public static bool IsPlainBlobName(string name) =>
+        name.Length > 0 && !name.Any(c => c == '\\' || char.IsControl(c)) && name.Split('/').All(segment => segment is not ("" or "." or ".."));
+
     public BlobClient Blob(string container, string name) => service.GetBlobContainerClient(container).GetBlobClient(name);
 
     /// <summary>Reads a blob; null when it does not exist.</summary>

@@ -150,7 +150,7 @@ public sealed class DriftMonitor(ModelRegistry registry, ArtifactStore store, In
     private async Task<WindowData> FromDataAsync(string data, ModelVersion version, DatasetSchema schema, CancellationToken ct)
     {
         var slash = data.IndexOf('/');
-        if (slash <= 0 || data[..slash] is not (ArtifactStore.Monitoring or ArtifactStore.Datasets or ArtifactStore.Scoring))
+        if (slash <= 0 || data[..slash] is not (ArtifactStore.Monitoring or ArtifactStore.Datasets or ArtifactStore.Scoring) || !ArtifactStore.IsPlainBlobName(data[(slash + 1)..]))
         {
             throw new DriftCheckException($"Field 'data' must name a CSV blob in {ArtifactStore.Monitoring}/, {ArtifactStore.Datasets}/ or {ArtifactStore.Scoring}/ (container/path.csv), not '{data}'.", DriftCheckError.Invalid);
         }

@@ -104,6 +104,7 @@ public sealed class BatchScoringTests(PlatformFixture platform, ITestOutputHelpe
         var unknownInput = await StartAsync(model, new { input = $"{Inputs}/{model}/missing.csv" });
         var both = await StartAsync(model, new { input, alias = "champion", version = 1 });
         var localPath = await StartAsync(model, new { input = "./applicants.csv" });
+        var traversal = await StartAsync(model, new { input = $"{Inputs}/../artifacts/{model}/1/schema.json" });
         var unknownJob = await platform.Http.GetAsync("api/batch/batch-0123456789abcdef");
         var trainingRun = await platform.Http.GetAsync($"api/batch/{platform.CreditRun.RunId}");
 
@@ -112,6 +113,7 @@ public sealed class BatchScoringTests(PlatformFixture platform, ITestOutputHelpe
         Assert.Equal((HttpStatusCode.NotFound, $"Input blob '{Inputs}/{model}/missing.csv' does not exist. Upload it first."), unknownInput);
         Assert.Equal((HttpStatusCode.BadRequest, "Give 'alias' or 'version', not both."), both);
         Assert.Equal(HttpStatusCode.BadRequest, localPath.Status);
+        Assert.Equal(HttpStatusCode.BadRequest, traversal.Status); // never read from another container
         Assert.Equal(HttpStatusCode.NotFound, unknownJob.StatusCode);
         Assert.Equal("application/problem+json", unknownJob.Content.Headers.ContentType!.MediaType);
         Assert.Equal(HttpStatusCode.NotFound, trainingRun.StatusCode);

@@ -477,6 +477,13 @@ internal static class Commands
     private static void PrintDrift(DriftReport report, TextWriter output)
     {
         var source = report.Window is { } w ? $"prediction log {w.From:u} – {w.To:u}" : report.Data;
+        if (report.Rows == 0)
+        {
+            output.WriteLine($"{report.Model} v{report.Version}: nothing to check, no request was logged from {source} (serve logs Serving:LogSampleRate of requests, 10 % by default; or check a CSV with --data)");
+            output.WriteLine($"  report: {report.Report}");
+            return;
+        }
+
         output.WriteLine($"{report.Model} v{report.Version}, {report.Rows} rows from {source}: {(report.Drifted ? "DRIFTED" : "no dataset drift")} ({report.Features.Count(f => f.Drifted)} of {report.Features.Count(f => f.Test != "none")} tested features drifted, share threshold {report.ShareThreshold:0.##})");
         foreach (var f in report.Features)
         {
