@@ -46,7 +46,8 @@ public sealed class ChallengerExperiment(ModelRegistry registry, ArtifactStore s
     {
         var routing = await registry.GetRoutingAsync(model, ct);
         if (routing.Traffic is not { } traffic || traffic.Weights.GetValueOrDefault(ModelRegistry.Champion) <= 0 || traffic.Weights.GetValueOrDefault(Challenger) <= 0
-            || !routing.Aliases.TryGetValue(ModelRegistry.Champion, out var championVersion) || !routing.Aliases.TryGetValue(Challenger, out var challengerVersion))
+            || !routing.Aliases.TryGetValue(ModelRegistry.Champion, out var championVersion) || !routing.Aliases.TryGetValue(Challenger, out var challengerVersion)
+            || traffic.SetBy == Workflows.MonitorOrchestration.Actor)
         {
             return null;
         }

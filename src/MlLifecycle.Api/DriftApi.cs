@@ -102,7 +102,9 @@ public sealed class DriftApi(DriftMonitor monitor, ModelRegistry registry, Regis
                 return (null, Problems.BadRequest("Field 'to' must be an ISO 8601 time such as '2026-12-02T00:00:00Z'.", "to"));
             }
 
-            return to > from ? (Window(model, from, to), null) : (null, Problems.BadRequest("Field 'to' must be after 'from'.", "to"));
+            return to <= from ? (null, Problems.BadRequest("Field 'to' must be after 'from'.", "to"))
+                : to - from > DriftMonitor.MaxWindow ? (null, Problems.BadRequest($"Fields 'from' and 'to' may be at most {DriftMonitor.MaxWindow.TotalHours:F0} hours apart.", "from"))
+                : (Window(model, from, to), null);
         }
 
         var hours = (double)DefaultHours;

@@ -90,7 +90,8 @@ public sealed class InferenceLog(InferenceLogStore store, IOptions<ServingOption
 
                 if (time.GetUtcNow() >= due)
                 {
-                    await FlushLoggingAsync(stoppingToken);
+                    // Not cancelled by the stop: a batch taken for writing is written (storage timeouts bound it).
+                    await FlushLoggingAsync(CancellationToken.None);
                     due = time.GetUtcNow() + FlushInterval;
                 }
 

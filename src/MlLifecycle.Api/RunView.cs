@@ -44,6 +44,22 @@ public sealed record RunView(
     /// <summary>Top permutation importances of the final model on the test split.</summary>
     public IReadOnlyList<FeatureImportance>? Importance { get; init; }
 
+    /// <summary>A drift monitor seen as a run (<c>status</c>, <c>GET /api/runs/{id}</c>, approval): its stage, and what its loop did.</summary>
+    private static RunView Monitor(OrchestrationMetadata instance)
+    {
+        var request = instance.ReadInputAs<MonitorRequest>();
+        var progress = instance.ReadCustomStatusAs<RunProgress>();
+        var result = instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed ? instance.ReadOutputAs<MonitorResult>() : null;
+        var status = instance.RuntimeStatus switch
+        {
+            OrchestrationRuntimeStatus.Completed => RunStatus.Succeeded,
+            OrchestrationRuntimeStatus.Failed => RunStatus.Failed,
+            var other => other.ToString(),
+        };
+        var message = result?.Loop is { } loop ? $"{loop.Action}: {loop.Reason}" : result?.Message ?? instance.FailureDetails?.ErrorMessage;
+        return new RunView(instance.InstanceId, status, progress?.Stage, progress?.Step, progress?.Steps, request?.Model, null, null, result?.Loop?.Version, result?.Loop?.Action == "promoted", null, null, null, null, null, null, message, null, instance.CreatedAt, instance.LastUpdatedAt);
+    }
+
     [JsonIgnore]
     public bool IsFinished => Status is RunStatus.Succeeded or RunStatus.Rejected or RunStatus.Failed or "Terminated";
 
@@ -53,6 +69,11 @@ public sealed record RunView(
         if (instance is null)
         {
             return null;
+        }
+
+        if (instance.Name == ActivityNames.MonitorOrchestration)
+        {
+            return Monitor(instance);
         }
 
         var request = instance.ReadInputAs<TrainingRequest>();

@@ -32,7 +32,7 @@ public sealed class ActivityFunctions(
     public Task<RetrainPlan> PrepareRetrain([ActivityTrigger] RetrainInput input) => prepareRetrain.RunAsync(input);
 
     [Function(ActivityNames.StartCanary)]
-    public Task<DateTimeOffset> StartCanary([ActivityTrigger] CanaryInput input) => startCanary.RunAsync(input);
+    public Task<DateTimeOffset?> StartCanary([ActivityTrigger] CanaryInput input) => startCanary.RunAsync(input);
 
     [Function(ActivityNames.JudgeCanary)]
     public Task<CanaryJudgement> JudgeCanary([ActivityTrigger] JudgeInput input) => judgeCanary.RunAsync(input);

@@ -44,6 +44,10 @@ public sealed record TrafficSplit(IReadOnlyDictionary<string, int> Weights, int?
     /// <summary>When the split was set (read back from the registry; where an A/B test's window starts).</summary>
     [JsonIgnore]
     public DateTimeOffset SetAt { get; init; }
+
+    /// <summary>Who set the split (read back from the registry): <c>monitor</c> for the closed loop's canary.</summary>
+    [JsonIgnore]
+    public string? SetBy { get; init; }
 }
 
 /// <summary>What serving needs to route a model's requests.</summary>

@@ -98,18 +98,21 @@ public sealed class InferenceLogStore(BlobServiceClient service)
             }
         }
 
-        Dictionary<string, IReadOnlyList<JsonElement>> actuals = new(StringComparer.Ordinal);
+        Dictionary<string, LoggedFeedback> latest = new(StringComparer.Ordinal);
         await foreach (var line in ReadAsync(model, Feedback, from, last, ct))
         {
             var feedback = LifecycleJson.Deserialize<LoggedFeedback>(line);
-            if (predictions.ContainsKey(feedback.RequestId))
+            if (predictions.ContainsKey(feedback.RequestId) && (!latest.TryGetValue(feedback.RequestId, out var seen) || feedback.At >= seen.At))
             {
-                actuals[feedback.RequestId] = feedback.Actual.ValueKind == JsonValueKind.Array ? [.. feedback.Actual.EnumerateArray()] : [feedback.Actual];
+                latest[feedback.RequestId] = feedback; // a correction wins, whichever writer's blob holds it
             }
         }
 
-        return [.. predictions.Values.OrderBy(p => p.At).Select(p => new LabelledPrediction(p, actuals.GetValueOrDefault(p.RequestId)))];
+        return [.. predictions.Values.OrderBy(p => p.At).Select(p => new LabelledPrediction(p, latest.TryGetValue(p.RequestId, out var f) ? Actuals(f.Actual) : null))];
     }
+
+    private static IReadOnlyList<JsonElement> Actuals(JsonElement actual) =>
+        actual.ValueKind == JsonValueKind.Array ? [.. actual.EnumerateArray()] : [actual];
 
     public static DateTimeOffset Truncate(DateTimeOffset at) => new(at.Year, at.Month, at.Day, at.Hour, 0, 0, at.Offset);
 

@@ -241,5 +241,6 @@ public sealed partial class ModelRegistry
         row.GetInt32("Shadow"))
     {
         SetAt = row.GetDateTimeOffset("UpdatedAt") ?? default,
+        SetBy = row.GetString("UpdatedBy"),
     };
 }

@@ -112,7 +112,9 @@ public sealed partial class ModelRegistry
         }
         catch (Azure.RequestFailedException ex) when (ex.Status is 409 or 412)
         {
-            return false; // another holder claimed it between the read and the write
+            // Claimed between the read and the write: by another holder, or by a repeat of this very claim.
+            var winner = await Aliases.GetEntityIfExistsAsync<TableEntity>(model, RetrainKey, cancellationToken: ct);
+            return winner.HasValue && winner.Value!.GetString("Holder") == holder;
         }
     }
 

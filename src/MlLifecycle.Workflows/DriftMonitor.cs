@@ -22,7 +22,8 @@ public sealed record DriftWindow(DateTimeOffset From, DateTimeOffset To);
 /// <c>awaiting-labels</c> until <see cref="MinLabels"/> labelled rows; <c>degraded</c> when the primary metric is worse
 /// than the baseline by more than <see cref="Tolerance"/> of it; else <c>ok</c>.
 /// </summary>
-public sealed record ConceptDrift(string State, long Labelled, int MinLabels, string Metric, double? Baseline, double? Current, double Tolerance, IReadOnlyDictionary<string, double>? Metrics);
+/// <param name="Unmatched">Ground truth left out: not one of the model's classes (or not a number, for regression).</param>
+public sealed record ConceptDrift(string State, long Labelled, int MinLabels, string Metric, double? Baseline, double? Current, double Tolerance, IReadOnlyDictionary<string, double>? Metrics, long Unmatched = 0);
 
 /// <summary>One drift check: the contract of <c>POST /api/models/{m}/drift</c> and of <c>drift --json</c>.</summary>
 /// <param name="Drifted">The features' verdict (share of drifted features).</param>
@@ -70,12 +71,12 @@ public sealed class DriftMonitor(ModelRegistry registry, ArtifactStore store, In
             ? LifecycleJson.Deserialize<ProblemSpec>(specJson.ToString())
             : new ProblemSpec();
         var schema = await store.ReadJsonAsync<DatasetSchema>(ArtifactStore.Artifacts, $"{folder}/schema.json", ct);
-        var window = request.Data is null ? await FromLogAsync(request, version.Version, ct) : await FromDataAsync(request.Data, version, schema, ct);
+        var window = request.Data is null ? await FromLogAsync(request, version.Version, schema, ct) : await FromDataAsync(request.Data, version, schema, ct);
 
         var drift = spec.EffectiveDrift;
         var features = baseline.CompareFeatures(window.Columns, drift);
         var prediction = window.Predictions.Count > 0 ? baseline.ComparePredictions(window.Predictions, drift) : null;
-        var concept = Concept(baseline, schema, window.Labelled, drift);
+        var concept = Concept(baseline, schema, window.Labelled, drift) with { Unmatched = window.Unmatched };
         var now = time.GetUtcNow();
         var reportBlob = $"{model}/drift/{request.CheckId}.json";
         var report = new DriftReport(
@@ -102,23 +103,26 @@ public sealed class DriftMonitor(ModelRegistry registry, ArtifactStore store, In
         return report;
     }
 
+    /// <summary>Longest log window a check reads (a year and a day).</summary>
+    public static readonly TimeSpan MaxWindow = TimeSpan.FromHours(24 * 366);
+
     public const string Degraded = "degraded";
     public const string AwaitingLabels = "awaiting-labels";
 
     /// <summary>Columns by feature name, the champion's predictions, and (actual, prediction) pairs where ground truth is known.</summary>
-    private sealed record WindowData(long Rows, Dictionary<string, IReadOnlyList<string?>> Columns, List<Prediction> Predictions, List<(string Actual, Prediction Predicted)> Labelled);
+    private sealed record WindowData(long Rows, Dictionary<string, IReadOnlyList<string?>> Columns, List<Prediction> Predictions, List<(string Actual, Prediction Predicted)> Labelled, long Unmatched);
 
-    private async Task<WindowData> FromLogAsync(DriftCheckRequest request, int version, CancellationToken ct)
+    private async Task<WindowData> FromLogAsync(DriftCheckRequest request, int version, DatasetSchema schema, CancellationToken ct)
     {
-        if (request.From is not { } from || request.To is not { } to || to <= from)
+        if (request.From is not { } from || request.To is not { } to || to <= from || to - from > MaxWindow)
         {
-            throw new DriftCheckException("A log window needs a start before its end.", DriftCheckError.Invalid);
+            throw new DriftCheckException($"A log window needs a start before its end, at most {MaxWindow.TotalHours:F0} hours apart.", DriftCheckError.Invalid);
         }
 
         Dictionary<string, List<string?>> columns = new(StringComparer.Ordinal);
         List<Prediction> predictions = [];
         List<(string, Prediction)> labelled = [];
-        long rows = 0;
+        long rows = 0, unmatched = 0;
         foreach (var (logged, actuals) in await log.ReadWindowAsync(request.Model, from, to, ct))
         {
             // Inputs of every version count for data drift; predictions and outcomes only the champion's own.
@@ -137,14 +141,18 @@ public sealed class DriftMonitor(ModelRegistry registry, ArtifactStore store, In
             predictions.AddRange(logged.Predictions);
             foreach (var (predicted, actual) in logged.Predictions.Zip(actuals ?? []))
             {
-                if (Outcome.Text(actual) is { } text)
+                if (Outcome.Label(actual, schema) is { } truth)
                 {
-                    labelled.Add((text, predicted));
+                    labelled.Add((truth, predicted));
+                }
+                else
+                {
+                    unmatched++;
                 }
             }
         }
 
-        return new WindowData(rows, columns.ToDictionary(c => c.Key, c => (IReadOnlyList<string?>)c.Value, StringComparer.Ordinal), predictions, labelled);
+        return new WindowData(rows, columns.ToDictionary(c => c.Key, c => (IReadOnlyList<string?>)c.Value, StringComparer.Ordinal), predictions, labelled, unmatched);
     }
 
     private async Task<WindowData> FromDataAsync(string data, ModelVersion version, DatasetSchema schema, CancellationToken ct)
@@ -181,10 +189,9 @@ public sealed class DriftMonitor(ModelRegistry registry, ArtifactStore store, In
         }
 
         var label = table.IndexOf(schema.Label.Name);
-        List<(string, Prediction)> labelled = label < 0
-            ? []
-            : [.. table.Rows.Zip(predictions).Where(p => !string.IsNullOrEmpty(p.First[label])).Select(p => (p.First[label]!, p.Second))];
-        return new WindowData(table.Rows.Count, columns, predictions, labelled);
+        var truths = label < 0 ? [] : table.Rows.Zip(predictions).Where(p => !string.IsNullOrEmpty(p.First[label])).Select(p => (Truth: Outcome.Label(p.First[label]!, schema), Predicted: p.Second)).ToList();
+        List<(string, Prediction)> labelled = [.. truths.Where(t => t.Truth is not null).Select(t => (t.Truth!, t.Predicted))];
+        return new WindowData(table.Rows.Count, columns, predictions, labelled, truths.Count - labelled.Count);
     }
 
     private static ConceptDrift Concept(ModelBaseline baseline, DatasetSchema schema, List<(string Actual, Prediction Predicted)> labelled, DriftSpec spec)

@@ -38,7 +38,8 @@ public sealed record RetrainPlan(string? Dataset, ProblemSpec? Spec, int Rows, i
 
 public sealed record CanaryInput(string Model, int Champion, int Challenger, int Weight, string RetrainId);
 
-public sealed record JudgeInput(string Model, int Champion, int Challenger, DateTimeOffset Since, DateTimeOffset Until, int MinLabels, double Tolerance);
+/// <param name="CheckPredictions">Test the challenger's predictions against its baseline: only when the inputs have not drifted (else they cannot match it).</param>
+public sealed record JudgeInput(string Model, int Champion, int Challenger, DateTimeOffset Since, DateTimeOffset Until, int MinLabels, double Tolerance, bool CheckPredictions);
 
 public sealed record CanaryJudgement(bool Promote, string Reason, long ChampionOutcomes, long ChallengerOutcomes, double? ChampionMean, double? ChallengerMean, bool PredictionDrifted);
 
@@ -65,6 +66,11 @@ public sealed class MonitorOrchestration : TaskOrchestrator<MonitorRequest, Moni
 {
     public const string Challenger = "challenger";
 
+    /// <summary>Who the closed loop's deployment changes are recorded as.</summary>
+    public const string Actor = "monitor";
+
+    private const int Steps = 5;
+
     public static string InstanceId(string model, DateTimeOffset from) => $"monitor-{model}-{from.UtcDateTime:yyyyMMddHHmm}";
 
     public static string CheckId(DateTimeOffset from) => $"window-{from.UtcDateTime:yyyyMMddHHmm}";
@@ -76,23 +82,28 @@ public sealed class MonitorOrchestration : TaskOrchestrator<MonitorRequest, Moni
     public override async Task<MonitorResult> RunAsync(TaskOrchestrationContext context, MonitorRequest request)
     {
         DriftSummary check;
+        context.SetCustomStatus(new RunProgress("checking drift", 1, Steps));
         try
         {
             check = await context.CallActivityAsync<DriftSummary>(ActivityNames.CheckDrift, new DriftCheckRequest(request.Model, CheckId(request.From), request.From, request.To), Retry);
         }
-        catch (TaskFailedException ex)
+        catch (TaskFailedException ex) when (ex.FailureDetails.IsCausedBy<DriftCheckException>())
         {
-            // No champion or no baseline: nothing to check in this window, and nothing was recorded.
+            // No champion or no baseline: nothing to check in this window, and nothing was recorded. Other failures fail the monitor, visibly.
+            context.SetCustomStatus(new RunProgress("not checkable", Steps, Steps));
             return new MonitorResult(request.Model, request.From, request.To, null, ex.FailureDetails.ErrorMessage);
         }
 
         var result = new MonitorResult(request.Model, request.From, request.To, check, null);
         if (check.Monitor is not { Retrain: true } monitor || !(check.Drifted || check.Concept == DriftMonitor.Degraded))
         {
+            context.SetCustomStatus(new RunProgress("checked", Steps, Steps));
             return result;
         }
 
-        return result with { Loop = await CloseLoopAsync(context, request, check, monitor) };
+        result = result with { Loop = await CloseLoopAsync(context, request, check, monitor) };
+        context.SetCustomStatus(new RunProgress(result.Loop.Action, Steps, Steps));
+        return result;
     }
 
     private static async Task<LoopOutcome> CloseLoopAsync(TaskOrchestrationContext context, MonitorRequest request, DriftSummary check, MonitorSpec monitor)
@@ -110,7 +121,7 @@ public sealed class MonitorOrchestration : TaskOrchestrator<MonitorRequest, Moni
         var outcome = new LoopOutcome("retrain-failed", null, "", retrainId);
         try
         {
-            context.SetCustomStatus($"retraining on {plan.Rows} rows ({plan.Recent} new)");
+            context.SetCustomStatus(new RunProgress($"retraining on {plan.Rows} rows ({plan.Recent} new)", 2, Steps));
             var run = await context.CallSubOrchestratorAsync<RunResult>(
                 ActivityNames.TrainingOrchestration,
                 new TrainingRequest(model, plan.Dataset!, plan.Spec, Promote: false),
@@ -125,15 +136,18 @@ public sealed class MonitorOrchestration : TaskOrchestrator<MonitorRequest, Moni
                 return outcome = new LoopOutcome("kept-candidate", version, $"v{version} failed the gate: {run.Gate?.Reason}", retrainId);
             }
 
+            context.SetCustomStatus(new RunProgress($"canary of v{version} at {monitor.CanaryWeight} %", 3, Steps));
+            if (await context.CallActivityAsync<DateTimeOffset?>(ActivityNames.StartCanary, new CanaryInput(model, check.Version, version, monitor.CanaryWeight, retrainId), Retry) is not { } since)
+            {
+                return outcome = new LoopOutcome("kept-candidate", version, $"v{version} passed the gate, but a traffic split someone else set is in place: no canary", retrainId);
+            }
+
             challenger = version;
-            context.SetCustomStatus($"canary of v{version} at {monitor.CanaryWeight} %");
-            var since = await context.CallActivityAsync<DateTimeOffset>(ActivityNames.StartCanary, new CanaryInput(model, check.Version, version, monitor.CanaryWeight, retrainId), Retry);
             await context.CreateTimer(TimeSpan.FromMinutes(monitor.BakeMinutes), CancellationToken.None);
-            var judgement = await context.CallActivityAsync<CanaryJudgement>(ActivityNames.JudgeCanary, new JudgeInput(model, check.Version, version, since, context.CurrentUtcDateTime, monitor.MinCanaryLabels, monitor.CanaryTolerance), Retry);
+            var judgement = await context.CallActivityAsync<CanaryJudgement>(ActivityNames.JudgeCanary, new JudgeInput(model, check.Version, version, since, context.CurrentUtcDateTime, monitor.MinCanaryLabels, monitor.CanaryTolerance, CheckPredictions: !check.Drifted), Retry);
             var (promote, reason) = (judgement.Promote, judgement.Reason);
             if (promote && check.ApprovalHours is { } hours)
             {
-                context.SetCustomStatus($"v{version} waits for approval");
                 var approval = await TrainingOrchestration.WaitForApprovalAsync(context, version, hours);
                 (promote, reason) = (approval.Approved, $"{reason}; {(approval.Approved ? "approved" : "not approved")} by {approval.By}");
             }

@@ -78,7 +78,7 @@ public static class WorkflowRegistration
             [ActivityNames.CleanUpBatch] = Activity<CleanUpBatch, BatchJob, int>((a, i) => a.RunAsync(i)),
             [ActivityNames.CheckDrift] = Activity<CheckDrift, DriftCheckRequest, DriftSummary>((a, i) => a.RunAsync(i)),
             [ActivityNames.PrepareRetrain] = Activity<PrepareRetrain, RetrainInput, RetrainPlan>((a, i) => a.RunAsync(i)),
-            [ActivityNames.StartCanary] = Activity<StartCanary, CanaryInput, DateTimeOffset>((a, i) => a.RunAsync(i)),
+            [ActivityNames.StartCanary] = Activity<StartCanary, CanaryInput, DateTimeOffset?>((a, i) => a.RunAsync(i)),
             [ActivityNames.JudgeCanary] = Activity<JudgeCanary, JudgeInput, CanaryJudgement>((a, i) => a.RunAsync(i)),
             [ActivityNames.FinishCanary] = Activity<FinishCanary, FinishInput, bool>((a, i) => a.RunAsync(i)),
         });

@@ -89,6 +89,14 @@ public sealed class MonitoringTests(PlatformFixture platform)
             Assert.Equal(DriftMonitor.AwaitingLabels, report.GetProperty("concept").GetProperty("state").GetString());
         }
 
+        // Feedback that names no class of the model is left out and counted, never a failure.
+        var odd = start.AddHours(11);
+        await LogWindowAsync(model, odd, header, Sample(rows, 120, random), r => r[Array.IndexOf(header, "class")] == "good" ? "GOOD" : "maybe");
+        var oddReport = await CheckWindowAsync(model, odd, odd.AddHours(1));
+        var concept = oddReport.GetProperty("concept");
+        Assert.True(concept.GetProperty("unmatched").GetInt64() > 0);
+        Assert.Equal(120 - concept.GetProperty("unmatched").GetInt64(), concept.GetProperty("labelled").GetInt64()); // "GOOD" is the class good
+
         // Age up by one standard deviation (about 11 years) in the next window, everything else drawn as before.
         var age = Array.IndexOf(header, "age");
         var shifted = start.AddHours(10);
@@ -101,6 +109,8 @@ public sealed class MonitoringTests(PlatformFixture platform)
     public async Task DriftTimer_ChecksEachWindowOnce_AndRecordsIt()
     {
         var model = await platform.NewModelAsync(versions: 1, prefix: "timer");
+        var noBaseline = await platform.NewModelAsync(versions: 1, prefix: "timer");
+        await platform.Store.Blob(ArtifactStore.Artifacts, $"{noBaseline}/1/baseline.json").DeleteAsync();
         var (header, rows) = ReadCsv(PlatformFixture.CreditCsvPath);
         var now = InferenceLogStore.Truncate(DateTimeOffset.UtcNow).AddMinutes(30);
         var (from, to) = DriftCheck.LatestWindow(now, 1);
@@ -120,6 +130,11 @@ public sealed class MonitoringTests(PlatformFixture platform)
         Assert.Equal(200, result.Check!.Rows);
         Assert.Equal(MonitorOrchestration.CheckId(from), result.Check.CheckId);
         Assert.Equal(0, await check.RunAsync(platform.Platform.Client)); // every model's window already has its monitor
+        var skipped = await platform.Platform.Client.WaitForInstanceCompletionAsync(MonitorOrchestration.InstanceId(noBaseline, from), getInputsAndOutputs: true, timeout.Token);
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, skipped.RuntimeStatus); // not checkable is an answer, not a failure
+        Assert.Contains("baseline.json", skipped.ReadOutputAs<MonitorResult>()!.Message);
+        var view = await RunView.GetAsync(platform.Platform.Client, MonitorOrchestration.InstanceId(model, from));
+        Assert.Equal((RunStatus.Succeeded, "checked", model), (view!.Status, view.Stage, view.Model));
 
         var checks = await platform.Registry.ListDriftChecksAsync(model);
         var recorded = Assert.Single(checks);
@@ -165,6 +180,8 @@ public sealed class MonitoringTests(PlatformFixture platform)
         var result = instance.ReadOutputAs<MonitorResult>()!;
         Assert.Equal(DriftMonitor.Degraded, result.Check!.Concept);
         Assert.Equal(action, result.Loop!.Action);
+        var view = await RunView.GetAsync(platform.Platform.Client, MonitorOrchestration.InstanceId(model, from));
+        Assert.Equal((RunStatus.Succeeded, action), (view!.Status, view.Stage));
         Assert.Equal(2, result.Loop.Version);
         foreach (var step in new[] { ActivityNames.CheckDrift, ActivityNames.PrepareRetrain, ActivityNames.StartCanary, ActivityNames.JudgeCanary, ActivityNames.FinishCanary })
         {
@@ -222,6 +239,7 @@ public sealed class MonitoringTests(PlatformFixture platform)
     [InlineData("""{"data": "monitoring/nothing-here.csv"}""", 404, null)]
     [InlineData("""[1, 2]""", 400, null)]
     [InlineData("""{"hours": "x"}""", 400, "hours")]
+    [InlineData("""{"from": "0001-01-01T00:00:00Z"}""", 400, "from")]
     [InlineData("""{"data": "monitoring/../artifacts/credit/1/schema.json"}""", 400, "data")]
     [InlineData("""{"data": "monitoring/credit//x.csv"}""", 400, "data")]
     public async Task Drift_BadRequest_ReturnsProblem(string body, int status, string? field)

@@ -21,6 +21,9 @@ public sealed record ModelBaseline(
     string PrimaryMetric,
     int TestRows)
 {
+    /// <summary>Boolean features: their cells are compared as <c>true</c>/<c>false</c> whatever the spelling (<c>yes</c>, <c>True</c>, <c>1</c>…).</summary>
+    public IReadOnlyList<string> BooleanFeatures { get; init; } = [];
+
     /// <summary>The name the prediction profile and its drift are reported under.</summary>
     public const string PredictionFeature = "prediction";
 
@@ -37,14 +40,19 @@ public sealed record ModelBaseline(
             .Where(f => Profiled(f.column.Kind))
             .Select(f => Profile(f.column.Name, f.column.Kind, rows.Select(r => r[f.index])))
             .ToList();
-        return new ModelBaseline(features, ProfilePredictions(testPredictions), metrics, primaryMetric, testPredictions.Count);
+        return new ModelBaseline(features, ProfilePredictions(testPredictions), metrics, primaryMetric, testPredictions.Count)
+        {
+            BooleanFeatures = [.. schema.Features.Where(f => f.Kind == ColumnKind.Boolean).Select(f => f.Name)],
+        };
     }
 
     /// <summary>The profile of one column's cells (null or unparseable numbers are missing).</summary>
-    public static FeatureProfile Profile(string feature, ColumnKind kind, IEnumerable<string?> cells) =>
-        kind == ColumnKind.Numeric
-            ? FeatureProfile.FromNumbers(feature, Numbers(cells))
-            : FeatureProfile.FromCategories(feature, cells);
+    public static FeatureProfile Profile(string feature, ColumnKind kind, IEnumerable<string?> cells) => kind switch
+    {
+        ColumnKind.Numeric => FeatureProfile.FromNumbers(feature, Numbers(cells)),
+        ColumnKind.Boolean => FeatureProfile.FromCategories(feature, Booleans(cells)),
+        _ => FeatureProfile.FromCategories(feature, cells),
+    };
 
     /// <summary>The profile of predictions: labels as categories when there are labels, else scores as numbers.</summary>
     public static FeatureProfile ProfilePredictions(IReadOnlyList<Prediction> predictions) =>
@@ -59,7 +67,7 @@ public sealed record ModelBaseline(
     public DatasetDrift CompareFeatures(IReadOnlyDictionary<string, IReadOnlyList<string?>> window, Spec.DriftSpec spec)
     {
         var results = Features.Select(profile => window.TryGetValue(profile.Feature, out var cells)
-            ? Compare(profile, cells, spec.ThresholdsFor(profile.Feature))
+            ? Compare(profile, BooleanFeatures.Contains(profile.Feature) ? [.. Booleans(cells)] : cells, spec.ThresholdsFor(profile.Feature))
             : new FeatureDrift { Feature = profile.Feature, Kind = profile.Kind, Test = FeatureDrift.NoTest, Threshold = spec.ThresholdsFor(profile.Feature).Alpha, ReferenceMissingRate = profile.MissingRate, Note = "not in the window's data" }).ToList();
         return DriftDetector.Summarize(results, spec.DriftedShare);
     }
@@ -78,6 +86,9 @@ public sealed record ModelBaseline(
         profile.Kind == FeatureKind.Numeric
             ? DriftDetector.Compare(profile, Numbers(cells), thresholds)
             : DriftDetector.Compare(profile, cells, thresholds);
+
+    private static IEnumerable<string?> Booleans(IEnumerable<string?> cells) =>
+        cells.Select(c => c is null ? null : SchemaInference.ParseBoolean(c) switch { true => "true", false => "false", null => c });
 
     private static double[] Numbers(IEnumerable<string?> cells) =>
         [.. cells.Select(c => c is not null && SchemaInference.TryParseNumber(c, out var x) ? x : double.NaN)];

@@ -75,7 +75,8 @@ public sealed class Azurite : IAsyncDisposable
         "for (const s of [process.stdout, process.stderr]) s.on('error', () => {});" +
         "const servers = [], listen = http.Server.prototype.listen;" +
         "http.Server.prototype.listen = function (...a) { servers.push(this); return listen.apply(this, a); };" +
-        "process.on('SIGTERM', () => setTimeout(() => servers.forEach(s => s.closeAllConnections()), 200).unref());";
+        "process.on('SIGTERM', () => { if (process.listenerCount('SIGTERM') === 1) process.exit(143);" + // before Azurite listens: exit as Node would
+        " setTimeout(() => servers.forEach(s => s.closeAllConnections()), 200).unref(); });";
 
     private readonly Process? _process;
     private readonly ILogger _logger;

@@ -13,8 +13,8 @@ public sealed class CheckDrift(DriftMonitor monitor, RegistryEvents events, Arti
     public async Task<DriftSummary> RunAsync(DriftCheckRequest request)
     {
         var report = await monitor.CheckAsync(request);
-        Alert(report, events);
         var spec = await store.ReadJsonAsync<ProblemSpec>(ArtifactStore.Artifacts, $"{report.Model}/{report.Version}/spec.json");
+        Alert(report, events); // last: a retry after a failure above does not send the alert twice
         return DriftSummary.Of(report) with
         {
             Monitor = spec.EffectiveMonitor,

@@ -11,7 +11,7 @@ public sealed class FinishCanary(ModelRegistry registry, TimeProvider time)
     /// </summary>
     public async Task<bool> RunAsync(FinishInput input)
     {
-        var actor = new Actor("monitor", input.Reason);
+        var actor = new Actor(MonitorOrchestration.Actor, input.Reason);
         if (input.Challenger is { } challenger)
         {
             if (input.Promote)

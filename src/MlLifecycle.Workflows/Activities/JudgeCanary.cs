@@ -22,8 +22,9 @@ public sealed class JudgeCanary(ArtifactStore store, InferenceLogStore log)
         List<Prediction> challengerPredictions = [];
         foreach (var (prediction, actuals) in await log.ReadWindowAsync(input.Model, input.Since, input.Until))
         {
-            var isChallenger = (prediction.Variant ?? prediction.Alias) == MonitorOrchestration.Challenger && prediction.Version == input.Challenger;
-            var isChampion = (prediction.Variant ?? prediction.Alias) == ModelRegistry.Champion && prediction.Version == input.Champion;
+            // Only requests the split routed: both arms then see the same inputs.
+            var isChallenger = prediction.Variant == MonitorOrchestration.Challenger && prediction.Version == input.Challenger;
+            var isChampion = prediction.Variant == ModelRegistry.Champion && prediction.Version == input.Champion;
             if (isChallenger)
             {
                 challengerPredictions.AddRange(prediction.Predictions);
@@ -39,8 +40,14 @@ public sealed class JudgeCanary(ArtifactStore store, InferenceLogStore log)
             }
         }
 
-        var baseline = await store.ReadJsonAsync<ModelBaseline>(ArtifactStore.Artifacts, $"{input.Model}/{input.Challenger}/baseline.json");
-        var drift = challengerPredictions.Count > 0 ? baseline.ComparePredictions(challengerPredictions, new DriftSpec()) : null;
+        FeatureDrift? drift = null;
+        if (input.CheckPredictions && challengerPredictions.Count > 0)
+        {
+            var baseline = await store.ReadJsonAsync<ModelBaseline>(ArtifactStore.Artifacts, $"{input.Model}/{input.Challenger}/baseline.json");
+            var spec = await store.ReadJsonAsync<ProblemSpec>(ArtifactStore.Artifacts, $"{input.Model}/{input.Challenger}/spec.json");
+            drift = baseline.ComparePredictions(challengerPredictions, spec.EffectiveDrift);
+        }
+
         double? championMean = champion.Count > 0 ? champion.Mean : null, challengerMean = challenger.Count > 0 ? challenger.Mean : null;
         var (promote, reason) = (drift, champion.Count, challenger.Count) switch
         {

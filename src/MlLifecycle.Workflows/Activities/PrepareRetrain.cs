@@ -23,27 +23,42 @@ public sealed class PrepareRetrain(ModelRegistry registry, ArtifactStore store, 
             return RetrainPlan.Refused($"another retrain of {input.Model} is running");
         }
 
-        var champion = await registry.GetVersionAsync(input.Model, input.Champion) ?? throw new InvalidOperationException($"{input.Model} v{input.Champion} is not registered.");
-        var spec = await store.ReadJsonAsync<ProblemSpec>(ArtifactStore.Artifacts, $"{input.Model}/{input.Champion}/spec.json");
-        var data = spec.EffectiveMonitor.Data == RetrainData.LatestBatch
-            ? await LatestBatchAsync(input.Model, champion.Label)
-            : await ReferencePlusRecentAsync(input, champion);
-        if (data.Table is null)
+        try
         {
-            await registry.ReleaseRetrainAsync(input.Model, input.RetrainId);
-            return RetrainPlan.Refused(data.Why!);
-        }
+            var champion = await registry.GetVersionAsync(input.Model, input.Champion) ?? throw new InvalidOperationException($"{input.Model} v{input.Champion} is not registered.");
+            var spec = await store.ReadJsonAsync<ProblemSpec>(ArtifactStore.Artifacts, $"{input.Model}/{input.Champion}/spec.json");
+            var schema = await store.ReadJsonAsync<DatasetSchema>(ArtifactStore.Artifacts, $"{input.Model}/{input.Champion}/schema.json");
+            var data = spec.EffectiveMonitor.Data == RetrainData.LatestBatch
+                ? await LatestBatchAsync(input.Model, champion.Label)
+                : await ReferencePlusRecentAsync(input, champion, schema);
+            if (data.Table is null)
+            {
+                await registry.ReleaseRetrainAsync(input.Model, input.RetrainId);
+                return RetrainPlan.Refused(data.Why!);
+            }
 
-        var dataset = $"{input.Model}/retrain/{input.RetrainId}.csv";
-        using var content = new MemoryStream();
-        CsvLoader.Write(data.Table, content);
-        await store.WriteAsync(ArtifactStore.Datasets, dataset, BinaryData.FromBytes(content.ToArray()));
-        return new RetrainPlan(dataset, spec with { Label = champion.Label }, data.Table.Rows.Count, data.Recent, null);
+            var dataset = $"{input.Model}/retrain/{input.RetrainId}.csv";
+            using var content = new MemoryStream();
+            CsvLoader.Write(data.Table, content);
+            await store.WriteAsync(ArtifactStore.Datasets, dataset, BinaryData.FromBytes(content.ToArray()));
+            return new RetrainPlan(dataset, spec with { Label = champion.Label }, data.Table.Rows.Count, data.Recent, null);
+        }
+        catch
+        {
+            await registry.ReleaseRetrainAsync(input.Model, input.RetrainId); // a failed preparation holds nothing
+            throw;
+        }
     }
 
-    private async Task<(TabularData? Table, int Recent, string? Why)> ReferencePlusRecentAsync(RetrainInput input, ModelVersion champion)
+    private async Task<(TabularData? Table, int Recent, string? Why)> ReferencePlusRecentAsync(RetrainInput input, ModelVersion champion, DatasetSchema schema)
     {
-        var reference = CsvLoader.Read((await store.ReadAsync(ArtifactStore.Datasets, champion.Dataset)).ToStream());
+        var raw = await store.TryReadAsync(ArtifactStore.Datasets, champion.Dataset);
+        if (raw is null || ArtifactStore.Sha256(raw) != champion.DataSha256)
+        {
+            return (null, 0, $"the champion's training data datasets/{champion.Dataset} is gone or has changed since v{champion.Version} was trained (set monitor.data to LatestBatch)");
+        }
+
+        var reference = CsvLoader.Read(raw.ToStream());
         var label = reference.IndexOf(champion.Label);
         List<string?[]> rows = [.. reference.Rows];
         var recent = 0;
@@ -52,9 +67,9 @@ public sealed class PrepareRetrain(ModelRegistry registry, ArtifactStore store, 
             var columns = prediction.Features.Select(reference.IndexOf).ToArray();
             foreach (var (cells, actual) in prediction.Rows.Zip(actuals ?? []))
             {
-                if (Outcome.Text(actual) is not { } truth)
+                if (Outcome.Label(actual, schema) is not { } truth)
                 {
-                    continue;
+                    continue; // not a value the model knows (a class it was not trained on, or not a number)
                 }
 
                 var row = new string?[reference.Columns.Count];
