@@ -150,14 +150,19 @@ public sealed class MonitoringTests(PlatformFixture platform)
     /// mislabelled), it loses and is rolled back.
     /// </summary>
     [Theory]
-    [InlineData(true, "promoted")]
-    [InlineData(false, "rolled-back")]
-    public async Task ClosedLoop_LabelFlip_RetrainsCanariesAndPromotesOrRollsBack(bool worldChanged, string action)
+    [InlineData(true, "promoted", false)]
+    [InlineData(false, "rolled-back", false)]
+    [InlineData(true, "promoted", true)]
+    public async Task ClosedLoop_LabelFlip_RetrainsCanariesAndPromotesOrRollsBack(bool worldChanged, string action, bool approval)
     {
         var model = await platform.NewModelAsync(versions: 1, prefix: "loop", editSpec: spec =>
         {
             spec["monitor"] = JsonNode.Parse("""{"retrain": true, "data": "LatestBatch", "canaryWeight": 50, "bakeMinutes": 0.25, "minCanaryLabels": 20}""");
             spec["drift"] = JsonNode.Parse("""{"minLabels": 30}""");
+            if (approval)
+            {
+                spec["deployment"] = JsonNode.Parse("""{"requireApproval": true, "approvalTimeoutHours": 1}""");
+            }
         });
         var (header, rows) = ReadCsv(PlatformFixture.CreditCsvPath);
         var label = Array.IndexOf(header, "class");
@@ -175,11 +180,26 @@ public sealed class MonitoringTests(PlatformFixture platform)
         var feedback = await SendCanaryTrafficAsync(model, header, rows, worldChanged ? Flip : r => r[label]);
         Assert.True(feedback.Challenger >= 20 && feedback.Champion >= 20, $"{feedback.Champion} champion and {feedback.Challenger} challenger outcomes");
 
+        if (approval)
+        {
+            // The canary earned its promotion; a person still has to say yes, through the same route as a run.
+            var id = MonitorOrchestration.InstanceId(model, from);
+            var waitUntil = DateTime.UtcNow.AddMinutes(2);
+            while ((await RunView.GetAsync(platform.Platform.Client, id))?.Stage?.StartsWith("waiting for approval", StringComparison.Ordinal) != true && DateTime.UtcNow < waitUntil)
+            {
+                await Task.Delay(200);
+            }
+
+            using var approved = await platform.Http.PostAsJsonAsync($"api/runs/{id}/approval", new { approved = true, by = "ann", reason = "looks right" });
+            Assert.Equal(HttpStatusCode.Accepted, approved.StatusCode);
+        }
+
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         var instance = await platform.Platform.Client.WaitForInstanceCompletionAsync(MonitorOrchestration.InstanceId(model, from), getInputsAndOutputs: true, timeout.Token);
         var result = instance.ReadOutputAs<MonitorResult>()!;
         Assert.Equal(DriftMonitor.Degraded, result.Check!.Concept);
         Assert.Equal(action, result.Loop!.Action);
+        Assert.Equal(approval, result.Loop.Reason.Contains("approved by ann", StringComparison.Ordinal));
         var view = await RunView.GetAsync(platform.Platform.Client, MonitorOrchestration.InstanceId(model, from));
         Assert.Equal((RunStatus.Succeeded, action), (view!.Status, view.Stage));
         Assert.Equal(2, result.Loop.Version);
