@@ -1,10 +1,8 @@
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using MlLifecycle.Core;
 using MlLifecycle.Core.Experiments;
 using MlLifecycle.Core.Spec;
-using MlLifecycle.Core.Training;
 using MlLifecycle.Storage;
 
 namespace MlLifecycle.Api;
@@ -58,7 +56,7 @@ public sealed class ChallengerExperiment(ModelRegistry registry, ArtifactStore s
         var spec = (await store.TryReadAsync(ArtifactStore.Artifacts, $"{model}/{championVersion}/spec.json", ct)) is { } raw
             ? LifecycleJson.Deserialize<ProblemSpec>(raw.ToString()).EffectiveDeployment
             : new DeploymentSpec();
-        var (champion, challenger, regression) = await OutcomesAsync(model, started, championVersion, challengerVersion, ct);
+        var (champion, challenger, _, regression) = await Workflows.SplitOutcomes.ReadAsync(log, model, started, time.GetUtcNow().AddTicks(1), championVersion, challengerVersion, ct);
 
         // Every look recomputes the statistics on all outcomes since the start; the p-value's running minimum and a decision once made carry over.
         var test = (state.Decision == AbDecision.Continue ? AbTest.Empty with { PValue = state.PValue } : state)
@@ -105,41 +103,6 @@ public sealed class ChallengerExperiment(ModelRegistry registry, ArtifactStore s
         await registry.RecordAsync(new DeploymentChange(model, DeploymentActions.Experiment, Challenger, null, challengerVersion, actor.By, actor.Reason, time.GetUtcNow(), applied), ct);
         logger.LogInformation("A/B test of {Model}: {Decision}, {Applied}", model, test.Decision, applied);
         return applied;
-    }
-
-    /// <summary>Outcomes per arm: each fed-back row of a prediction the arm's current version made since the start.</summary>
-    private async Task<(RunningStats Champion, RunningStats Challenger, bool Regression)> OutcomesAsync(string model, DateTimeOffset started, int championVersion, int challengerVersion, CancellationToken ct)
-    {
-        RunningStats champion = default, challenger = default;
-        var regression = false;
-        foreach (var (prediction, actuals) in await log.ReadWindowAsync(model, started, time.GetUtcNow().AddTicks(1), ct))
-        {
-            if (prediction.Variant is null || actuals is null)
-            {
-                continue;
-            }
-
-            foreach (var (predicted, actual) in prediction.Predictions.Zip(actuals))
-            {
-                regression = predicted.Score is not null;
-                var outcome = Outcome.Of(predicted, actual);
-                if (outcome is null)
-                {
-                    continue;
-                }
-
-                if (prediction.Variant == ModelRegistry.Champion && prediction.Version == championVersion)
-                {
-                    champion = champion.Add(outcome.Value);
-                }
-                else if (prediction.Variant == Challenger && prediction.Version == challengerVersion)
-                {
-                    challenger = challenger.Add(outcome.Value);
-                }
-            }
-        }
-
-        return (champion, challenger, regression);
     }
 
     private sealed record SavedState(DateTimeOffset StartedAt, AbTest Test, string Applied);

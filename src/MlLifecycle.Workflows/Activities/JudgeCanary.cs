@@ -1,4 +1,3 @@
-using MlLifecycle.Core;
 using MlLifecycle.Core.Experiments;
 using MlLifecycle.Core.Monitoring;
 using MlLifecycle.Core.Spec;
@@ -18,28 +17,7 @@ public sealed class JudgeCanary(ArtifactStore store, InferenceLogStore log)
     /// </summary>
     public async Task<CanaryJudgement> RunAsync(JudgeInput input)
     {
-        RunningStats champion = default, challenger = default;
-        List<Prediction> challengerPredictions = [];
-        foreach (var (prediction, actuals) in await log.ReadWindowAsync(input.Model, input.Since, input.Until))
-        {
-            // Only requests the split routed: both arms then see the same inputs.
-            var isChallenger = prediction.Variant == MonitorOrchestration.Challenger && prediction.Version == input.Challenger;
-            var isChampion = prediction.Variant == ModelRegistry.Champion && prediction.Version == input.Champion;
-            if (isChallenger)
-            {
-                challengerPredictions.AddRange(prediction.Predictions);
-            }
-
-            foreach (var (predicted, actual) in prediction.Predictions.Zip(actuals ?? []))
-            {
-                if (Outcome.Of(predicted, actual) is { } outcome)
-                {
-                    champion = isChampion ? champion.Add(outcome) : champion;
-                    challenger = isChallenger ? challenger.Add(outcome) : challenger;
-                }
-            }
-        }
-
+        var (champion, challenger, challengerPredictions, _) = await SplitOutcomes.ReadAsync(log, input.Model, input.Since, input.Until, input.Champion, input.Challenger);
         FeatureDrift? drift = null;
         if (input.CheckPredictions && challengerPredictions.Count > 0)
         {
