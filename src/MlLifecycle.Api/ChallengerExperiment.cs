@@ -56,7 +56,7 @@ public sealed class ChallengerExperiment(ModelRegistry registry, ArtifactStore s
         var spec = (await store.TryReadAsync(ArtifactStore.Artifacts, $"{model}/{championVersion}/spec.json", ct)) is { } raw
             ? LifecycleJson.Deserialize<ProblemSpec>(raw.ToString()).EffectiveDeployment
             : new DeploymentSpec();
-        var (champion, challenger, _, regression) = await Workflows.SplitOutcomes.ReadAsync(log, model, started, time.GetUtcNow().AddTicks(1), championVersion, challengerVersion, ct);
+        var (champion, challenger, _, regression, _, _, _) = await Workflows.SplitOutcomes.ReadAsync(log, model, started, time.GetUtcNow().AddTicks(1), championVersion, challengerVersion, ct);
 
         // Every look recomputes the statistics on all outcomes since the start; the p-value's running minimum and a decision once made carry over.
         var test = (state.Decision == AbDecision.Continue ? AbTest.Empty with { PValue = state.PValue } : state)

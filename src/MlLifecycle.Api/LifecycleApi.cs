@@ -187,9 +187,24 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
 
         try
         {
+            IReadOnlyList<string?[]> rows;
+            IReadOnlyList<Prediction> predictions;
+            try
+            {
+                (rows, predictions) = Score(route.Served, body, limits.MaxRows);
+            }
+            catch (Exception ex) when (ex is not InvalidInputException && route is { Variant: { } variant, Failure: null } && variant != ModelRegistry.Champion)
+            {
+                route = await server.FallBackAsync(model, variant, route.Served.Version, ex.Message, ct);
+                if (route is null)
+                {
+                    throw;
+                }
+
+                (rows, predictions) = Score(route.Served, body, limits.MaxRows);
+            }
+
             var served = route.Served;
-            var rows = PredictionInput.FromJson(body, served.Schema, served.Required, limits.MaxRows);
-            var predictions = served.Predictor.Predict(rows);
             if (route.Shadow is { } shadow)
             {
                 shadows.Schedule(model, shadow, body);
@@ -199,7 +214,7 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
             var requestId = log.NewRequestId(at);
             if (log.ShouldLog(route.Variant is not null))
             {
-                log.Prediction(model, new LoggedPrediction(requestId, at, served.Version, route.Alias, route.Variant, served.FeatureNames, rows, predictions));
+                log.Prediction(model, new LoggedPrediction(requestId, at, served.Version, route.Alias, route.Variant, served.FeatureNames, rows, predictions) { Failure = route.Failure });
             }
 
             return Results.Json(new PredictResponse(model, served.Version, route.Alias, route.Variant, requestId, predictions), LifecycleJson.Options);
@@ -208,6 +223,12 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
         {
             return ex.ToProblem();
         }
+    }
+
+    private static (IReadOnlyList<string?[]> Rows, IReadOnlyList<Prediction> Predictions) Score(ServedModel served, JsonElement body, int maxRows)
+    {
+        var rows = PredictionInput.FromJson(body, served.Schema, served.Required, maxRows);
+        return (rows, served.Predictor.Predict(rows));
     }
 
     /// <summary>Any other path under <c>/api</c>: a 404 problem rather than an empty answer.</summary>

@@ -35,9 +35,10 @@ public sealed class ServingOptions
 
 /// <summary>
 /// The model a request is routed to: the alias that chose it (null when a version was asked for), the traffic split's
-/// variant (null when the request named an alias or version) and the shadow version to score a copy with, if any.
+/// variant (null when the request named an alias or version), the shadow version to score a copy with, if any, and
+/// the variant's failure when the champion answers in its place.
 /// </summary>
-public sealed record Route(ServedModel Served, string? Alias, string? Variant = null, int? Shadow = null);
+public sealed record Route(ServedModel Served, string? Alias, string? Variant = null, int? Shadow = null, VariantFailure? Failure = null);
 
 /// <summary>
 /// Routes prediction requests to loaded models with no storage call in the steady state. Aliases are cached per model
@@ -54,7 +55,8 @@ public sealed class ModelServer(ModelRegistry registry, ModelCache models, IOpti
 
     /// <summary>
     /// The model serving <paramref name="version"/>, or <paramref name="alias"/>, or else the model's traffic split (by
-    /// weight; <paramref name="key"/> makes the choice sticky) or its champion; null when there is none.
+    /// weight; <paramref name="key"/> makes the choice sticky) or its champion; null when there is none. A variant
+    /// other than the champion that cannot be loaded falls back to the champion (<see cref="FallBackAsync"/>).
     /// </summary>
     /// <exception cref="ModelIntegrityException">The version's artifact fails its SHA-256 check.</exception>
     public async ValueTask<Route?> RouteAsync(string model, string? alias, int? version, CancellationToken ct = default, string? key = null)
@@ -68,8 +70,31 @@ public sealed class ModelServer(ModelRegistry registry, ModelCache models, IOpti
         var traffic = alias is null ? routes.Traffic : null;
         var variant = traffic is null ? null : TrafficRouter.Choose(traffic.Weights, key);
         alias ??= variant ?? ModelRegistry.Champion;
-        return routes.Aliases.TryGetValue(alias, out var target) && await GetVersionAsync(model, target, ct) is { } pinned
-            ? new Route(await LoadAsync(pinned), alias, variant, traffic?.Shadow)
+        if (!routes.Aliases.TryGetValue(alias, out var target) || await GetVersionAsync(model, target, ct) is not { } pinned)
+        {
+            return null;
+        }
+
+        try
+        {
+            return new Route(await LoadAsync(pinned), alias, variant, traffic?.Shadow);
+        }
+        catch (Exception ex) when (variant is not null && variant != ModelRegistry.Champion && ex is not OperationCanceledException)
+        {
+            return await FallBackAsync(model, variant, target, ex.Message, ct);
+        }
+    }
+
+    /// <summary>
+    /// The champion, answering a request the traffic split sent to <paramref name="variant"/>, which failed it: a
+    /// canary or challenger that cannot be loaded or scored costs no request, and the failure is recorded (the
+    /// request's log record carries it, and the canary is judged on it). Null when the model has no champion.
+    /// </summary>
+    public async ValueTask<Route?> FallBackAsync(string model, string variant, int version, string error, CancellationToken ct = default)
+    {
+        logger.LogWarning("{Model} '{Variant}' v{Version} failed a request ({Error}); the champion answers it", model, variant, version, error);
+        return await RouteAsync(model, ModelRegistry.Champion, null, ct) is { } champion
+            ? champion with { Variant = variant, Failure = new VariantFailure(version, error) }
             : null;
     }
 

@@ -11,7 +11,14 @@ using MlLifecycle.Core.Training;
 namespace MlLifecycle.Storage;
 
 /// <summary>One logged prediction request: who answered, the rows' cells (in <paramref name="Features"/> order) and the answers.</summary>
-public sealed record LoggedPrediction(string RequestId, DateTimeOffset At, int Version, string? Alias, string? Variant, IReadOnlyList<string> Features, IReadOnlyList<string?[]> Rows, IReadOnlyList<Prediction> Predictions);
+public sealed record LoggedPrediction(string RequestId, DateTimeOffset At, int Version, string? Alias, string? Variant, IReadOnlyList<string> Features, IReadOnlyList<string?[]> Rows, IReadOnlyList<Prediction> Predictions)
+{
+    /// <summary>The version the traffic split chose and why it could not answer (the champion answered instead); null when it answered.</summary>
+    public VariantFailure? Failure { get; init; }
+}
+
+/// <summary>A traffic split's variant that failed a request: its version and the error.</summary>
+public sealed record VariantFailure(int Version, string Error);
 
 /// <summary>Ground truth for a logged prediction: one value, or one per row of a multi-row request.</summary>
 public sealed record LoggedFeedback(string RequestId, JsonElement Actual, DateTimeOffset At);

@@ -39,9 +39,12 @@ public sealed record RetrainPlan(string? Dataset, ProblemSpec? Spec, int Rows, i
 public sealed record CanaryInput(string Model, int Champion, int Challenger, int Weight, string RetrainId);
 
 /// <param name="CheckPredictions">Test the challenger's predictions against its baseline: only when the inputs have not drifted (else they cannot match it).</param>
-public sealed record JudgeInput(string Model, int Champion, int Challenger, DateTimeOffset Since, DateTimeOffset Until, int MinLabels, double Tolerance, bool CheckPredictions);
+/// <param name="MaxErrorRate">Share of its requests the challenger may fail before it is rolled back.</param>
+public sealed record JudgeInput(string Model, int Champion, int Challenger, DateTimeOffset Since, DateTimeOffset Until, int MinLabels, double Tolerance, bool CheckPredictions, double MaxErrorRate = 0.01);
 
-public sealed record CanaryJudgement(bool Promote, string Reason, long ChampionOutcomes, long ChallengerOutcomes, double? ChampionMean, double? ChallengerMean, bool PredictionDrifted);
+/// <param name="ChallengerRequests">Requests the split sent to the challenger.</param>
+/// <param name="ChallengerErrors">Those it failed (the champion answered them).</param>
+public sealed record CanaryJudgement(bool Promote, string Reason, long ChampionOutcomes, long ChallengerOutcomes, double? ChampionMean, double? ChallengerMean, bool PredictionDrifted, long ChallengerRequests = 0, long ChallengerErrors = 0);
 
 public sealed record FinishInput(string Model, int Champion, int? Challenger, bool Promote, string Reason, string RetrainId);
 
@@ -144,7 +147,7 @@ public sealed class MonitorOrchestration : TaskOrchestrator<MonitorRequest, Moni
 
             challenger = version;
             await context.CreateTimer(TimeSpan.FromMinutes(monitor.BakeMinutes), CancellationToken.None);
-            var judgement = await context.CallActivityAsync<CanaryJudgement>(ActivityNames.JudgeCanary, new JudgeInput(model, check.Version, version, since, context.CurrentUtcDateTime, monitor.MinCanaryLabels, monitor.CanaryTolerance, CheckPredictions: !check.Drifted), Retry);
+            var judgement = await context.CallActivityAsync<CanaryJudgement>(ActivityNames.JudgeCanary, new JudgeInput(model, check.Version, version, since, context.CurrentUtcDateTime, monitor.MinCanaryLabels, monitor.CanaryTolerance, CheckPredictions: !check.Drifted, monitor.CanaryMaxErrorRate), Retry);
             var (promote, reason) = (judgement.Promote, judgement.Reason);
             if (promote && check.ApprovalHours is { } hours)
             {

@@ -10,19 +10,29 @@ namespace MlLifecycle.Workflows;
 /// and version that answered it, so both arms saw the same inputs. Shared by the A/B test and the closed loop's canary.
 /// </summary>
 /// <param name="Regression">The model predicts values (outcomes are −absolute errors), not classes.</param>
-public sealed record SplitOutcomes(RunningStats Champion, RunningStats Challenger, IReadOnlyList<Prediction> ChallengerPredictions, bool Regression)
+/// <param name="ChallengerRequests">Requests the split sent to the challenger's version, answered or failed.</param>
+/// <param name="ChallengerErrors">Those it failed (the champion answered them), and the first failure's error.</param>
+public sealed record SplitOutcomes(RunningStats Champion, RunningStats Challenger, IReadOnlyList<Prediction> ChallengerPredictions, bool Regression, long ChallengerRequests, long ChallengerErrors, string? ChallengerError)
 {
     public static async Task<SplitOutcomes> ReadAsync(InferenceLogStore log, string model, DateTimeOffset since, DateTimeOffset until, int championVersion, int challengerVersion, CancellationToken ct = default)
     {
         RunningStats champion = default, challenger = default;
         List<Prediction> challengerPredictions = [];
         var regression = false;
+        long requests = 0, errors = 0;
+        string? error = null;
         foreach (var (prediction, actuals) in await log.ReadWindowAsync(model, since, until, ct))
         {
+            if (prediction.Variant == MonitorOrchestration.Challenger && prediction.Failure?.Version == challengerVersion)
+            {
+                (requests, errors, error) = (requests + 1, errors + 1, error ?? prediction.Failure.Error);
+            }
+
             var isChampion = prediction.Variant == ModelRegistry.Champion && prediction.Version == championVersion;
             var isChallenger = prediction.Variant == MonitorOrchestration.Challenger && prediction.Version == challengerVersion;
             if (isChallenger)
             {
+                requests++;
                 challengerPredictions.AddRange(prediction.Predictions);
             }
 
@@ -37,6 +47,6 @@ public sealed record SplitOutcomes(RunningStats Champion, RunningStats Challenge
             }
         }
 
-        return new SplitOutcomes(champion, challenger, challengerPredictions, regression);
+        return new SplitOutcomes(champion, challenger, challengerPredictions, regression, requests, errors, error);
     }
 }

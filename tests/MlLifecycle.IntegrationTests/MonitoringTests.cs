@@ -147,13 +147,16 @@ public sealed class MonitoringTests(PlatformFixture platform)
     /// accuracy collapses), and a labelled batch with flipped labels waits in <c>monitoring/</c>. The monitor retrains
     /// on it, the gate passes, and the canary gets half the traffic. When the canary's feedback is flipped too (the
     /// world changed), it beats the champion and is promoted; when the feedback is the true labels (the batch was
-    /// mislabelled), it loses and is rolled back.
+    /// mislabelled), it loses and is rolled back. A canary whose model file is broken once it is deployed fails every
+    /// request the split sends it: the champion answers them all (no request fails) and the canary is rolled back on
+    /// its error rate, though its feedback would have earned the promotion.
     /// </summary>
     [Theory]
-    [InlineData(true, "promoted", false)]
-    [InlineData(false, "rolled-back", false)]
-    [InlineData(true, "promoted", true)]
-    public async Task ClosedLoop_LabelFlip_RetrainsCanariesAndPromotesOrRollsBack(bool worldChanged, string action, bool approval)
+    [InlineData(true, "promoted", false, false)]
+    [InlineData(false, "rolled-back", false, false)]
+    [InlineData(true, "promoted", true, false)]
+    [InlineData(true, "rolled-back", false, true)]
+    public async Task ClosedLoop_LabelFlip_RetrainsCanariesAndPromotesOrRollsBack(bool worldChanged, string action, bool approval, bool brokenCanary)
     {
         var model = await platform.NewModelAsync(versions: 1, prefix: "loop", editSpec: spec =>
         {
@@ -175,6 +178,17 @@ public sealed class MonitoringTests(PlatformFixture platform)
         var services = platform.Platform.Services;
         var check = new DriftCheck(services.GetRequiredService<ModelRegistry>(), services.GetRequiredService<ChallengerExperiment>(), Options.Create(new LifecycleOptions { DriftWindowHours = 1 }), new FixedTime(now), NullLogger<DriftCheck>.Instance);
         await check.RunAsync(platform.Platform.Client);
+
+        if (brokenCanary)
+        {
+            var deadline = DateTime.UtcNow.AddMinutes(3);
+            while (!(await platform.Registry.GetRoutingAsync(model)).Aliases.ContainsKey(MonitorOrchestration.Challenger) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+            }
+
+            await platform.Store.Blob(ArtifactStore.Artifacts, $"{model}/2/model.zip").UploadAsync(BinaryData.FromString("not a model"), overwrite: true);
+        }
 
         // The canary: once the split serves the challenger, send requests (split traffic is always logged) and their feedback.
         var feedback = await SendCanaryTrafficAsync(model, header, rows, worldChanged ? Flip : r => r[label]);
@@ -200,6 +214,10 @@ public sealed class MonitoringTests(PlatformFixture platform)
         Assert.Equal(DriftMonitor.Degraded, result.Check!.Concept);
         Assert.Equal(action, result.Loop!.Action);
         Assert.Equal(approval, result.Loop.Reason.Contains("approved by ann", StringComparison.Ordinal));
+        Assert.Equal(brokenCanary, result.Loop.Reason.StartsWith("rolled back: the canary failed", StringComparison.Ordinal));
+        var canary = result.Loop.Canary!;
+        Assert.Equal(brokenCanary ? canary.ChallengerRequests : 0, canary.ChallengerErrors);
+        Assert.True(canary.ChallengerRequests >= feedback.Challenger, $"{canary.ChallengerRequests} challenger requests logged, {feedback.Challenger} sent");
         var view = await RunView.GetAsync(platform.Platform.Client, MonitorOrchestration.InstanceId(model, from));
         Assert.Equal((RunStatus.Succeeded, action), (view!.Status, view.Stage));
         Assert.Equal(2, result.Loop.Version);
@@ -212,11 +230,12 @@ public sealed class MonitoringTests(PlatformFixture platform)
         Assert.Equal((RunStatus.Succeeded, false), (retrain!.Status, retrain.Champion));
 
         var routing = await platform.Registry.GetRoutingAsync(model);
-        Assert.Equal(worldChanged ? 2 : 1, routing.Aliases[ModelRegistry.Champion]);
+        var promoted = action == "promoted";
+        Assert.Equal(promoted ? 2 : 1, routing.Aliases[ModelRegistry.Champion]);
         Assert.Null(routing.Traffic);
         var history = await platform.Registry.ListHistoryAsync(model);
         Assert.Contains(history, h => h.By == "monitor" && h.Action == DeploymentActions.Traffic && h.Detail != "cleared");
-        Assert.Equal(worldChanged, history.Any(h => h.By == "monitor" && h.Alias == ModelRegistry.Champion && h.To == 2));
+        Assert.Equal(promoted, history.Any(h => h.By == "monitor" && h.Alias == ModelRegistry.Champion && h.To == 2));
         Assert.True(await platform.Registry.TryClaimRetrainAsync(model, "next", DateTimeOffset.UtcNow.AddHours(1), DateTimeOffset.UtcNow)); // the lock was released
     }
 
@@ -232,6 +251,7 @@ public sealed class MonitoringTests(PlatformFixture platform)
             var row = rows[random.Next(rows.Count)];
             var body = header.Select((h, i) => (h, i)).Where(x => x.h != "class").ToDictionary(x => x.h, x => (object)(double.TryParse(row[x.i], NumberStyles.Float, CultureInfo.InvariantCulture, out var n) ? n : row[x.i]));
             using var response = await platform.Http.PostAsJsonAsync($"api/models/{model}/predict?key={random.NextInt64():x}", body);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode); // a broken canary fails no request: the champion answers
             var answer = await response.Content.ReadFromJsonAsync<JsonElement>();
             if (answer.TryGetProperty("variant", out var variant) && variant.GetString() is { } arm && counts.ContainsKey(arm))
             {

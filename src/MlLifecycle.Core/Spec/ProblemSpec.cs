@@ -443,6 +443,9 @@ public sealed record MonitorSpec
 
     /// <summary>How far the canary's mean outcome (accuracy, or −absolute error) may fall below the champion's before it is rolled back (default 0.02).</summary>
     public double CanaryTolerance { get; init; } = 0.02;
+
+    /// <summary>Share of its requests the canary may fail (it could not be loaded or scored; the champion answered them) before it is rolled back (default 0.01).</summary>
+    public double CanaryMaxErrorRate { get; init; } = 0.01;
 }
 
 /// <summary>One feature's drift thresholds; null fields keep the spec-wide value.</summary>

@@ -270,6 +270,11 @@ public static class SpecReader
             {
                 errors.Add(new("monitor.canaryTolerance", $"must not be negative, got {monitor.CanaryTolerance}"));
             }
+
+            if (monitor.CanaryMaxErrorRate is < 0 or > 1)
+            {
+                errors.Add(new("monitor.canaryMaxErrorRate", $"must be from 0 to 1, got {monitor.CanaryMaxErrorRate}"));
+            }
         }
 
         foreach (var (interaction, i) in (spec.Features?.Interactions ?? []).Select((x, i) => (x, i)))

@@ -10,14 +10,15 @@ namespace MlLifecycle.Workflows.Activities;
 public sealed class JudgeCanary(ArtifactStore store, InferenceLogStore log)
 {
     /// <summary>
-    /// Judges the canary on what the log holds since it started: each arm's mean outcome from feedback (accuracy, or
-    /// −absolute error), and the challenger's predictions against its own baseline. Rolls back when the challenger's
-    /// predictions drifted or its mean outcome is below the champion's by more than the tolerance; stops without
-    /// promoting when either arm has too few outcomes to judge; promotes otherwise.
+    /// Judges the canary on what the log holds since it started: the share of its requests the challenger failed,
+    /// each arm's mean outcome from feedback (accuracy, or −absolute error), and the challenger's predictions against
+    /// its own baseline. Rolls back when the challenger's error rate is above the maximum, its predictions drifted or
+    /// its mean outcome is below the champion's by more than the tolerance; stops without promoting when either arm has
+    /// too few outcomes to judge; promotes otherwise.
     /// </summary>
     public async Task<CanaryJudgement> RunAsync(JudgeInput input)
     {
-        var (champion, challenger, challengerPredictions, _) = await SplitOutcomes.ReadAsync(log, input.Model, input.Since, input.Until, input.Champion, input.Challenger);
+        var (champion, challenger, challengerPredictions, _, requests, errors, error) = await SplitOutcomes.ReadAsync(log, input.Model, input.Since, input.Until, input.Champion, input.Challenger);
         FeatureDrift? drift = null;
         if (input.CheckPredictions && challengerPredictions.Count > 0)
         {
@@ -29,11 +30,12 @@ public sealed class JudgeCanary(ArtifactStore store, InferenceLogStore log)
         double? championMean = champion.Count > 0 ? champion.Mean : null, challengerMean = challenger.Count > 0 ? challenger.Mean : null;
         var (promote, reason) = (drift, champion.Count, challenger.Count) switch
         {
+            _ when errors > input.MaxErrorRate * requests => (false, $"rolled back: the canary failed {errors} of its {requests} requests (at most {input.MaxErrorRate:P1} may fail): {error}"),
             ({ Drifted: true }, _, _) => (false, $"rolled back: the canary's predictions drifted from its test split ({drift.Test} p {drift.PValue:G3})"),
             (_, var a, var b) when a < input.MinLabels || b < input.MinLabels => (false, $"stopped: too few outcomes to judge ({a} champion, {b} challenger; {input.MinLabels} each needed)"),
             _ when challengerMean < championMean - input.Tolerance => (false, $"rolled back: early feedback regressed ({challengerMean:F4} vs champion {championMean:F4})"),
             _ => (true, $"promoted: early feedback {challengerMean:F4} vs champion {championMean:F4} on {challenger.Count}/{champion.Count} outcomes"),
         };
-        return new CanaryJudgement(promote, reason, champion.Count, challenger.Count, championMean, challengerMean, drift?.Drifted == true);
+        return new CanaryJudgement(promote, reason, champion.Count, challenger.Count, championMean, challengerMean, drift?.Drifted == true, requests, errors);
     }
 }
