@@ -72,7 +72,7 @@ Console.WriteLine($"dataset: {rows} rows × {features} numeric features, binary 
 var table = CsvLoader.Read(new MemoryStream(csv));
 var spec = SpecReader.Parse(Spec);
 var schema = SchemaInference.Inspect(table, spec).Schema;
-var plan = ValidationPlan.Create(table, schema, spec);
+var plan = ValidationPlan.Create(table, schema, spec, "bench");
 var (featureRows, labels) = FeatureRows.FromTable(table, schema);
 List<double> sequential = [], sequentialAllCores = [], fanOut = [], foldCompute = [], makespan = [];
 for (var r = 0; r < repeats; r++)

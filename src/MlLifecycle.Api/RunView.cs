@@ -44,6 +44,9 @@ public sealed record RunView(
     /// <summary>Top permutation importances of the final model on the test split.</summary>
     public IReadOnlyList<FeatureImportance>? Importance { get; init; }
 
+    /// <summary>Rows the served model was trained on when it is the refit on every row (spec <c>split.refit</c>); null otherwise.</summary>
+    public int? RefitRows { get; init; }
+
     /// <summary>A drift monitor seen as a run (<c>status</c>, <c>GET /api/runs/{id}</c>, approval): its stage, and what its loop did.</summary>
     private static RunView Monitor(OrchestrationMetadata instance)
     {
@@ -121,6 +124,7 @@ public sealed record RunView(
                 Tuning = result.Tuning,
                 Importance = result.Importance,
                 Features = result.Features,
+                RefitRows = result.RefitRows,
                 Data = result.Data,
                 Message = result.Message,
                 Anomalies = result.Anomalies,

@@ -65,6 +65,9 @@ public sealed class ActivityFunctions(
     [Function(ActivityNames.TrainModel)]
     public Task<TrainOutcome> TrainModel([ActivityTrigger] TrainInput input) => trainModel.RunAsync(input);
 
+    [Function(ActivityNames.RefitModel)]
+    public Task<TrainOutcome> RefitModel([ActivityTrigger] TrainInput input) => trainModel.RefitAsync(input);
+
     [Function(ActivityNames.EvaluateModel)]
     public Task<EvaluationOutcome> EvaluateModel([ActivityTrigger] RunContext run) => evaluateModel.RunAsync(run);
 

@@ -20,6 +20,9 @@ public sealed partial class ModelRegistry(TableServiceClient service, RegistryEv
     public const string TrialsTable = "trials";
     public const string Champion = "champion";
 
+    /// <summary>A version's evaluated model, next to the served <c>model.zip</c> when that is a refit on every row (<see cref="ModelVersion.EvaluatedSha256"/>).</summary>
+    public const string EvaluatedModelFile = "evaluated.zip";
+
     private TableClient Models => service.GetTableClient(ModelsTable);
 
     private TableClient Aliases => service.GetTableClient(AliasesTable);
@@ -95,6 +98,8 @@ public sealed partial class ModelRegistry(TableServiceClient service, RegistryEv
             ["Trainer"] = version.Trainer,
             ["Metrics"] = JsonSerializer.Serialize(version.Metrics, LifecycleJson.Compact),
             ["ArtifactSha256"] = version.ArtifactSha256,
+            ["EvaluatedSha256"] = version.EvaluatedSha256,
+            ["Split"] = version.Split,
             ["DataSha256"] = version.DataSha256,
             ["Dataset"] = version.Dataset,
             ["Rows"] = version.Rows,
@@ -289,5 +294,7 @@ public sealed partial class ModelRegistry(TableServiceClient service, RegistryEv
         row.GetBoolean("GatePassed") is { } passed ? new GateRecord(passed, row.GetString("GateReason") ?? "") : null)
     {
         Stage = row.GetString("Stage") ?? VersionStages.Candidate,
+        EvaluatedSha256 = row.GetString("EvaluatedSha256"),
+        Split = row.GetString("Split"),
     };
 }

@@ -22,6 +22,15 @@ public sealed record ModelVersion(
 {
     /// <summary>Where the version is in its life: <see cref="VersionStages"/>.</summary>
     public string Stage { get; init; } = VersionStages.Candidate;
+
+    /// <summary>
+    /// SHA-256 of <c>evaluated.zip</c>, the model the test split measured, when the served <c>model.zip</c> is that
+    /// configuration refit on every row; null when the served model is the evaluated one.
+    /// </summary>
+    public string? EvaluatedSha256 { get; init; }
+
+    /// <summary>How the version's run split its rows (<c>ValidationPlan.DescribeSplit</c>); null for versions registered before splits were hash-stable.</summary>
+    public string? Split { get; init; }
 }
 
 /// <summary>A registered version is a candidate until approved (by the gate's promotion or a person); an archived version is never served.</summary>

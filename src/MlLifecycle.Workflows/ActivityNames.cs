@@ -12,6 +12,7 @@ public static class ActivityNames
     public const string EvaluateFold = nameof(EvaluateFold);
     public const string TrainModel = nameof(TrainModel);
     public const string EvaluateModel = nameof(EvaluateModel);
+    public const string RefitModel = nameof(RefitModel);
     public const string RegisterModel = nameof(RegisterModel);
     public const string PromoteModel = nameof(PromoteModel);
     public const string RecordRun = nameof(RecordRun);

@@ -48,6 +48,13 @@ public sealed record RunContext(string RunId, string Model, string Dataset, Prob
     [JsonIgnore]
     public string TrainingBlob => $"{Folder}/training.json";
 
+    /// <summary>The model served when the spec refits: the evaluated configuration trained on every row.</summary>
+    [JsonIgnore]
+    public string RefitModelBlob => $"{Folder}/refit/model.zip";
+
+    [JsonIgnore]
+    public string RefitTrainingBlob => $"{Folder}/refit/training.json";
+
     [JsonIgnore]
     public string EvaluationBlob => $"{Folder}/evaluation.json";
 
@@ -73,7 +80,8 @@ public sealed record QuarantineInput(RunContext Run, IReadOnlyList<Anomaly> Anom
 
 /// <summary>Sizes of the holdout split, the cross-validation plan, and the tuning and approval settings of the spec.</summary>
 /// <param name="ApprovalHours">How long promotion waits for an approval; null when the spec does not ask for one.</param>
-public sealed record SplitOutcome(int Train, int Validation, int Test, CvMethod Method, int Folds, IReadOnlyList<string> Trainers, int MaxConcurrency, TuningSpec Tuning, int Seed, double? ApprovalHours = null);
+/// <param name="Refit">Train the evaluated configuration again on every row and serve that (spec <c>split.refit</c>).</param>
+public sealed record SplitOutcome(int Train, int Validation, int Test, CvMethod Method, int Folds, IReadOnlyList<string> Trainers, int MaxConcurrency, TuningSpec Tuning, int Seed, double? ApprovalHours = null, bool Refit = false);
 
 /// <summary>The event a waiting run takes: approve or reject the promotion of the version it registered.</summary>
 public sealed record ApprovalDecision(bool Approved, string By, string? Reason = null);
@@ -128,6 +136,7 @@ public sealed record EvaluationOutcome(
 /// <param name="Evaluation">The test outcome.</param>
 /// <param name="Selection">The cross-validation summary (held by no blob: the orchestration computes it).</param>
 /// <param name="Tuning">What tuning found; null = not tuned.</param>
+/// <param name="Refit">The same configuration trained on every row, which is served; null = the evaluated model is served.</param>
 public sealed record RegisterInput(
     RunContext Run,
     MlTask Task,
@@ -140,7 +149,8 @@ public sealed record RegisterInput(
     double TrainingSeconds,
     EvaluationOutcome Evaluation,
     SelectionSummary Selection,
-    TuningResult? Tuning = null);
+    TuningResult? Tuning = null,
+    TrainOutcome? Refit = null);
 
 /// <summary>Promotion request; <paramref name="ExpectedChampion"/> is the champion the gate compared against (null = none).</summary>
 public sealed record PromoteInput(string Model, int Version, bool GatePassed, int? ExpectedChampion = null);
@@ -176,4 +186,8 @@ public sealed record RunResult(
     string? Message = null,
     IReadOnlyList<Anomaly>? Anomalies = null,
     DateTimeOffset StartedAt = default,
-    DateTimeOffset FinishedAt = default);
+    DateTimeOffset FinishedAt = default)
+{
+    /// <summary>Rows the served model was trained on when it is the refit on every row; null when it is the evaluated model.</summary>
+    public int? RefitRows { get; init; }
+}

@@ -25,6 +25,9 @@ public static class ManifestBuilder
         record.DataSha256,
         record.ArtifactSha256,
         record.Rows,
+        servedModel = input.Refit is { } refit
+            ? new { trainedOn = "every row (train, validation and test), after the test split measured the configuration", refit.Rows, refit.Seconds, evaluatedModel = ModelRegistry.EvaluatedModelFile, record.EvaluatedSha256 }
+            : (object)new { trainedOn = "train + validation (split.refit is false)", training.Rows, Seconds = input.TrainingSeconds, evaluatedModel = "model.zip", EvaluatedSha256 = record.ArtifactSha256 },
         input.PrimaryMetric,
         metrics = new { test = input.Evaluation.Test },
         successCriteria = input.Evaluation.Criteria,

@@ -9,6 +9,7 @@ namespace MlLifecycle.Workflows;
 /// <summary>
 /// The lifecycle run: validate → split → cross-validate every candidate trainer (one activity per trainer and fold,
 /// fanned out with a concurrency cap) → refit the best on train + validation → evaluate once on the test split →
+/// train the same configuration on every row, the model served (unless the spec's <c>split.refit</c> is false) →
 /// register → promote if the gate passes. A dataset that fails validation ends the run <c>Rejected</c> with nothing
 /// registered (and a copy in quarantine when the file is at fault).
 /// </summary>
@@ -77,8 +78,16 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
                 context.SetCustomStatus(new RunProgress("evaluating on the test split", 5, Steps));
                 var evaluation = await context.CallActivityAsync<EvaluationOutcome>(ActivityNames.EvaluateModel, run, Retry);
                 result = result with { Metrics = evaluation.Test, Criteria = evaluation.Criteria, Gate = evaluation.Gate, Importance = evaluation.Importance, Features = training.Features };
+                TrainOutcome? refit = null;
+                if (split.Refit)
+                {
+                    context.SetCustomStatus(new RunProgress($"training {selection.Winner} on all {split.Train + split.Validation + split.Test} rows, the model to serve", 6, Steps));
+                    refit = await context.CallActivityAsync<TrainOutcome>(ActivityNames.RefitModel, new TrainInput(run, selection.Winner, tuning?.BestOptions), Retry);
+                    result = result with { RefitRows = refit.Rows, Features = refit.Features };
+                }
+
                 context.SetCustomStatus(new RunProgress("registering", 6, Steps));
-                var version = await context.CallActivityAsync<int>(ActivityNames.RegisterModel, new RegisterInput(run, data.Task!.Value, data.Label!, data.PrimaryMetric!, data.Seed, data.DataSha256!, data.Data!, training.Trainer, training.Seconds, evaluation, selection, tuning), Retry);
+                var version = await context.CallActivityAsync<int>(ActivityNames.RegisterModel, new RegisterInput(run, data.Task!.Value, data.Label!, data.PrimaryMetric!, data.Seed, data.DataSha256!, data.Data!, training.Trainer, training.Seconds, evaluation, selection, tuning, refit), Retry);
                 result = result with { Version = version };
                 var promote = evaluation.Gate.Passed && request.Promote;
                 if (promote && split.ApprovalHours is { } hours)

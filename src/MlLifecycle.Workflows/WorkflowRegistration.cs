@@ -69,6 +69,7 @@ public static class WorkflowRegistration
             [ActivityNames.RunTrial] = Activity<RunTrial, TrialInput, TrialRecord>((a, i) => a.RunAsync(i)),
             [ActivityNames.TrainModel] = Activity<TrainModel, TrainInput, TrainOutcome>((a, i) => a.RunAsync(i)),
             [ActivityNames.EvaluateModel] = Activity<EvaluateModel, RunContext, EvaluationOutcome>((a, i) => a.RunAsync(i)),
+            [ActivityNames.RefitModel] = Activity<TrainModel, TrainInput, TrainOutcome>((a, i) => a.RefitAsync(i)),
             [ActivityNames.RegisterModel] = Activity<RegisterModel, RegisterInput, int>((a, i) => a.RunAsync(i)),
             [ActivityNames.PromoteModel] = Activity<PromoteModel, PromoteInput, bool>((a, i) => a.RunAsync(i)),
             [ActivityNames.RecordRun] = Activity<RecordRun, RunRecord, bool>(async (a, i) => { await a.RunAsync(i); return true; }),

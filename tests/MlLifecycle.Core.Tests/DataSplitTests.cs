@@ -45,6 +45,71 @@ public class DataSplitTests
         }
     }
 
+    private static List<string?[]> Rows(int count, int offset = 0) =>
+        [.. Enumerable.Range(offset, count).Select(i => new string?[] { i.ToString(System.Globalization.CultureInfo.InvariantCulture), (i % 7).ToString(System.Globalization.CultureInfo.InvariantCulture), i % 3 == 0 ? null : "x" })];
+
+    [Fact]
+    public void Hashed_2000Rows_SplitsNear70_15_15Disjointly()
+    {
+        var split = DataSplit.Hashed(Rows(2000), "credit");
+
+        Assert.InRange(split.Train.Length, 1330, 1470);
+        Assert.InRange(split.Validation.Length, 240, 360);
+        Assert.InRange(split.Test.Length, 240, 360);
+        Assert.Equal(Enumerable.Range(0, 2000), split.Train.Concat(split.Validation).Concat(split.Test).Order());
+    }
+
+    /// <summary>A row's part depends on its content and the salt only: not on the order of the file, nor on the rows added to it.</summary>
+    [Fact]
+    public void Hashed_SameRowSamePart_AcrossReorderedAndGrownFiles_AndAnotherSaltSplitsOtherwise()
+    {
+        var original = Rows(600);
+        var grown = original.Concat(Rows(400, offset: 600)).Reverse().ToList();
+
+        var a = Parts(original, DataSplit.Hashed(original, "m"));
+        var b = Parts(grown, DataSplit.Hashed(grown, "m"));
+        var other = Parts(original, DataSplit.Hashed(original, "n"));
+
+        Assert.All(a, kv => Assert.Equal(kv.Value, b[kv.Key]));
+        Assert.True(a.Count(kv => kv.Value != other[kv.Key]) > 100, "another salt moves rows");
+    }
+
+    [Fact]
+    public void Hashed_ExactDuplicates_ShareAPart()
+    {
+        var rows = Rows(200).Concat(Rows(200)).ToList();
+
+        var split = DataSplit.Hashed(rows, "dups");
+
+        Assert.All(Enumerable.Range(0, 200), i => Assert.Equal(split.Test.Contains(i), split.Test.Contains(i + 200)));
+    }
+
+    /// <summary>Whatever the salt, a class of 2 rows keeps a training row, and the data a test row.</summary>
+    [Fact]
+    public void Hashed_TinyClass_AlwaysKeepsATrainingRow()
+    {
+        var rows = Rows(60);
+        var labels = Enumerable.Range(0, 60).Select(i => i < 2 ? "rare" : i % 2 == 0 ? "a" : "b").ToList();
+
+        foreach (var salt in Enumerable.Range(0, 200).Select(i => $"salt{i}"))
+        {
+            var split = DataSplit.Hashed(rows, salt, strata: labels);
+            Assert.Contains(split.Train, i => labels[i] == "rare");
+            Assert.NotEmpty(split.Test);
+        }
+    }
+
+    [Fact]
+    public void Hashed_TooFewRows_ThrowsTooFewRows()
+    {
+        var ex = Assert.Throws<DataValidationException>(() => DataSplit.Hashed(Rows(5), "m"));
+
+        Assert.Equal(AnomalyCodes.TooFewRows, ex.Code);
+    }
+
+    private static Dictionary<string, int> Parts(List<string?[]> rows, DataSplit split) =>
+        new[] { split.Train, split.Validation, split.Test }.SelectMany((part, p) => part.Select(i => (Key: rows[i][0]!, p))).ToDictionary(x => x.Key, x => x.p);
+
     [Fact]
     public void Holdout_TooFewRows_ThrowsTooFewRows()
     {

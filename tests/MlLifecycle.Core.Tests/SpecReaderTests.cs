@@ -115,6 +115,8 @@ public class SpecReaderTests
     [InlineData("""{"drift": {"features": {"age": {"minRows": 1}}}}""", "drift.features.age.minRows")]
     [InlineData("""{"drift": {"features": {"age": {"minPsi": -0.1}}}}""", "drift.features.age.minPsi")]
     [InlineData("""{"drift": {"treshold": 0.1}}""", "drift.treshold")]
+    [InlineData("""{"split": {"salt": " "}}""", "split.salt")]
+    [InlineData("""{"split": {"refit": "yes"}}""", "split.refit")]
     [InlineData("""{"monitor": {"canaryWeight": 100}}""", "monitor.canaryWeight")]
     [InlineData("""{"monitor": {"canaryTolerance": -0.1}}""", "monitor.canaryTolerance")]
     [InlineData("""{"monitor": {"canaryMaxErrorRate": 1.5}}""", "monitor.canaryMaxErrorRate")]

@@ -135,9 +135,14 @@ public sealed class PlatformFixture : IAsyncLifetime
         var source = (await Registry.GetVersionAsync(CreditModel, 1))!;
         var runId = $"copy-{Guid.NewGuid():N}";
         var version = await Registry.ReserveVersionAsync(model, runId, DateTimeOffset.UtcNow);
-        foreach (var file in new[] { "model.zip", "schema.json", "manifest.json", "spec.json", "baseline.json" })
+        foreach (var file in new[] { "model.zip", ModelRegistry.EvaluatedModelFile, "schema.json", "manifest.json", "spec.json", "baseline.json" })
         {
-            var content = (await Store.ReadAsync(ArtifactStore.Artifacts, $"{CreditModel}/1/{file}")).ToArray();
+            if (await Store.TryReadAsync(ArtifactStore.Artifacts, $"{CreditModel}/1/{file}") is not { } stored)
+            {
+                continue;
+            }
+
+            var content = stored.ToArray();
             if (file == "model.zip" && alterZip is not null)
             {
                 content = alterZip(content);

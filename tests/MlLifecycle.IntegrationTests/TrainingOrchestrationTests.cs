@@ -95,7 +95,7 @@ public sealed class TrainingOrchestrationTests(OrchestrationFixture engine) : IC
         Assert.Equal(1, engine.Probe.MostRunning("pass-1", EvaluateFold));
         Assert.Equal(6, engine.Probe.Completed("pass-1", EvaluateFold));
         Assert.Equal(
-            [ValidateDataset, SplitDataset, .. Enumerable.Repeat(EvaluateFold, 6), TrainModel, EvaluateModel, RegisterModel, PromoteModel, RecordRun],
+            [ValidateDataset, SplitDataset, .. Enumerable.Repeat(EvaluateFold, 6), TrainModel, EvaluateModel, RefitModel, RegisterModel, PromoteModel, RecordRun],
             await engine.ScheduledAsync("pass-1"));
         var metric = result.PrimaryMetric!;
         var folds = await engine.Registry.ListTrialsAsync("pass-1");
@@ -111,6 +111,69 @@ public sealed class TrainingOrchestrationTests(OrchestrationFixture engine) : IC
         Assert.Equal(result.Metrics, row.Metrics);
     }
 
+    /// <summary>
+    /// The served model is the evaluated configuration trained on every row; the evaluated model is kept and is what the
+    /// gate scores when its version is the champion. Retraining the same data with another seed holds out the same test
+    /// rows (the split hashes row content), so the gate's champion score is exactly v1's own test score: scoring the
+    /// refit, or splitting by a seeded shuffle, would compare rows the champion trained on. A run split otherwise is
+    /// not compared with the champion, and the gate says why.
+    /// </summary>
+    [Fact]
+    public async Task RunAsync_Refit_ServesTheConfigurationTrainedOnEveryRow_AndTheGateScoresTheEvaluatedModel()
+    {
+        const string spec = """{"label": "y", "seed": 7, "validation": {"folds": 2, "trainers": ["LightGbm"]}, "tuning": {"strategy": "random", "maxTrials": 2, "maxResource": 30}}""";
+
+        var first = await engine.RunAsync("refit-1", "refit", Classification, spec);
+        var second = await engine.RunAsync("refit-2", "refit", Classification, spec.Replace("\"seed\": 7", "\"seed\": 8", StringComparison.Ordinal));
+        var resplit = await engine.RunAsync("refit-3", "refit", Classification, spec.Replace("\"seed\": 7", "\"seed\": 7, \"split\": {\"train\": 0.6, \"validation\": 0.2, \"test\": 0.2}", StringComparison.Ordinal));
+        var notRefit = await engine.RunAsync("norefit-1", "norefit", Classification, spec.Replace("\"seed\": 7", "\"seed\": 7, \"split\": {\"refit\": false}", StringComparison.Ordinal));
+
+        Assert.Equal((RunStatus.Succeeded, RunStatus.Succeeded, RunStatus.Succeeded), (first.Status, second.Status, notRefit.Status));
+        Assert.Equal([TrainModel, EvaluateModel, RefitModel, RegisterModel], (await engine.ScheduledAsync("refit-1")).Where(n => n is TrainModel or EvaluateModel or RefitModel or RegisterModel));
+        var run = new RunContext("refit-1", "refit", "refit/data.csv", null);
+        var data = CsvLoader.Read((await engine.Store.ReadAsync(ArtifactStore.Artifacts, run.DataBlob)).ToStream());
+        Assert.Equal(data.Rows.Count, first.RefitRows);
+        var version = (await engine.Registry.GetVersionAsync("refit", 1))!;
+        var served = await engine.Store.ReadAsync(ArtifactStore.Artifacts, "refit/1/model.zip");
+        var evaluated = await engine.Store.ReadAsync(ArtifactStore.Artifacts, $"refit/1/{ModelRegistry.EvaluatedModelFile}");
+        Assert.Equal(await engine.Store.ReadAsync(ArtifactStore.Artifacts, run.ModelBlob), evaluated, BinaryDataComparer.Instance);
+        Assert.Equal((ArtifactStore.Sha256(served), ArtifactStore.Sha256(evaluated)), (version.ArtifactSha256, version.EvaluatedSha256));
+
+        // The served model equals the chosen trainer, with tuning's best options and the run's seed, trained on every row.
+        var schema = await engine.Store.ReadJsonAsync<DatasetSchema>(ArtifactStore.Artifacts, run.SchemaBlob);
+        var resolved = await engine.Store.ReadJsonAsync<Core.Spec.ProblemSpec>(ArtifactStore.Artifacts, run.SpecBlob);
+        var (rows, labels) = Core.Training.FeatureRows.FromTable(data, schema);
+        var expected = Core.Training.TrainedModel.Train(schema, rows, labels, resolved.EffectiveSeed, resolved, first.Selection!.Winner, hyperparameters: first.Tuning!.BestOptions);
+        var model = Core.Training.TrainedModel.Load(served.ToStream(), schema, "served");
+        Assert.Equal(LifecycleJson.Serialize(expected.Predict(rows)), LifecycleJson.Serialize(model.Predict(rows)));
+        var evaluatedModel = Core.Training.TrainedModel.Load(evaluated.ToStream(), schema, "evaluated");
+        Assert.NotEqual(LifecycleJson.Serialize(evaluatedModel.Predict(rows)), LifecycleJson.Serialize(model.Predict(rows)));
+
+        // Same data, another seed: the same test rows, and the champion scored with the model that never saw them.
+        var metric = second.PrimaryMetric!;
+        Assert.Equal(first.Metrics![metric], second.Gate!.Champion);
+        Assert.Equal(1, second.Gate.ChampionVersion);
+        Assert.Equal("hash 0.7/0.15", version.Split);
+        Assert.Equal(
+            $"champion v{resplit.Gate!.ChampionVersion} not compared: it was split 'hash 0.7/0.15' and this run 'hash 0.6/0.2', so it may have trained on this run's test rows",
+            resplit.Gate.Reason);
+
+        Assert.Null(notRefit.RefitRows);
+        Assert.DoesNotContain(RefitModel, await engine.ScheduledAsync("norefit-1"));
+        var plain = (await engine.Registry.GetVersionAsync("norefit", 1))!;
+        Assert.Null(plain.EvaluatedSha256);
+        Assert.Null(await engine.Store.TryReadAsync(ArtifactStore.Artifacts, $"norefit/1/{ModelRegistry.EvaluatedModelFile}"));
+    }
+
+    private sealed class BinaryDataComparer : IEqualityComparer<BinaryData>
+    {
+        public static readonly BinaryDataComparer Instance = new();
+
+        public bool Equals(BinaryData? x, BinaryData? y) => x is not null && y is not null && x.ToMemory().Span.SequenceEqual(y.ToMemory().Span);
+
+        public int GetHashCode(BinaryData obj) => obj.ToMemory().Length;
+    }
+
     [Fact]
     public async Task RunAsync_GateFails_RegistersACandidate_NotPromoted()
     {
@@ -121,7 +184,7 @@ public sealed class TrainingOrchestrationTests(OrchestrationFixture engine) : IC
         Assert.False(result.Champion);
         Assert.False(result.Gate!.Passed);
         Assert.StartsWith("success criteria not met: accuracy ", result.Gate.Reason, StringComparison.Ordinal);
-        Assert.Equal([ValidateDataset, SplitDataset, EvaluateFold, EvaluateFold, TrainModel, EvaluateModel, RegisterModel, PromoteModel, RecordRun], await engine.ScheduledAsync("gate-1"));
+        Assert.Equal([ValidateDataset, SplitDataset, EvaluateFold, EvaluateFold, TrainModel, EvaluateModel, RefitModel, RegisterModel, PromoteModel, RecordRun], await engine.ScheduledAsync("gate-1"));
         Assert.False(Assert.IsType<PromoteInput>(Assert.Single(engine.Probe.Inputs("gate-1", PromoteModel))).GatePassed);
         var version = await engine.Registry.GetVersionAsync("gate", 1);
         Assert.Equal((VersionStatus.Registered, false, result.Gate.Reason), (version!.Status, version.Gate!.Passed, version.Gate.Reason));
@@ -284,8 +347,9 @@ public sealed class TrainingOrchestrationTests(OrchestrationFixture engine) : IC
     [Fact]
     public async Task RunAsync_WorkerRestartedMidCrossValidation_ReplaysToTheSameResult_WithoutReschedulingFinishedFolds()
     {
-        var straight = await engine.RunAsync("straight-1", "straight", Classification, TwoTrainersThreeFolds);
-        await engine.StartRunAsync("restarted-1", "restarted", Classification, TwoTrainersThreeFolds);
+        var spec = TwoTrainersThreeFolds.Replace("\"seed\": 7", "\"seed\": 7, \"split\": {\"salt\": \"same rows\"}", StringComparison.Ordinal); // two models, one split
+        var straight = await engine.RunAsync("straight-1", "straight", Classification, spec);
+        await engine.StartRunAsync("restarted-1", "restarted", Classification, spec);
         var deadline = DateTime.UtcNow.AddMinutes(1);
         while (engine.Probe.Completed("restarted-1", EvaluateFold) < 2 && DateTime.UtcNow < deadline)
         {

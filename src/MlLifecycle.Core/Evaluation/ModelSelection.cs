@@ -68,7 +68,8 @@ public static class Gate
     /// candidate's primary metric improves on it by more than 0, at least <see cref="GateSpec.MinImprovement"/> and
     /// at least <see cref="GateSpec.MinRelativeImprovement"/> of the champion's value.
     /// </summary>
-    public static GateDecision Decide(string metric, double? candidate, double? champion, int? championVersion, IReadOnlyList<CriterionResult> criteria, GateSpec gate)
+    /// <param name="unscored">Why the champion was not scored on these rows, when it was not.</param>
+    public static GateDecision Decide(string metric, double? candidate, double? champion, int? championVersion, IReadOnlyList<CriterionResult> criteria, GateSpec gate, string? unscored = null)
     {
         var failed = criteria.Where(c => !c.Passed).ToList();
         if (failed.Count > 0)
@@ -78,7 +79,7 @@ public static class Gate
 
         if (champion is null || championVersion is null)
         {
-            return new(true, championVersion is null ? "no champion yet" : "the champion could not be scored on this data", metric, candidate, champion, championVersion);
+            return new(true, championVersion is null ? "no champion yet" : $"champion v{championVersion} not compared: {unscored ?? "it could not be scored on this data"}", metric, candidate, champion, championVersion);
         }
 
         if (candidate is null)

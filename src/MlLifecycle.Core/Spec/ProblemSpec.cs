@@ -103,7 +103,22 @@ public sealed record ProblemSpec
 public sealed record CostSpec(double FalseNegative, double FalsePositive);
 
 /// <summary>Holdout fractions; they must add up to 1.</summary>
-public sealed record SplitSpec(double Train = 0.7, double Validation = 0.15, double Test = 0.15);
+public sealed record SplitSpec(double Train = 0.7, double Validation = 0.15, double Test = 0.15)
+{
+    /// <summary>
+    /// After the test split has measured the chosen configuration, train it once more on every row (train, validation
+    /// and test) and serve that model (default true): it learns from all the data it was given, as a user fitting a
+    /// peer library would. The metrics and the gate stay those of the model evaluated on the untouched test split.
+    /// False serves the evaluated model itself.
+    /// </summary>
+    public bool Refit { get; init; } = true;
+
+    /// <summary>
+    /// What the hash-stable holdout mixes into each row's hash (default: the model's name). Rows keep their part while it
+    /// stays the same; two models given the same salt hold out the same rows of the same data.
+    /// </summary>
+    public string? Salt { get; init; }
+}
 
 [JsonConverter(typeof(JsonStringEnumConverter<ColumnRole>))]
 public enum ColumnRole

@@ -86,6 +86,11 @@ public static class SpecReader
             {
                 errors.Add(new("split", $"train + validation + test must be 1, got {split.Train + split.Validation + split.Test}"));
             }
+
+            if (split.Salt is { } salt && string.IsNullOrWhiteSpace(salt))
+            {
+                errors.Add(new("split.salt", "must not be empty (leave it out to salt with the model's name)"));
+            }
         }
 
         if (spec.Costs is { } costs && (costs.FalseNegative <= 0 || costs.FalsePositive <= 0))

@@ -14,14 +14,15 @@ public sealed record ValidationPlan(DataSplit Split, CvMethod Method, IReadOnlyL
     /// <param name="table">The cleaned rows (label present).</param>
     /// <param name="schema">Their schema.</param>
     /// <param name="spec">The resolved spec.</param>
-    public static ValidationPlan Create(TabularData table, DatasetSchema schema, ProblemSpec spec)
+    /// <param name="salt">What the hash-stable holdout mixes into each row's hash unless the spec names one: the model's name, so a model's rows keep their parts.</param>
+    public static ValidationPlan Create(TabularData table, DatasetSchema schema, ProblemSpec spec, string salt)
     {
         var validation = spec.EffectiveValidation;
         var fractions = spec.EffectiveSplit;
         var (_, labels) = FeatureRows.FromTable(table, schema);
         var order = validation.OrderBy is { } orderBy ? OrderValues(table, orderBy) : null;
         var split = order is null
-            ? DataSplit.Holdout(schema.Rows, spec.EffectiveSeed, fractions.Train, fractions.Validation, schema.IsClassification ? labels : null)
+            ? DataSplit.Hashed(table.Rows, fractions.Salt ?? salt, fractions.Train, fractions.Validation, schema.IsClassification ? labels : null)
             : DataSplit.Chronological(order, fractions.Train, fractions.Validation);
         var method = validation.Method ?? (order is not null ? CvMethod.TimeSeries : schema.IsClassification ? CvMethod.StratifiedKFold : CvMethod.KFold);
         if (method == CvMethod.Holdout && split.Validation.Length == 0)
@@ -42,6 +43,14 @@ public sealed record ValidationPlan(DataSplit Split, CvMethod Method, IReadOnlyL
         var folds = local.Select(f => new Fold(f.Index, f.Train.Select(i => pool[i]).ToArray(), f.Validation.Select(i => pool[i]).ToArray())).ToList();
         return new ValidationPlan(split, method, folds, validation.Trainers ?? Training.Trainers.All, validation.MaxConcurrency);
     }
+
+    /// <summary>
+    /// How a spec splits its rows, e.g. <c>hash 0.7/0.15</c> or <c>chronological 0.7/0.15</c>. Two versions of a model
+    /// split alike hold out the same rows: a row in one's test split was in neither's training rows (hash: by content;
+    /// chronological: the latest rows, as long as the data grows by appending).
+    /// </summary>
+    public static string DescribeSplit(ProblemSpec spec) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{(spec.EffectiveValidation.OrderBy is null ? "hash" : "chronological")} {spec.EffectiveSplit.Train}/{spec.EffectiveSplit.Validation}{(spec.EffectiveSplit.Salt is { } salt ? $" salt {salt}" : "")}");
 
     private static string? Cell(TabularData table, string column, int row)
     {

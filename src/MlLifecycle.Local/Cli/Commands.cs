@@ -371,6 +371,11 @@ internal static class Commands
             output.WriteLine($"  permutation importance ({run.PrimaryMetric} drop): " + string.Join("  ", importance.Take(5).Select(i => $"{i.Feature} {i.Drop:F4}")));
         }
 
+        if (run.RefitRows is { } refit)
+        {
+            output.WriteLine($"  served model: the same configuration trained on all {refit} rows (metrics above are the evaluated model's, on the untouched test split)");
+        }
+
         if (run.Gate is { } gate)
         {
             output.WriteLine($"  champion gate: {(gate.Passed ? "passed" : "failed")} — {gate.Reason}");

@@ -24,8 +24,8 @@ public sealed class EvaluateModel(ArtifactStore store, RunDataCache cache, Champ
         var metric = spec.PrimaryMetric!;
         var metrics = Score(model, rows, labels, test);
         var criteria = PrimaryMetric.Check(spec.SuccessCriteria, metrics);
-        var (championVersion, championMetrics) = await championScorer.ScoreAsync(run.Model, schema, data, test);
-        var gate = Gate.Decide(metric, metrics.TryGetValue(metric, out var value) ? value : null, championMetrics?.GetValueOrDefault(metric), championVersion, criteria, spec.EffectiveGate);
+        var (championVersion, championMetrics, unscored) = await championScorer.ScoreAsync(run.Model, schema, spec, data, test);
+        var gate = Gate.Decide(metric, metrics.TryGetValue(metric, out var value) ? value : null, championMetrics?.GetValueOrDefault(metric), championVersion, criteria, spec.EffectiveGate, unscored);
         var slices = (spec.EffectiveValidation.SliceBy ?? []).Where(c => data.IndexOf(c) >= 0).Select(column =>
         {
             var index = data.IndexOf(column);

@@ -11,7 +11,7 @@ public sealed class SplitDataset(ArtifactStore store, RunDataCache cache)
     public async Task<SplitOutcome> RunAsync(RunContext run)
     {
         var (data, schema, spec, _, _) = await cache.GetAsync(run);
-        var plan = ValidationPlan.Create(data, schema, spec);
+        var plan = ValidationPlan.Create(data, schema, spec, run.Model);
         await store.WriteJsonAsync(ArtifactStore.Artifacts, run.SplitBlob, plan);
         if (spec.EffectiveTuning.Strategy != TuningStrategy.None && plan.Split.Validation.Length == 0)
         {
@@ -19,6 +19,6 @@ public sealed class SplitDataset(ArtifactStore store, RunDataCache cache)
         }
 
         return new SplitOutcome(plan.Split.Train.Length, plan.Split.Validation.Length, plan.Split.Test.Length, plan.Method, plan.Folds.Count, plan.Trainers, plan.MaxConcurrency, spec.EffectiveTuning, spec.EffectiveSeed,
-            spec.EffectiveDeployment.RequireApproval ? spec.EffectiveDeployment.ApprovalTimeoutHours : null);
+            spec.EffectiveDeployment.RequireApproval ? spec.EffectiveDeployment.ApprovalTimeoutHours : null, spec.EffectiveSplit.Refit);
     }
 }

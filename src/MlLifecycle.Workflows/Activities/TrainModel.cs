@@ -12,16 +12,30 @@ public sealed class TrainModel(ArtifactStore store, RunDataCache cache, ILogger<
     /// <summary>Refits the selected trainer on train + validation (all cores) and stores the model in the run's folder.</summary>
     public async Task<TrainOutcome> RunAsync(TrainInput input)
     {
+        var split = (await cache.GetPlanAsync(input.Run)).Split;
+        return await TrainAsync(input, [.. split.Train.Concat(split.Validation).Order()], input.Run.ModelBlob, input.Run.TrainingBlob);
+    }
+
+    /// <summary>
+    /// The <see cref="ActivityNames.RefitModel"/> activity: trains the evaluated configuration (same trainer, options and
+    /// seed) on every row, train, validation and test, and stores it as the model to serve (<c>refit/</c> in the run's folder).
+    /// </summary>
+    public async Task<TrainOutcome> RefitAsync(TrainInput input)
+    {
+        var (_, _, _, rows, _) = await cache.GetAsync(input.Run);
+        return await TrainAsync(input, [.. Enumerable.Range(0, rows.Count)], input.Run.RefitModelBlob, input.Run.RefitTrainingBlob);
+    }
+
+    private async Task<TrainOutcome> TrainAsync(TrainInput input, int[] fit, string modelBlob, string trainingBlob)
+    {
         var run = input.Run;
         var (_, schema, spec, rows, labels) = await cache.GetAsync(run);
-        var split = (await cache.GetPlanAsync(run)).Split;
-        var fit = split.Train.Concat(split.Validation).Order().ToArray();
         var stopwatch = Stopwatch.StartNew();
         var model = TrainedModel.Train(schema, Pick(rows, fit), Pick(labels, fit), spec.EffectiveSeed, spec, input.Trainer, hyperparameters: input.Hyperparameters);
         using var zip = new MemoryStream();
         model.Save(zip);
-        var sha = await store.WriteAsync(ArtifactStore.Artifacts, run.ModelBlob, BinaryData.FromBytes(zip.ToArray()));
-        await store.WriteJsonAsync(ArtifactStore.Artifacts, run.TrainingBlob, model.Details);
+        var sha = await store.WriteAsync(ArtifactStore.Artifacts, modelBlob, BinaryData.FromBytes(zip.ToArray()));
+        await store.WriteJsonAsync(ArtifactStore.Artifacts, trainingBlob, model.Details);
         logger.LogInformation("Run {RunId}: trained {Trainer} on {Rows} rows in {Seconds:F1} s", run.RunId, model.Trainer, model.Details.Rows, stopwatch.Elapsed.TotalSeconds);
         var selection = model.Details.Selection;
         var features = new FeatureSummary(

@@ -71,7 +71,7 @@ public sealed class ValidateDataset(ArtifactStore store, ModelRegistry registry,
 
             var cleaning = Cleaner.Clean(data, inspection.Schema, spec.EffectiveCleaning);
             var (table, schema) = HistoryFields.Declare(cleaning.Data, inspection.Schema, spec);
-            ValidationPlan.Create(table, schema, spec);
+            ValidationPlan.Create(table, schema, spec, run.Model);
             var report = QualityReport.Build(data, inspection.Schema, anomalies, cleaning);
             var resolved = spec with { Label = schema.Label.Name, Task = schema.Task, PositiveClass = schema.PositiveClass, Seed = spec.EffectiveSeed };
             resolved = resolved with { PrimaryMetric = PrimaryMetric.Choose(resolved, schema, report.ImbalanceRatio) };
