@@ -36,7 +36,9 @@ public class CrossValidationTests(PlatformFixture platform)
         Assert.Equal(5, scheduled);
         Assert.Equal(5, trials.Count);
         Assert.Equal([0, 1, 2, 3, 4], trials.Select(t => t.Fold).Order());
-        Assert.Equal(170, trials.Sum(t => t.ValidationRows)); // every train + validation row once: 140 + 30 of 200
+        var plan = await platform.Store.ReadJsonAsync<Core.Validation.ValidationPlan>(ArtifactStore.Artifacts, new RunContext(run.RunId, "cv5", "cv5/data.csv", null).SplitBlob);
+        Assert.Equal(200 - plan.Split.Test.Length, trials.Sum(t => t.ValidationRows)); // every train + validation row once
+        Assert.InRange(plan.Split.Test.Length, 15, 45); // 15 % of 200, by row hash
         var summary = Assert.Single(run.Selection!.Trainers);
         Assert.Equal(trials.Average(t => t.Metrics["rmse"]), summary.Metrics["rmse"].Mean, 9);
         Assert.Equal(trials.Average(t => t.Metrics["r2"]), summary.Metrics["r2"].Mean, 9);

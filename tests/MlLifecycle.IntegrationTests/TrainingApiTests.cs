@@ -269,7 +269,11 @@ public class TrainingApiTests(PlatformFixture platform)
         Assert.Equal("mae", run.PrimaryMetric);
         Assert.Equal(11, manifest.GetProperty("seed").GetInt32());
         Assert.Equal([true, false], run.Criteria!.Select(c => c.Passed));
-        Assert.Equal(240, manifest.GetProperty("training").GetProperty("rows").GetInt32()); // refit on train + validation: (0.6 + 0.2) × 300
+        var split = await platform.Store.ReadJsonAsync<Core.Validation.ValidationPlan>(ArtifactStore.Artifacts, new RunContext(run.RunId, "spec-ok", "spec-ok/data.csv", null).SplitBlob);
+        Assert.InRange(split.Split.Test.Length, 40, 80); // 20 % of 300, by row hash
+        Assert.InRange(split.Split.Validation.Length, 40, 80);
+        Assert.Equal(300, manifest.GetProperty("training").GetProperty("rows").GetInt32()); // the served model: refit on every row
+        Assert.Equal(300, manifest.GetProperty("servedModel").GetProperty("rows").GetInt32());
         Assert.NotEqual(1.0, manifest.GetProperty("training").GetProperty("numericTransforms")[0].GetProperty("scale").GetDouble());
     }
 }
