@@ -99,7 +99,8 @@ public sealed class TrainedModel
         var ml = new MLContext(seed);
         var data = FeatureRows.ToDataView(schema, FeatureRows.Inputs(schema), fitRows, fitLabels);
         var (chain, steps) = Featurize(ml, schema, inputs, transforms, fills, features.OneHotMaxCategories);
-        var transformer = chain.Append(Trainers.Create(ml, trainer, schema, seed, threads, hyperparameters)).Fit(data);
+        int? smallestClass = schema.IsClassification ? fitLabels.CountBy(l => l).Min(c => c.Value) : null;
+        var transformer = chain.Append(Trainers.Create(ml, trainer, schema, seed, threads, hyperparameters, smallestClass)).Fit(data);
         steps.Add($"trainer: {trainer} ({schema.Task}){(hyperparameters is { Count: > 0 } ? " " + string.Join(", ", hyperparameters.Select(h => $"{h.Key} = {h.Value:G6}")) : "")}");
         return new TrainedModel(ml, transformer, data.Schema, schema, trainer, new TrainingDetails(rows.Count, dropped, transforms, fills)
         {

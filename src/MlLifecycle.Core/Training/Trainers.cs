@@ -40,11 +40,11 @@ public static class Trainers
     /// <param name="seed">Trainer seed.</param>
     /// <param name="threads">Threads for the trainer (LightGBM always uses <see cref="LightGbmThreads"/>); 1 when trainings run side by side, null = all cores.</param>
     /// <param name="hyperparameters">Tuned values by option name (see <see cref="Tuning.SearchSpace.Default"/>); absent = default.</param>
-    public static IEstimator<ITransformer> Create(MLContext ml, string name, DatasetSchema schema, int seed, int? threads, IReadOnlyDictionary<string, double>? hyperparameters = null)
+    /// <param name="smallestClass">Training rows of the rarest class (classification), which bounds the rows per leaf.</param>
+    public static IEstimator<ITransformer> Create(MLContext ml, string name, DatasetSchema schema, int seed, int? threads, IReadOnlyDictionary<string, double>? hyperparameters = null, int? smallestClass = null)
     {
         var hp = hyperparameters ?? new Dictionary<string, double>();
-        // Small data needs small leaves: the usual 20 rows per leaf starves datasets of a few hundred rows.
-        var minPerLeaf = I("minimumExampleCountPerLeaf", Math.Clamp(schema.Rows / 100, 2, 20));
+        var minPerLeaf = I("minimumExampleCountPerLeaf", MinimumRowsPerLeaf(schema.Rows, smallestClass));
         const string label = FeatureRows.LabelColumn;
         return (name, schema.Task) switch
         {
@@ -131,6 +131,14 @@ public static class Trainers
             o.FeatureFraction = hp.TryGetValue("featureFraction", out var ff) ? ff : o.FeatureFraction;
         }
     }
+
+    /// <summary>
+    /// Rows per leaf by default: 1 % of the rows, from 2 to 20 (the usual 20 starves datasets of a few hundred rows),
+    /// and at most half the rarest class's training rows, down to 1: a leaf must be able to hold that class alone, or a
+    /// class of a few rows among thousands is never predicted (XGBoost's min_child_weight of 1 lets it carve them out).
+    /// </summary>
+    public static int MinimumRowsPerLeaf(int rows, int? smallestClass) =>
+        Math.Min(Math.Clamp(rows / 100, 2, 20), smallestClass is { } s ? Math.Max(1, s / 2) : int.MaxValue);
 
     private static IEstimator<ITransformer> Standardize(MLContext ml) => ml.Transforms.NormalizeMeanVariance("Features", fixZero: false);
 }
