@@ -64,6 +64,7 @@ public static class DeploymentActions
     public const string Promote = "promote";
     public const string Move = "move";
     public const string Rollback = "rollback";
+    public const string Remove = "remove";
     public const string Traffic = "traffic";
     public const string Experiment = "experiment";
 }

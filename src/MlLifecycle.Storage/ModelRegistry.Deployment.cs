@@ -129,6 +129,41 @@ public sealed partial class ModelRegistry
         }
     }
 
+    /// <summary>
+    /// Deletes an alias, with its history row, in one transaction, if it still points at <paramref name="expected"/>;
+    /// true when the alias is gone afterwards (also when it did not exist).
+    /// </summary>
+    public async Task<bool> TryRemoveAliasAsync(string model, string alias, int expected, Actor actor, DateTimeOffset now, CancellationToken ct = default)
+    {
+        if (await GetAliasAsync(model, alias, ct) is not { } current)
+        {
+            return true;
+        }
+
+        if (current.Version != expected)
+        {
+            return false;
+        }
+
+        var change = new DeploymentChange(model, DeploymentActions.Remove, alias, current.Version, null, actor.By, actor.Reason, now, "removed");
+        try
+        {
+            await Aliases.SubmitTransactionAsync(
+                [
+                    new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(model, alias), new ETag(current.ETag)),
+                    new TableTransactionAction(TableTransactionActionType.Add, History(change)),
+                ],
+                ct);
+            Publish(change);
+            return true;
+        }
+        catch (TableTransactionFailedException ex) when (ex.Status is 404 or 409 or 412)
+        {
+            // Moved or removed meanwhile: gone only if nobody recreated it.
+            return await GetAliasAsync(model, alias, ct) is null;
+        }
+    }
+
     public async Task<TrafficSplit?> GetTrafficAsync(string model, CancellationToken ct = default)
     {
         var row = await Aliases.GetEntityIfExistsAsync<TableEntity>(model, TrafficKey, cancellationToken: ct);

@@ -233,6 +233,7 @@ public sealed class MonitoringTests(PlatformFixture platform)
         var promoted = action == "promoted";
         Assert.Equal(promoted ? 2 : 1, routing.Aliases[ModelRegistry.Champion]);
         Assert.Null(routing.Traffic);
+        Assert.False(routing.Aliases.ContainsKey(MonitorOrchestration.Challenger)); // the canary's alias ends with it
         var history = await platform.Registry.ListHistoryAsync(model);
         Assert.Contains(history, h => h.By == "monitor" && h.Action == DeploymentActions.Traffic && h.Detail != "cleared");
         Assert.Equal(promoted, history.Any(h => h.By == "monitor" && h.Alias == ModelRegistry.Champion && h.To == 2));

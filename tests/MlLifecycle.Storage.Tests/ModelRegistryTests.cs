@@ -112,6 +112,22 @@ public class ModelRegistryTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task TryRemoveAlias_OnlyFromTheExpectedVersion_AndRecordsIt()
+    {
+        var model = NewModel();
+        await _registry.SetAliasAsync(model, "challenger", 2, Now);
+        await _registry.SetAliasAsync(model, "champion", 1, Now);
+
+        Assert.False(await _registry.TryRemoveAliasAsync(model, "challenger", 3, new Actor("monitor", "canary over"), Now)); // points elsewhere: kept
+        Assert.True(await _registry.TryRemoveAliasAsync(model, "challenger", 2, new Actor("monitor", "canary over"), Now));
+        Assert.True(await _registry.TryRemoveAliasAsync(model, "challenger", 2, new Actor("monitor", "canary over"), Now)); // a repeat finds it gone
+
+        Assert.Equal(new Dictionary<string, int> { ["champion"] = 1 }, await _registry.GetAliasesAsync(model));
+        var removed = Assert.Single(await _registry.ListHistoryAsync(model), h => h.Action == DeploymentActions.Remove);
+        Assert.Equal(("challenger", (int?)2, (int?)null, "monitor"), (removed.Alias, removed.From, removed.To, removed.By));
+    }
+
+    [Fact]
     public async Task Rollback_WithoutHistory_Throws()
     {
         var model = NewModel();

@@ -7,7 +7,8 @@ public sealed class FinishCanary(ModelRegistry registry, TimeProvider time)
 {
     /// <summary>
     /// Ends the canary: promotes the challenger to champion, or leaves the champion as it is, then clears the traffic
-    /// split and releases the retraining lock. Each step is idempotent, so a repeat after a crash does the same.
+    /// split, removes the <c>challenger</c> alias (if it still points at the canary) and releases the retraining lock.
+    /// Each step is idempotent, so a repeat after a crash does the same.
     /// </summary>
     public async Task<bool> RunAsync(FinishInput input)
     {
@@ -20,6 +21,7 @@ public sealed class FinishCanary(ModelRegistry registry, TimeProvider time)
             }
 
             await registry.SetTrafficAsync(input.Model, null, actor, time.GetUtcNow());
+            await registry.TryRemoveAliasAsync(input.Model, MonitorOrchestration.Challenger, challenger, actor, time.GetUtcNow());
         }
 
         await registry.ReleaseRetrainAsync(input.Model, input.RetrainId);
