@@ -20,10 +20,17 @@ public sealed record DriftWindow(DateTimeOffset From, DateTimeOffset To);
 /// <summary>
 /// Realized quality from ground truth against the baseline's test metrics.
 /// <c>awaiting-labels</c> until <see cref="MinLabels"/> labelled rows; <c>degraded</c> when the primary metric is worse
-/// than the baseline by more than <see cref="Tolerance"/> of it; else <c>ok</c>.
+/// than the baseline by more than <see cref="Tolerance"/> of it plus its sampling noise (1.645 bootstrap standard
+/// errors of the current value: a one-sided 95 % bound, so a few hundred labels from an unchanged world do not count
+/// as a degradation); else <c>ok</c>.
 /// </summary>
 /// <param name="Unmatched">Ground truth left out: not one of the model's classes (or not a number, for regression).</param>
-public sealed record ConceptDrift(string State, long Labelled, int MinLabels, string Metric, double? Baseline, double? Current, double Tolerance, IReadOnlyDictionary<string, double>? Metrics, long Unmatched = 0);
+/// <param name="StandardError">Bootstrap standard error of <see cref="Current"/>.</param>
+public sealed record ConceptDrift(string State, long Labelled, int MinLabels, string Metric, double? Baseline, double? Current, double Tolerance, IReadOnlyDictionary<string, double>? Metrics, long Unmatched = 0, double? StandardError = null)
+{
+    /// <summary>One-sided 95 % normal quantile: how many standard errors of noise a drop must exceed.</summary>
+    public const double Z = 1.645;
+}
 
 /// <summary>One drift check: the contract of <c>POST /api/models/{m}/drift</c> and of <c>drift --json</c>.</summary>
 /// <param name="Drifted">The features' verdict (share of drifted features).</param>
@@ -203,10 +210,14 @@ public sealed class DriftMonitor(ModelRegistry registry, ArtifactStore store, In
             return new ConceptDrift(AwaitingLabels, labelled.Count, spec.MinLabels, metric, reference, null, spec.MetricTolerance, null);
         }
 
-        var metrics = Metrics.For(schema, [.. labelled.Select(l => l.Actual)], [.. labelled.Select(l => l.Predicted)]);
+        List<string> actual = [.. labelled.Select(l => l.Actual)];
+        List<Prediction> predicted = [.. labelled.Select(l => l.Predicted)];
+        var metrics = Metrics.For(schema, actual, predicted);
         var current = metrics.TryGetValue(metric, out var now) ? now : (double?)null;
-        var worse = reference is { } r && current is { } c && (PrimaryMetric.HigherIsBetter(metric) ? c < r - spec.MetricTolerance * Math.Abs(r) : c > r + spec.MetricTolerance * Math.Abs(r));
-        return new ConceptDrift(worse ? Degraded : "ok", labelled.Count, spec.MinLabels, metric, reference, current, spec.MetricTolerance, metrics);
+        var error = current is null ? null : Metrics.BootstrapStandardError(schema, actual, predicted, metric);
+        var drop = reference is { } r && current is { } c ? (PrimaryMetric.HigherIsBetter(metric) ? r - c : c - r) : (double?)null;
+        var worse = drop is { } d && d > (spec.MetricTolerance * Math.Abs(reference!.Value)) + (ConceptDrift.Z * (error ?? 0));
+        return new ConceptDrift(worse ? Degraded : "ok", labelled.Count, spec.MinLabels, metric, reference, current, spec.MetricTolerance, metrics, StandardError: error);
     }
 }
 

@@ -4,6 +4,22 @@ namespace MlLifecycle.Core.Tests;
 
 public class MetricsTests
 {
+    /// <summary>400 rows, 320 right: the bootstrap standard error of accuracy is the binomial one, √(0.8 · 0.2 / 400) = 0.02.</summary>
+    [Fact]
+    public void BootstrapStandardError_Accuracy_IsNearTheBinomialOne()
+    {
+        var table = new Data.TabularData(["x", "y"], [.. Enumerable.Range(0, 400).Select(i => new string?[] { i.ToString(System.Globalization.CultureInfo.InvariantCulture), i % 2 == 0 ? "p" : "n" })]);
+        var schema = Data.SchemaInference.Infer(table, "y");
+        var actual = table.Rows.Select(r => r[1]!).ToList();
+        var predictions = actual.Select((a, i) => new Training.Prediction(i % 5 == 0 ? (a == "p" ? "n" : "p") : a, null, new Dictionary<string, double> { ["p"] = 0.5, ["n"] = 0.5 })).ToList();
+
+        var error = Metrics.BootstrapStandardError(schema, actual, predictions, "accuracy");
+
+        Assert.Equal(0.8, Metrics.For(schema, actual, predictions)["accuracy"], 12);
+        Assert.InRange(error!.Value, 0.017, 0.023);
+        Assert.Equal(error, Metrics.BootstrapStandardError(schema, actual, predictions, "accuracy")); // seeded
+    }
+
     [Fact]
     public void Classification_HandComputedBinary_MatchesEveryMetric()
     {

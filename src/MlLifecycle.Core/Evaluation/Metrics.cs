@@ -1,3 +1,4 @@
+using MathNet.Numerics.Statistics;
 using MlLifecycle.Core.Data;
 using MlLifecycle.Core.Training;
 
@@ -83,6 +84,30 @@ public static class Metrics
         double Recall(string c) => tp[c] + fn[c] == 0 ? 0 : (double)tp[c] / (tp[c] + fn[c]);
 
         double F1(string c) => 2 * tp[c] + fp[c] + fn[c] == 0 ? 0 : 2.0 * tp[c] / (2 * tp[c] + fp[c] + fn[c]);
+    }
+
+    /// <summary>Rows a bootstrap resamples at most; more rows are subsampled and the error scaled by √(m / n).</summary>
+    public const int MaxBootstrapRows = 2000;
+
+    /// <summary>
+    /// The bootstrap standard error of one metric over these rows: its standard deviation over
+    /// <paramref name="resamples"/> seeded resamples with replacement. Null when the metric is undefined on them.
+    /// </summary>
+    public static double? BootstrapStandardError(DatasetSchema schema, IReadOnlyList<string> actual, IReadOnlyList<Prediction> predictions, string metric, int resamples = 200, int seed = 17)
+    {
+        var random = new Random(seed);
+        var m = Math.Min(actual.Count, MaxBootstrapRows);
+        var values = new List<double>(resamples);
+        for (var b = 0; b < resamples; b++)
+        {
+            var picks = Enumerable.Range(0, m).Select(_ => random.Next(actual.Count)).ToArray();
+            if (For(schema, [.. picks.Select(i => actual[i])], [.. picks.Select(i => predictions[i])]).TryGetValue(metric, out var value) && double.IsFinite(value))
+            {
+                values.Add(value);
+            }
+        }
+
+        return values.Count < resamples / 2 ? null : values.StandardDeviation() * Math.Sqrt((double)m / actual.Count);
     }
 
     /// <summary>Every metric of the schema's task for predictions of rows whose actual labels are given.</summary>

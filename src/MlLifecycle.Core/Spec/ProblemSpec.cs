@@ -404,7 +404,8 @@ public sealed record DriftSpec
 
     /// <summary>
     /// Concept drift: the realized primary metric may be worse than the baseline's test metric by this share of it
-    /// before the model counts as degraded (default 0.1: accuracy 0.80 → degraded below 0.72).
+    /// plus 1.645 bootstrap standard errors of the realized value, before the model counts as degraded (default 0.1:
+    /// accuracy 0.80 on 400 labels → degraded below about 0.69).
     /// </summary>
     public double MetricTolerance { get; init; } = 0.1;
 
