@@ -74,7 +74,7 @@ internal static class DemoCommand
         }
 
         Console.WriteLine($"  {correct}/{predictions.Count} held-back rows predicted correctly");
-        Console.WriteLine($"artifacts: artifacts/{Model}/{run.Version}/ (model.zip, schema.json, manifest.json, baseline.json); registry: models/aliases/runs tables");
+        Console.WriteLine($"artifacts: artifacts/{Model}/{run.Version}/ ({(run.RefitRows is null ? "model.zip" : "model.zip served, evaluated.zip measured")}, schema.json, manifest.json, baseline.json); registry: models/aliases/runs tables");
         Console.WriteLine("next: dotnet run --project src/MlLifecycle.Local -- serve   (then curl http://127.0.0.1:7071/api/models)");
         Console.WriteLine($"      dotnet run --project src/MlLifecycle.Local -- drift {Model} --data <csv>   (new data against the training baseline)");
         return 0;
