@@ -457,7 +457,7 @@ public sealed record MonitorSpec
     /// <summary>Fed-back outcomes each arm needs for the canary to be judged; fewer ends it without promotion (default 30).</summary>
     public int MinCanaryLabels { get; init; } = 30;
 
-    /// <summary>How far the canary's mean outcome (accuracy, or −absolute error) may fall below the champion's before it is rolled back (default 0.02).</summary>
+    /// <summary>How far the canary's mean outcome (accuracy, or −absolute error) may fall below the champion's, beyond 1.645 standard errors of the difference, before it is rolled back (default 0.02).</summary>
     public double CanaryTolerance { get; init; } = 0.02;
 
     /// <summary>Share of its requests the canary may fail (it could not be loaded or scored; the champion answered them) before it is rolled back (default 0.01).</summary>

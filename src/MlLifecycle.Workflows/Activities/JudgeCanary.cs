@@ -13,8 +13,10 @@ public sealed class JudgeCanary(ArtifactStore store, InferenceLogStore log)
     /// Judges the canary on what the log holds since it started: the share of its requests the challenger failed,
     /// each arm's mean outcome from feedback (accuracy, or −absolute error), and the challenger's predictions against
     /// its own baseline. Rolls back when the challenger's error rate is above the maximum, its predictions drifted or
-    /// its mean outcome is below the champion's by more than the tolerance; stops without promoting when either arm has
-    /// too few outcomes to judge; promotes otherwise.
+    /// its mean outcome is below the champion's by more than the tolerance plus the noise of that difference (1.645
+    /// standard errors: with 30 outcomes an arm, two equal models differ by 0.1 in accuracy often enough that a bare
+    /// tolerance would roll back a sound canary about half the time); stops without promoting when either arm has too
+    /// few outcomes to judge; promotes otherwise.
     /// </summary>
     public async Task<CanaryJudgement> RunAsync(JudgeInput input)
     {
@@ -28,12 +30,13 @@ public sealed class JudgeCanary(ArtifactStore store, InferenceLogStore log)
         }
 
         double? championMean = champion.Count > 0 ? champion.Mean : null, challengerMean = challenger.Count > 0 ? challenger.Mean : null;
+        var noise = ConceptDrift.Z * Math.Sqrt((champion.Count > 0 ? champion.Variance / champion.Count : 0) + (challenger.Count > 0 ? challenger.Variance / challenger.Count : 0));
         var (promote, reason) = (drift, champion.Count, challenger.Count) switch
         {
             _ when errors > input.MaxErrorRate * requests => (false, $"rolled back: the canary failed {errors} of its {requests} requests (at most {input.MaxErrorRate:P1} may fail): {error}"),
             ({ Drifted: true }, _, _) => (false, $"rolled back: the canary's predictions drifted from its test split ({drift.Test} p {drift.PValue:G3})"),
             (_, var a, var b) when a < input.MinLabels || b < input.MinLabels => (false, $"stopped: too few outcomes to judge ({a} champion, {b} challenger; {input.MinLabels} each needed)"),
-            _ when challengerMean < championMean - input.Tolerance => (false, $"rolled back: early feedback regressed ({challengerMean:F4} vs champion {championMean:F4})"),
+            _ when challengerMean < championMean - input.Tolerance - noise => (false, $"rolled back: early feedback regressed ({challengerMean:F4} vs champion {championMean:F4}, beyond the tolerance {input.Tolerance:G3} and the noise {noise:F4})"),
             _ => (true, $"promoted: early feedback {challengerMean:F4} vs champion {championMean:F4} on {challenger.Count}/{champion.Count} outcomes"),
         };
         return new CanaryJudgement(promote, reason, champion.Count, challenger.Count, championMean, challengerMean, drift?.Drifted == true, requests, errors);
