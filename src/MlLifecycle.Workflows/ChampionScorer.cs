@@ -24,9 +24,10 @@ public sealed class ChampionScorer(ArtifactStore store, ModelRegistry registry, 
             return (null, null, null);
         }
 
-        if (record.Split != ValidationPlan.DescribeSplit(spec))
+        var split = ValidationPlan.DescribeSplit(spec);
+        if (record.Split != split)
         {
-            var why = $"it was split '{record.Split ?? "by a seeded shuffle"}' and this run '{ValidationPlan.DescribeSplit(spec)}', so it may have trained on this run's test rows";
+            var why = $"it was split '{record.Split ?? "by a seeded shuffle"}' and this run '{split}', so it may have trained on this run's test rows";
             logger.LogWarning("Champion v{Version} of {Model} is not compared: {Why}; the gate checks the criteria only", version, model, why);
             return (version, null, why);
         }

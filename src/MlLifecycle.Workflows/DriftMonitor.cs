@@ -26,11 +26,7 @@ public sealed record DriftWindow(DateTimeOffset From, DateTimeOffset To);
 /// </summary>
 /// <param name="Unmatched">Ground truth left out: not one of the model's classes (or not a number, for regression).</param>
 /// <param name="StandardError">Bootstrap standard error of <see cref="Current"/>.</param>
-public sealed record ConceptDrift(string State, long Labelled, int MinLabels, string Metric, double? Baseline, double? Current, double Tolerance, IReadOnlyDictionary<string, double>? Metrics, long Unmatched = 0, double? StandardError = null)
-{
-    /// <summary>One-sided 95 % normal quantile: how many standard errors of noise a drop must exceed.</summary>
-    public const double Z = 1.645;
-}
+public sealed record ConceptDrift(string State, long Labelled, int MinLabels, string Metric, double? Baseline, double? Current, double Tolerance, IReadOnlyDictionary<string, double>? Metrics, long Unmatched = 0, double? StandardError = null);
 
 /// <summary>One drift check: the contract of <c>POST /api/models/{m}/drift</c> and of <c>drift --json</c>.</summary>
 /// <param name="Drifted">The features' verdict (share of drifted features).</param>
@@ -216,7 +212,7 @@ public sealed class DriftMonitor(ModelRegistry registry, ArtifactStore store, In
         var current = metrics.TryGetValue(metric, out var now) ? now : (double?)null;
         var error = current is null ? null : Metrics.BootstrapStandardError(schema, actual, predicted, metric);
         var drop = reference is { } r && current is { } c ? (PrimaryMetric.HigherIsBetter(metric) ? r - c : c - r) : (double?)null;
-        var worse = drop is { } d && d > (spec.MetricTolerance * Math.Abs(reference!.Value)) + (ConceptDrift.Z * (error ?? 0));
+        var worse = drop is { } d && d > (spec.MetricTolerance * Math.Abs(reference!.Value)) + (Metrics.OneSidedZ95 * (error ?? 0));
         return new ConceptDrift(worse ? Degraded : "ok", labelled.Count, spec.MinLabels, metric, reference, current, spec.MetricTolerance, metrics, StandardError: error);
     }
 }

@@ -86,6 +86,9 @@ public static class Metrics
         double F1(string c) => 2 * tp[c] + fp[c] + fn[c] == 0 ? 0 : 2.0 * tp[c] / (2 * tp[c] + fp[c] + fn[c]);
     }
 
+    /// <summary>One-sided 95 % normal quantile: how many standard errors of noise a drop must exceed to count.</summary>
+    public const double OneSidedZ95 = 1.645;
+
     /// <summary>Rows a bootstrap resamples at most; more rows are subsampled and the error scaled by √(m / n).</summary>
     public const int MaxBootstrapRows = 2000;
 

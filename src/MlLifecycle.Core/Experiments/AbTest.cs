@@ -93,7 +93,7 @@ public sealed record AbTest(RunningStats Champion, RunningStats Challenger, doub
         }
 
         var effect = Effect;
-        var variance = a.Variance / a.Count + b.Variance / b.Count;
+        var variance = a.VarianceOfMean + b.VarianceOfMean;
         var pValue = PValue;
         double? lower = null, upper = null;
         if (variance > 0)

@@ -14,6 +14,10 @@ public readonly record struct RunningStats(long Count, double Mean, double M2)
     [JsonIgnore]
     public double Variance => Count > 1 ? M2 / (Count - 1) : 0;
 
+    /// <summary>Variance of the mean (the squared standard error): Variance / Count; 0 for no values.</summary>
+    [JsonIgnore]
+    public double VarianceOfMean => Count > 0 ? Variance / Count : 0;
+
     public static RunningStats Of(IEnumerable<double> values) => values.Aggregate(default(RunningStats), (s, x) => s.Add(x));
 
     public RunningStats Add(double x)

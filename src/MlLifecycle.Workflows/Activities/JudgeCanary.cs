@@ -1,3 +1,4 @@
+using MlLifecycle.Core.Evaluation;
 using MlLifecycle.Core.Experiments;
 using MlLifecycle.Core.Monitoring;
 using MlLifecycle.Core.Spec;
@@ -30,7 +31,7 @@ public sealed class JudgeCanary(ArtifactStore store, InferenceLogStore log)
         }
 
         double? championMean = champion.Count > 0 ? champion.Mean : null, challengerMean = challenger.Count > 0 ? challenger.Mean : null;
-        var noise = ConceptDrift.Z * Math.Sqrt((champion.Count > 0 ? champion.Variance / champion.Count : 0) + (challenger.Count > 0 ? challenger.Variance / challenger.Count : 0));
+        var noise = Metrics.OneSidedZ95 * Math.Sqrt(champion.VarianceOfMean + challenger.VarianceOfMean);
         var (promote, reason) = (drift, champion.Count, challenger.Count) switch
         {
             _ when errors > input.MaxErrorRate * requests => (false, $"rolled back: the canary failed {errors} of its {requests} requests (at most {input.MaxErrorRate:P1} may fail): {error}"),
