@@ -47,6 +47,9 @@ public sealed record RunView(
     /// <summary>Rows the served model was trained on when it is the refit on every row (spec <c>split.refit</c>); null otherwise.</summary>
     public int? RefitRows { get; init; }
 
+    /// <summary>What ensemble selection found (members, weights, scores, whether it is served); null when it did not run.</summary>
+    public EnsembleOutcome? Ensemble { get; init; }
+
     /// <summary>A drift monitor seen as a run (<c>status</c>, <c>GET /api/runs/{id}</c>, approval): its stage, and what its loop did.</summary>
     private static RunView Monitor(OrchestrationMetadata instance)
     {
@@ -125,6 +128,7 @@ public sealed record RunView(
                 Importance = result.Importance,
                 Features = result.Features,
                 RefitRows = result.RefitRows,
+                Ensemble = result.Ensemble,
                 Data = result.Data,
                 Message = result.Message,
                 Anomalies = result.Anomalies,

@@ -13,6 +13,7 @@ public sealed class ActivityFunctions(
     SplitDataset splitDataset,
     EvaluateFold evaluateFold,
     RunTrial runTrial,
+    SelectEnsemble selectEnsemble,
     TrainModel trainModel,
     EvaluateModel evaluateModel,
     RegisterModel registerModel,
@@ -61,6 +62,9 @@ public sealed class ActivityFunctions(
 
     [Function(ActivityNames.EvaluateFold)]
     public Task<FoldResult> EvaluateFold([ActivityTrigger] FoldInput input) => evaluateFold.RunAsync(input);
+
+    [Function(ActivityNames.SelectEnsemble)]
+    public Task<EnsembleOutcome> SelectEnsemble([ActivityTrigger] EnsembleInput input) => selectEnsemble.RunAsync(input);
 
     [Function(ActivityNames.TrainModel)]
     public Task<TrainOutcome> TrainModel([ActivityTrigger] TrainInput input) => trainModel.RunAsync(input);

@@ -10,6 +10,7 @@ public static class ActivityNames
     public const string QuarantineDataset = nameof(QuarantineDataset);
     public const string SplitDataset = nameof(SplitDataset);
     public const string EvaluateFold = nameof(EvaluateFold);
+    public const string SelectEnsemble = nameof(SelectEnsemble);
     public const string TrainModel = nameof(TrainModel);
     public const string EvaluateModel = nameof(EvaluateModel);
     public const string RefitModel = nameof(RefitModel);

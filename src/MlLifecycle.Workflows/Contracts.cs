@@ -58,6 +58,9 @@ public sealed record RunContext(string RunId, string Model, string Dataset, Prob
     [JsonIgnore]
     public string EvaluationBlob => $"{Folder}/evaluation.json";
 
+    /// <summary>A candidate's out-of-fold predictions on one fold (<see cref="OutOfFoldPredictions"/>), what ensemble selection reads.</summary>
+    public string OutOfFoldBlob(string candidate, int fold) => $"{Folder}/oof/{candidate}/{fold}.bin";
+
     /// <summary>What drift checks compare new data with (<see cref="Core.Monitoring.ModelBaseline"/>).</summary>
     [JsonIgnore]
     public string BaselineBlob => $"{Folder}/baseline.json";
@@ -81,7 +84,8 @@ public sealed record QuarantineInput(RunContext Run, IReadOnlyList<Anomaly> Anom
 /// <summary>Sizes of the holdout split, the cross-validation plan, and the tuning and approval settings of the spec.</summary>
 /// <param name="ApprovalHours">How long promotion waits for an approval; null when the spec does not ask for one.</param>
 /// <param name="Refit">Train the evaluated configuration again on every row and serve that (spec <c>split.refit</c>).</param>
-public sealed record SplitOutcome(int Train, int Validation, int Test, CvMethod Method, int Folds, IReadOnlyList<string> Trainers, int MaxConcurrency, TuningSpec Tuning, int Seed, double? ApprovalHours = null, bool Refit = false);
+/// <param name="Ensemble">Try ensemble selection over the candidates' out-of-fold predictions (spec <c>validation.ensemble</c>).</param>
+public sealed record SplitOutcome(int Train, int Validation, int Test, CvMethod Method, int Folds, IReadOnlyList<string> Trainers, int MaxConcurrency, TuningSpec Tuning, int Seed, double? ApprovalHours = null, bool Refit = false, bool Ensemble = false);
 
 /// <summary>The event a waiting run takes: approve or reject the promotion of the version it registered.</summary>
 public sealed record ApprovalDecision(bool Approved, string By, string? Reason = null);
@@ -89,8 +93,23 @@ public sealed record ApprovalDecision(bool Approved, string By, string? Reason =
 /// <summary>One trainer on one fold: a fan-out activity's input.</summary>
 public sealed record FoldInput(RunContext Run, string Trainer, int Fold);
 
-/// <summary>Refit of the selected trainer (with tuned options, if any) on train + validation.</summary>
-public sealed record TrainInput(RunContext Run, string Trainer, Dictionary<string, double>? Hyperparameters = null);
+/// <summary>Refit of the selected trainer (with tuned options, if any) on train + validation; of each member when ensemble selection chose an ensemble.</summary>
+public sealed record TrainInput(RunContext Run, string Trainer, Dictionary<string, double>? Hyperparameters = null, IReadOnlyList<EnsembleCandidate>? Members = null);
+
+/// <summary>
+/// A candidate of ensemble selection: a trainer with default options (cross-validated on every fold) or a tuning trial
+/// (scored on the validation split), and where its out-of-fold predictions are; <paramref name="Weight"/> once chosen.
+/// </summary>
+public sealed record EnsembleCandidate(string Name, string Trainer, Dictionary<string, double>? Options, IReadOnlyList<string> Blobs, double Weight = 0);
+
+public sealed record EnsembleInput(RunContext Run, string Metric, IReadOnlyList<EnsembleCandidate> Candidates);
+
+/// <summary>
+/// What ensemble selection found: the members with their weights, the cross-validated score of the ensemble against
+/// that of the best single candidate (both nested, in the metric's units), the rows it was selected on, and whether the
+/// ensemble is served.
+/// </summary>
+public sealed record EnsembleOutcome(bool Chosen, IReadOnlyList<EnsembleCandidate> Members, string Metric, double? Score, double? SingleScore, string? BestSingle, int Rows, string Reason);
 
 /// <summary>What tuning works on: the run, the selected trainer, the metric, the seed and the budget.</summary>
 public sealed record TuningInput(RunContext Run, string Trainer, string Metric, int Seed, TuningSpec Tuning);
@@ -102,7 +121,14 @@ public sealed record TrialInput(RunContext Run, string Trainer, string Metric, T
 public sealed record TrialRecord(Trial Trial, double Score, Dictionary<string, double> Metrics, double Seconds, string? Error = null);
 
 /// <summary>What tuning found: the best configuration and why it stopped.</summary>
-public sealed record TuningResult(TuningStrategy Strategy, int Trials, double TotalResource, Dictionary<string, double>? BestOptions, double? BestScore, string StopReason);
+public sealed record TuningResult(TuningStrategy Strategy, int Trials, double TotalResource, Dictionary<string, double>? BestOptions, double? BestScore, string StopReason)
+{
+    /// <summary>The best trials that trained (at most <see cref="TuningOrchestration.Leaders"/>), candidates of ensemble selection.</summary>
+    public IReadOnlyList<TunedTrial> Leaders { get; init; } = [];
+}
+
+/// <summary>A finished trial's id, the options it trained with (its own resource) and its score on the validation split.</summary>
+public sealed record TunedTrial(int Id, Dictionary<string, double> Options, double Score);
 
 public sealed record TrainOutcome(string Trainer, string ModelSha256, double Seconds, int Rows, int OutlierRowsDropped, FeatureSummary? Features = null);
 
@@ -150,7 +176,8 @@ public sealed record RegisterInput(
     EvaluationOutcome Evaluation,
     SelectionSummary Selection,
     TuningResult? Tuning = null,
-    TrainOutcome? Refit = null);
+    TrainOutcome? Refit = null,
+    EnsembleOutcome? Ensemble = null);
 
 /// <summary>Promotion request; <paramref name="ExpectedChampion"/> is the champion the gate compared against (null = none).</summary>
 public sealed record PromoteInput(string Model, int Version, bool GatePassed, int? ExpectedChampion = null);
@@ -190,4 +217,7 @@ public sealed record RunResult(
 {
     /// <summary>Rows the served model was trained on when it is the refit on every row; null when it is the evaluated model.</summary>
     public int? RefitRows { get; init; }
+
+    /// <summary>What ensemble selection found; null when it did not run.</summary>
+    public EnsembleOutcome? Ensemble { get; init; }
 }

@@ -34,6 +34,7 @@ public static class ManifestBuilder
         gate = input.Evaluation.Gate,
         selection = input.Selection,
         tuning = input.Tuning,
+        ensemble = input.Ensemble,
         sliceGaps = input.Evaluation.SliceGaps,
         features = FeatureList(schema, training.ModelInputs),
         permutationImportance = input.Evaluation.Importance,

@@ -3,12 +3,15 @@ using MlLifecycle.Core.Data;
 using MlLifecycle.Core.Evaluation;
 using MlLifecycle.Core.Spec;
 using MlLifecycle.Storage;
+using MlLifecycle.Workflows.Activities;
 
 namespace MlLifecycle.Workflows;
 
 /// <summary>
 /// The lifecycle run: validate → split → cross-validate every candidate trainer (one activity per trainer and fold,
-/// fanned out with a concurrency cap) → refit the best on train + validation → evaluate once on the test split →
+/// fanned out with a concurrency cap) → tune the best (optional) → select a weighted ensemble over the candidates'
+/// out-of-fold predictions, kept only when it cross-validates better → refit the choice on train + validation →
+/// evaluate once on the test split →
 /// train the same configuration on every row, the model served (unless the spec's <c>split.refit</c> is false) →
 /// register → promote if the gate passes. A dataset that fails validation ends the run <c>Rejected</c> with nothing
 /// registered (and a copy in quarantine when the file is at fault).
@@ -73,21 +76,25 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
                     result = result with { Tuning = tuning };
                 }
 
-                context.SetCustomStatus(new RunProgress($"training {selection.Winner} on train + validation", 4, Steps));
-                var training = await context.CallActivityAsync<TrainOutcome>(ActivityNames.TrainModel, new TrainInput(run, selection.Winner, tuning?.BestOptions), Retry);
+                var members = split.Ensemble ? await SelectEnsembleAsync(context, run, data.PrimaryMetric!, split.Folds, summaries, selection.Winner, tuning) : null;
+                result = result with { Ensemble = members };
+                var chosen = members is { Chosen: true } ? members.Members : null;
+                var what = chosen is null ? selection.Winner : $"an ensemble of {string.Join(", ", chosen.Select(m => m.Name))}";
+                context.SetCustomStatus(new RunProgress($"training {what} on train + validation", 4, Steps));
+                var training = await context.CallActivityAsync<TrainOutcome>(ActivityNames.TrainModel, new TrainInput(run, selection.Winner, tuning?.BestOptions, chosen), Retry);
                 context.SetCustomStatus(new RunProgress("evaluating on the test split", 5, Steps));
                 var evaluation = await context.CallActivityAsync<EvaluationOutcome>(ActivityNames.EvaluateModel, run, Retry);
                 result = result with { Metrics = evaluation.Test, Criteria = evaluation.Criteria, Gate = evaluation.Gate, Importance = evaluation.Importance, Features = training.Features };
                 TrainOutcome? refit = null;
                 if (split.Refit)
                 {
-                    context.SetCustomStatus(new RunProgress($"training {selection.Winner} on all {split.Train + split.Validation + split.Test} rows, the model to serve", 6, Steps));
-                    refit = await context.CallActivityAsync<TrainOutcome>(ActivityNames.RefitModel, new TrainInput(run, selection.Winner, tuning?.BestOptions), Retry);
+                    context.SetCustomStatus(new RunProgress($"training {what} on all {split.Train + split.Validation + split.Test} rows, the model to serve", 6, Steps));
+                    refit = await context.CallActivityAsync<TrainOutcome>(ActivityNames.RefitModel, new TrainInput(run, selection.Winner, tuning?.BestOptions, chosen), Retry);
                     result = result with { RefitRows = refit.Rows, Features = refit.Features };
                 }
 
                 context.SetCustomStatus(new RunProgress("registering", 6, Steps));
-                var version = await context.CallActivityAsync<int>(ActivityNames.RegisterModel, new RegisterInput(run, data.Task!.Value, data.Label!, data.PrimaryMetric!, data.Seed, data.DataSha256!, data.Data!, training.Trainer, training.Seconds, evaluation, selection, tuning, refit), Retry);
+                var version = await context.CallActivityAsync<int>(ActivityNames.RegisterModel, new RegisterInput(run, data.Task!.Value, data.Label!, data.PrimaryMetric!, data.Seed, data.DataSha256!, data.Data!, training.Trainer, training.Seconds, evaluation, selection, tuning, refit, members), Retry);
                 result = result with { Version = version };
                 var promote = evaluation.Gate.Passed && request.Promote;
                 if (promote && split.ApprovalHours is { } hours)
@@ -147,6 +154,26 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
         {
             return new ApprovalDecision(false, "timeout", $"no approval within {hours:G4} h");
         }
+    }
+
+    /// <summary>
+    /// Ensemble selection over the trainers that trained on every fold (default options, every fold's predictions) and
+    /// the best tuning trials of the winner (the validation split's predictions); null when there is only one candidate.
+    /// </summary>
+    private static async Task<EnsembleOutcome?> SelectEnsembleAsync(TaskOrchestrationContext context, RunContext run, string metric, int folds, IReadOnlyList<TrainerSummary> summaries, string winner, TuningResult? tuning)
+    {
+        List<EnsembleCandidate> candidates =
+        [
+            .. summaries.Where(s => s.Error is null).Select(s => new EnsembleCandidate(s.Trainer, s.Trainer, null, [.. Enumerable.Range(0, folds).Select(f => run.OutOfFoldBlob(s.Trainer, f))])),
+            .. (tuning?.Leaders ?? []).Select(t => new EnsembleCandidate(RunTrial.TrialCandidate(winner, t.Id), winner, t.Options, [run.OutOfFoldBlob(RunTrial.TrialCandidate(winner, t.Id), 0)])),
+        ];
+        if (candidates.Count < 2)
+        {
+            return null;
+        }
+
+        context.SetCustomStatus(new RunProgress($"selecting an ensemble of {candidates.Count} candidates", 4, Steps));
+        return await context.CallActivityAsync<EnsembleOutcome>(ActivityNames.SelectEnsemble, new EnsembleInput(run, metric, candidates), Retry);
     }
 
     /// <summary>The run's row in the <c>runs</c> table: only what the table keeps travels to the activity.</summary>

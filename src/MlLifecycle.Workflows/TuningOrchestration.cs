@@ -18,6 +18,9 @@ public sealed class TuningOrchestration : TaskOrchestrator<TuningState, TuningRe
     /// <summary>Trials per execution before continuing as new (each trial adds two history events).</summary>
     public const int TrialsPerExecution = 100;
 
+    /// <summary>The best trials offered to ensemble selection.</summary>
+    public const int Leaders = 5;
+
     public override async Task<TuningResult?> RunAsync(TaskOrchestrationContext context, TuningState state)
     {
         var (input, tuning) = (state.Input, state.Input.Tuning);
@@ -40,7 +43,10 @@ public sealed class TuningOrchestration : TaskOrchestrator<TuningState, TuningRe
                 // A trial that could not be trained is never the best: if none trained, the defaults are refit.
                 var best = history.Where(h => h.Error is null).OrderByDescending(h => h.Score).ThenBy(h => h.Trial.Id).FirstOrDefault();
                 // The best configuration is refit with the full resource, whatever rung it was scored on.
-                return new TuningResult(tuning.Strategy, history.Count, used, best is null ? null : space.Options(best.Trial with { Resource = tuning.MaxResource }), best?.Score, (stop ?? "search complete") + (best is null && history.Count > 0 ? "; no trial could be trained, defaults kept" : ""));
+                return new TuningResult(tuning.Strategy, history.Count, used, best is null ? null : space.Options(best.Trial with { Resource = tuning.MaxResource }), best?.Score, (stop ?? "search complete") + (best is null && history.Count > 0 ? "; no trial could be trained, defaults kept" : ""))
+                {
+                    Leaders = [.. history.Where(h => h.Error is null && h.Score > double.MinValue).OrderByDescending(h => h.Score).ThenBy(h => h.Trial.Id).Take(Leaders).Select(h => new TunedTrial(h.Trial.Id, space.Options(h.Trial), h.Score))],
+                };
             }
 
             var bestSoFar = history.Count == 0 ? "" : $", best {history.Max(h => h.Score):F4}";

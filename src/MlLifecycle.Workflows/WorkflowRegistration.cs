@@ -30,6 +30,7 @@ public static class WorkflowRegistration
         services.AddSingleton<SplitDataset>();
         services.AddSingleton<EvaluateFold>();
         services.AddSingleton<RunTrial>();
+        services.AddSingleton<SelectEnsemble>();
         services.AddSingleton<TrainModel>();
         services.AddSingleton<EvaluateModel>();
         services.AddSingleton<RegisterModel>();
@@ -67,6 +68,7 @@ public static class WorkflowRegistration
             [ActivityNames.SplitDataset] = Activity<SplitDataset, RunContext, SplitOutcome>((a, i) => a.RunAsync(i)),
             [ActivityNames.EvaluateFold] = Activity<EvaluateFold, FoldInput, FoldResult>((a, i) => a.RunAsync(i)),
             [ActivityNames.RunTrial] = Activity<RunTrial, TrialInput, TrialRecord>((a, i) => a.RunAsync(i)),
+            [ActivityNames.SelectEnsemble] = Activity<SelectEnsemble, EnsembleInput, EnsembleOutcome>((a, i) => a.RunAsync(i)),
             [ActivityNames.TrainModel] = Activity<TrainModel, TrainInput, TrainOutcome>((a, i) => a.RunAsync(i)),
             [ActivityNames.EvaluateModel] = Activity<EvaluateModel, RunContext, EvaluationOutcome>((a, i) => a.RunAsync(i)),
             [ActivityNames.RefitModel] = Activity<TrainModel, TrainInput, TrainOutcome>((a, i) => a.RefitAsync(i)),

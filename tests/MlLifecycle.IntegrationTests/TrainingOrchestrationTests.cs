@@ -95,13 +95,14 @@ public sealed class TrainingOrchestrationTests(OrchestrationFixture engine) : IC
         Assert.Equal(1, engine.Probe.MostRunning("pass-1", EvaluateFold));
         Assert.Equal(6, engine.Probe.Completed("pass-1", EvaluateFold));
         Assert.Equal(
-            [ValidateDataset, SplitDataset, .. Enumerable.Repeat(EvaluateFold, 6), TrainModel, EvaluateModel, RefitModel, RegisterModel, PromoteModel, RecordRun],
+            [ValidateDataset, SplitDataset, .. Enumerable.Repeat(EvaluateFold, 6), SelectEnsemble, TrainModel, EvaluateModel, RefitModel, RegisterModel, PromoteModel, RecordRun],
             await engine.ScheduledAsync("pass-1"));
         var metric = result.PrimaryMetric!;
         var folds = await engine.Registry.ListTrialsAsync("pass-1");
         Assert.Equal(6, folds.Count);
         Assert.All(result.Selection!.Trainers, t => Assert.Equal(folds.Where(f => f.Trainer == t.Trainer).Average(f => f.Metrics[metric]), t.Metrics[metric].Mean, 12));
         Assert.Equal(result.Selection.Trainers.MaxBy(t => t.Metrics[metric].Mean)!.Trainer, result.Selection.Winner);
+        Assert.False(result.Ensemble!.Chosen, result.Ensemble.Reason);
         Assert.Equal(result.Selection.Winner, Assert.IsType<TrainInput>(Assert.Single(engine.Probe.Inputs("pass-1", TrainModel))).Trainer);
         Assert.Equal(1, await engine.Registry.ResolveAliasAsync("pass", ModelRegistry.Champion));
         var version = await engine.Registry.GetVersionAsync("pass", 1);
@@ -109,6 +110,60 @@ public sealed class TrainingOrchestrationTests(OrchestrationFixture engine) : IC
         var row = Assert.Single(await engine.Registry.ListRunsAsync("pass"));
         Assert.Equal((RunStatus.Succeeded, (int?)1, (string?)null), (row.Status, row.Version, row.Message));
         Assert.Equal(result.Metrics, row.Metrics);
+    }
+
+    /// <summary>
+    /// y = 5·x₁ + 2·sin(3·x₂) + noise on 240 rows: the linear model gets the trend and misses the wave, the trees get the
+    /// wave and cut the trend into steps. Each candidate's out-of-fold predictions are stored per fold and cover every
+    /// cross-validated row once; the greedy selection over them blends the two, which cross-validates better than
+    /// either, so the served model is that ensemble, trained member by member on every row, with its weights in the
+    /// manifest and the registry naming it.
+    /// </summary>
+    [Fact]
+    public async Task RunAsync_CandidatesThatErrDifferently_ServeTheirCrossValidatedEnsemble()
+    {
+        var random = new Random(21);
+        var csv = new StringBuilder("x1,x2,y\n");
+        for (var i = 0; i < 240; i++)
+        {
+            double x1 = random.NextDouble() * 10, x2 = random.NextDouble() * 6;
+            csv.Append(CultureInfo.InvariantCulture, $"{x1:F4},{x2:F4},{5 * x1 + 2 * Math.Sin(3 * x2) + random.NextDouble():F4}\n");
+        }
+
+        var result = await engine.RunAsync("ensemble-1", "ensemble", Encoding.UTF8.GetBytes(csv.ToString()), """{"label": "y", "seed": 7, "validation": {"folds": 3, "trainers": ["LightGbm", "Linear"]}}""");
+
+        Assert.Equal(RunStatus.Succeeded, result.Status);
+        var input = Assert.IsType<EnsembleInput>(Assert.Single(engine.Probe.Inputs("ensemble-1", SelectEnsemble)));
+        Assert.Equal(["LightGbm", "Linear"], input.Candidates.Select(c => c.Name));
+        var run = new RunContext("ensemble-1", "ensemble", "ensemble/data.csv", null);
+        var plan = await engine.Store.ReadJsonAsync<Core.Validation.ValidationPlan>(ArtifactStore.Artifacts, run.SplitBlob);
+        foreach (var candidate in input.Candidates)
+        {
+            var parts = await Task.WhenAll(candidate.Blobs.Select(async b => OutOfFoldPredictions.FromBinary(await engine.Store.ReadAsync(ArtifactStore.Artifacts, b))));
+            Assert.Equal(plan.Folds.Select(f => f.Validation), parts.Select(p => p.Rows));
+            Assert.All(parts, p => Assert.All(p.Vectors, v => Assert.Single(v)));
+        }
+
+        var ensemble = result.Ensemble!;
+        Assert.True(ensemble.Chosen, ensemble.Reason);
+        Assert.True(ensemble.Score < ensemble.SingleScore, $"rmse of the ensemble {ensemble.Score} vs one model {ensemble.SingleScore}");
+        Assert.Equal(plan.Split.Train.Length + plan.Split.Validation.Length, ensemble.Rows);
+        Assert.Equal(["LightGbm", "Linear"], ensemble.Members.Select(m => m.Trainer));
+        Assert.Equal(1, ensemble.Members.Sum(m => m.Weight), 12);
+
+        var version = (await engine.Registry.GetVersionAsync("ensemble", 1))!;
+        Assert.Equal(Core.Training.TrainedModel.EnsembleTrainer, version.Trainer);
+        var manifest = System.Text.Json.JsonDocument.Parse((await engine.Store.ReadAsync(ArtifactStore.Artifacts, "ensemble/1/manifest.json")).ToString()).RootElement;
+        Assert.Equal(ensemble.Members.Select(m => m.Weight), manifest.GetProperty("ensemble").GetProperty("members").EnumerateArray().Select(m => m.GetProperty("weight").GetDouble()));
+
+        // The served ensemble equals its members with their weights, each trained on every row with the run's seed.
+        var data = CsvLoader.Read((await engine.Store.ReadAsync(ArtifactStore.Artifacts, run.DataBlob)).ToStream());
+        var schema = await engine.Store.ReadJsonAsync<DatasetSchema>(ArtifactStore.Artifacts, run.SchemaBlob);
+        var spec = await engine.Store.ReadJsonAsync<Core.Spec.ProblemSpec>(ArtifactStore.Artifacts, run.SpecBlob);
+        var (rows, labels) = Core.Training.FeatureRows.FromTable(data, schema);
+        var expected = Core.Training.TrainedModel.Ensemble([.. ensemble.Members.Select(m => (Core.Training.TrainedModel.Train(schema, rows, labels, spec.EffectiveSeed, spec, m.Trainer), m.Weight))]);
+        var served = Core.Training.TrainedModel.Load((await engine.Store.ReadAsync(ArtifactStore.Artifacts, "ensemble/1/model.zip")).ToStream(), schema, version.Trainer);
+        Assert.Equal(expected.Predict(rows).Select(p => p.Score), served.Predict(rows).Select(p => p.Score));
     }
 
     /// <summary>

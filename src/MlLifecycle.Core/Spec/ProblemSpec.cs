@@ -210,6 +210,13 @@ public sealed record ValidationSpec
 
     /// <summary>Columns whose values (numbers in quartile bands) slice the test metrics, e.g. ["sex"].</summary>
     public IReadOnlyList<string>? SliceBy { get; init; }
+
+    /// <summary>
+    /// Try a weighted ensemble of the candidates (and the best tuning trials) by greedy selection over their
+    /// out-of-fold predictions; it is served only when its cross-validated score beats the best single candidate.
+    /// Default true.
+    /// </summary>
+    public bool Ensemble { get; init; } = true;
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<CvMethod>))]

@@ -1,9 +1,12 @@
 using System.Collections.Concurrent;
+using System.IO.Compression;
+using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
 using Microsoft.ML.Transforms.Text;
 using MlLifecycle.Core.Data;
+using MlLifecycle.Core.Evaluation;
 using MlLifecycle.Core.Spec;
 
 namespace MlLifecycle.Core.Training;
@@ -11,12 +14,22 @@ namespace MlLifecycle.Core.Training;
 /// <summary>One prediction: the class (with probabilities) for classification, the value for regression.</summary>
 public sealed record Prediction(string? Label, double? Score, IReadOnlyDictionary<string, double>? Probabilities);
 
+/// <summary>A member of an ensemble and its weight (the weights add up to 1).</summary>
+public sealed record EnsembleMember(string Trainer, double Weight);
+
 /// <summary>
-/// A fitted ML.NET transformer chain (imputation, encodings, trainer) with the schema it was trained on.
-/// <see cref="Predict"/> is thread-safe: each call takes a scorer from a pool.
+/// A fitted ML.NET transformer chain (imputation, encodings, trainer) with the schema it was trained on, or an
+/// ensemble of such chains whose predictions are averaged with weights. <see cref="Predict"/> is thread-safe: each
+/// call takes a scorer from a pool.
 /// </summary>
 public sealed class TrainedModel
 {
+    /// <summary>The entry that makes a saved model an ensemble: the members' files, trainers and weights.</summary>
+    public const string EnsembleEntry = "ensemble.json";
+
+    /// <summary>The trainer name of an ensemble.</summary>
+    public const string EnsembleTrainer = "Ensemble";
+
     private static readonly TextFeaturizingEstimator.Options TextOptions = new()
     {
         WordFeatureExtractor = new WordBagEstimator.Options { NgramLength = 2, UseAllLengths = true, Weighting = NgramExtractingEstimator.WeightingCriteria.TfIdf },
@@ -29,6 +42,9 @@ public sealed class TrainedModel
     private readonly MLContext _ml;
     private readonly ITransformer _transformer;
     private readonly DataViewSchema _inputSchema;
+
+    /// <summary>The members of an ensemble with their weights; null for one chain.</summary>
+    private readonly IReadOnlyList<(TrainedModel Model, double Weight)>? _members;
 
     private readonly IReadOnlyList<InputColumn> _inputs;
 
@@ -44,6 +60,29 @@ public sealed class TrainedModel
         Schema = schema;
         Trainer = trainer;
         Details = details;
+    }
+
+    private TrainedModel(IReadOnlyList<(TrainedModel Model, double Weight)> members, TrainingDetails details)
+        : this(members[0].Model._ml, members[0].Model._transformer, members[0].Model._inputSchema, members[0].Model.Schema, EnsembleTrainer, details)
+    {
+        _members = members;
+    }
+
+    /// <summary>The members and weights of an ensemble; null for one chain.</summary>
+    public IReadOnlyList<EnsembleMember>? Members => _members?.Select(m => new EnsembleMember(m.Model.Trainer, m.Weight)).ToList();
+
+    /// <summary>
+    /// An ensemble: predictions are the weighted average of the members' class probabilities (the class is the most
+    /// probable one) or values. Its details are its heaviest member's, with every member's inputs.
+    /// </summary>
+    public static TrainedModel Ensemble(IReadOnlyList<(TrainedModel Model, double Weight)> members)
+    {
+        var heaviest = members.MaxBy(m => m.Weight).Model.Details;
+        return new TrainedModel(members, heaviest with
+        {
+            ModelInputs = [.. members.SelectMany(m => m.Model.Details.ModelInputs).Distinct(StringComparer.Ordinal)],
+            Transforms = [$"ensemble: {string.Join(", ", members.Select(m => $"{m.Model.Trainer} × {m.Weight:G4}"))}", .. heaviest.Transforms],
+        });
     }
 
     public DatasetSchema Schema { get; }
@@ -112,14 +151,61 @@ public sealed class TrainedModel
         });
     }
 
+    /// <summary>Loads a saved model: one ML.NET chain, or an ensemble (a zip of <see cref="EnsembleEntry"/> and the members' zips).</summary>
     public static TrainedModel Load(Stream zip, DatasetSchema schema, string trainer)
     {
+        var buffer = new MemoryStream();
+        zip.CopyTo(buffer);
+        buffer.Position = 0;
+        using (var archive = new ZipArchive(buffer, ZipArchiveMode.Read, leaveOpen: true))
+        {
+            if (archive.GetEntry(EnsembleEntry) is { } entry)
+            {
+                using var manifest = entry.Open();
+                var members = JsonSerializer.Deserialize<List<SavedMember>>(manifest) ?? [];
+                return Ensemble([.. members.Select(m =>
+                {
+                    using var member = (archive.GetEntry(m.File) ?? throw new InvalidDataException($"The ensemble has no member file '{m.File}'.")).Open();
+                    return (Load(member, schema, m.Trainer), m.Weight);
+                })]);
+            }
+        }
+
+        buffer.Position = 0;
         var ml = new MLContext(0);
-        var transformer = ml.Model.Load(zip, out var inputSchema);
+        var transformer = ml.Model.Load(buffer, out var inputSchema);
         return new TrainedModel(ml, transformer, inputSchema, schema, trainer, TrainingDetails.None);
     }
 
-    public void Save(Stream destination) => _ml.Model.Save(_transformer, _inputSchema, destination);
+    /// <summary>Saves the chain as ML.NET does; an ensemble as a zip of <see cref="EnsembleEntry"/> and one zip per member (fixed timestamps: the same model, the same bytes).</summary>
+    public void Save(Stream destination)
+    {
+        if (_members is null)
+        {
+            _ml.Model.Save(_transformer, _inputSchema, destination);
+            return;
+        }
+
+        using var archive = new ZipArchive(destination, ZipArchiveMode.Create, leaveOpen: true);
+        var saved = _members.Select((m, i) => new SavedMember($"member-{i}.zip", m.Model.Trainer, m.Weight)).ToList();
+        Write(EnsembleEntry, JsonSerializer.SerializeToUtf8Bytes(saved));
+        foreach (var (member, file) in _members.Zip(saved, (m, f) => (m.Model, f.File)))
+        {
+            using var bytes = new MemoryStream();
+            member.Save(bytes);
+            Write(file, bytes.ToArray());
+        }
+
+        void Write(string name, byte[] content)
+        {
+            var entry = archive.CreateEntry(name, CompressionLevel.NoCompression);
+            entry.LastWriteTime = new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+            using var stream = entry.Open();
+            stream.Write(content);
+        }
+    }
+
+    private sealed record SavedMember(string File, string Trainer, double Weight);
 
     /// <summary>
     /// Predicts rows of raw cells in <see cref="DatasetSchema.Features"/> order, one after another through one pooled
@@ -128,6 +214,25 @@ public sealed class TrainedModel
     /// </summary>
     public IReadOnlyList<Prediction> Predict(IReadOnlyList<string?[]> rows)
     {
+        if (_members is not null)
+        {
+            var outputs = _members.Select(m => (Predictions: m.Model.Predict(rows), m.Weight)).ToList();
+            return [.. rows.Select((_, i) =>
+            {
+                var vector = new double[Schema.IsClassification ? Schema.Classes!.Count : 1];
+                foreach (var (predictions, weight) in outputs)
+                {
+                    var member = PredictionVectors.Of(Schema, predictions[i]);
+                    for (var j = 0; j < vector.Length; j++)
+                    {
+                        vector[j] += weight * member[j];
+                    }
+                }
+
+                return PredictionVectors.ToPrediction(Schema, vector);
+            })];
+        }
+
         var scorer = Rent();
         try
         {
@@ -148,6 +253,11 @@ public sealed class TrainedModel
     /// <summary>ML.NET's own path: one data view over all rows through the chain. The reference the row scorer is tested against.</summary>
     internal IReadOnlyList<Prediction> PredictThroughDataView(IReadOnlyList<string?[]> rows)
     {
+        if (_members is not null)
+        {
+            throw new NotSupportedException("An ensemble has no single data view path.");
+        }
+
         var output = _transformer.Transform(FeatureRows.ToDataView(Schema, _inputs, rows));
         switch (Schema.Task)
         {

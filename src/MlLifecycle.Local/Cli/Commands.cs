@@ -361,6 +361,11 @@ internal static class Commands
             output.WriteLine($"  tuning ({tuning.Strategy}): {tuning.Trials} trials, Σ resource {tuning.TotalResource}, best validation score {tuning.BestScore:F4} ({tuning.StopReason})");
         }
 
+        if (run.Ensemble is { } ensemble)
+        {
+            output.WriteLine($"  ensemble selection: {(ensemble.Chosen ? "served" : "not used")}, {string.Join(" + ", ensemble.Members.Select(m => $"{m.Name} × {m.Weight.ToString("G3", CultureInfo.InvariantCulture)}"))} ({ensemble.Reason})");
+        }
+
         if (run.Features is { } features)
         {
             output.WriteLine($"  features: {features.Inputs} model inputs, {features.Kept} kept by selection" + (features.Dropped.Count > 0 ? $"; dropped {string.Join(", ", features.Dropped)}" : "") + (features.SyntheticRows > 0 ? $"; {features.SyntheticRows} synthetic training rows" : ""));

@@ -5,15 +5,23 @@ using static MlLifecycle.Workflows.ModelScoring;
 namespace MlLifecycle.Workflows.Activities;
 
 /// <summary>The <see cref="ActivityNames.RunTrial"/> activity.</summary>
-public sealed class RunTrial(ModelRegistry registry, RunDataCache cache, TimeProvider time)
+public sealed class RunTrial(ModelRegistry registry, ArtifactStore store, RunDataCache cache, TimeProvider time)
 {
-    /// <summary>One tuning trial: trains on the training split with the trial's options (one thread) and scores it on the validation split.</summary>
+    /// <summary>
+    /// One tuning trial: trains on the training split with the trial's options (one thread) and scores it on the
+    /// validation split, whose predictions it stores for ensemble selection.
+    /// </summary>
     public async Task<TrialRecord> RunAsync(TrialInput input)
     {
         var run = input.Run;
         var data = await cache.GetAsync(run);
         var split = (await cache.GetPlanAsync(run)).Split;
-        var (metrics, error, seconds) = TrainAndScore(data, input.Trainer, split.Train, split.Validation, input.Options);
+        var (metrics, error, seconds, predictions) = TrainAndScore(data, input.Trainer, split.Train, split.Validation, input.Options);
+        if (predictions is not null)
+        {
+            await store.WriteAsync(ArtifactStore.Artifacts, run.OutOfFoldBlob(TrialCandidate(input.Trainer, input.Trial.Id), 0), predictions.ToBinary());
+        }
+
         var value = metrics.GetValueOrDefault(input.Metric, double.NaN);
         // A trial that failed or whose metric is undefined ranks last; double.MinValue, not −∞, because the result must serialize.
         var score = double.IsFinite(value) ? (PrimaryMetric.HigherIsBetter(input.Metric) ? value : -value) : double.MinValue;
@@ -21,4 +29,7 @@ public sealed class RunTrial(ModelRegistry registry, RunDataCache cache, TimePro
         await registry.RecordTuningTrialAsync(run.RunId, run.Model, input.Trainer, input.Trial.Id, input.Options, input.Trial.Resource, score, metrics, record.Seconds, error, time.GetUtcNow());
         return record;
     }
+
+    /// <summary>A trial's name among the candidates of ensemble selection.</summary>
+    public static string TrialCandidate(string trainer, int trial) => $"{trainer}-trial-{trial}";
 }

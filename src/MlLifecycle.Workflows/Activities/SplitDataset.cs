@@ -19,6 +19,6 @@ public sealed class SplitDataset(ArtifactStore store, RunDataCache cache)
         }
 
         return new SplitOutcome(plan.Split.Train.Length, plan.Split.Validation.Length, plan.Split.Test.Length, plan.Method, plan.Folds.Count, plan.Trainers, plan.MaxConcurrency, spec.EffectiveTuning, spec.EffectiveSeed,
-            spec.EffectiveDeployment.RequireApproval ? spec.EffectiveDeployment.ApprovalTimeoutHours : null, spec.EffectiveSplit.Refit);
+            spec.EffectiveDeployment.RequireApproval ? spec.EffectiveDeployment.ApprovalTimeoutHours : null, spec.EffectiveSplit.Refit, spec.EffectiveValidation.Ensemble);
     }
 }

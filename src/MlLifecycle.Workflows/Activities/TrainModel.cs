@@ -9,7 +9,7 @@ namespace MlLifecycle.Workflows.Activities;
 /// <summary>The <see cref="ActivityNames.TrainModel"/> activity.</summary>
 public sealed class TrainModel(ArtifactStore store, RunDataCache cache, ILogger<TrainModel> logger)
 {
-    /// <summary>Refits the selected trainer on train + validation (all cores) and stores the model in the run's folder.</summary>
+    /// <summary>Refits the selected trainer, or each member of the selected ensemble, on train + validation (all cores) and stores the model in the run's folder.</summary>
     public async Task<TrainOutcome> RunAsync(TrainInput input)
     {
         var split = (await cache.GetPlanAsync(input.Run)).Split;
@@ -31,7 +31,9 @@ public sealed class TrainModel(ArtifactStore store, RunDataCache cache, ILogger<
         var run = input.Run;
         var (_, schema, spec, rows, labels) = await cache.GetAsync(run);
         var stopwatch = Stopwatch.StartNew();
-        var model = TrainedModel.Train(schema, Pick(rows, fit), Pick(labels, fit), spec.EffectiveSeed, spec, input.Trainer, hyperparameters: input.Hyperparameters);
+        var model = input.Members is { Count: > 0 } members
+            ? TrainedModel.Ensemble([.. members.Select(m => (Train(m.Trainer, m.Options), m.Weight))])
+            : Train(input.Trainer, input.Hyperparameters);
         using var zip = new MemoryStream();
         model.Save(zip);
         var sha = await store.WriteAsync(ArtifactStore.Artifacts, modelBlob, BinaryData.FromBytes(zip.ToArray()));
@@ -44,5 +46,8 @@ public sealed class TrainModel(ArtifactStore store, RunDataCache cache, ILogger<
             [.. (selection?.Decisions ?? []).Where(d => d.Dropped is not null).Select(d => $"{FeatureRows.Describe(schema, d.Name)} ({d.Dropped})")],
             model.Details.Augmentation?.SyntheticRows ?? 0);
         return new TrainOutcome(model.Trainer, sha, stopwatch.Elapsed.TotalSeconds, model.Details.Rows, model.Details.OutlierRowsDropped, features);
+
+        TrainedModel Train(string trainer, IReadOnlyDictionary<string, double>? options) =>
+            TrainedModel.Train(schema, Pick(rows, fit), Pick(labels, fit), spec.EffectiveSeed, spec, trainer, hyperparameters: options);
     }
 }

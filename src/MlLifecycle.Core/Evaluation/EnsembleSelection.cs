@@ -1,0 +1,172 @@
+using MlLifecycle.Core.Data;
+using MlLifecycle.Core.Spec;
+using MlLifecycle.Core.Training;
+
+namespace MlLifecycle.Core.Evaluation;
+
+/// <summary>
+/// The outcome of ensemble selection: each candidate's weight (0 when unused), the cross-validated score of the
+/// greedy procedure against that of picking the best single candidate (higher is better, as the scorer returns them),
+/// and whether the ensemble is worth serving: more than one member and a better score.
+/// </summary>
+public sealed record EnsembleChoice(IReadOnlyList<double> Weights, double EnsembleScore, double SingleScore, int BestSingle, bool Chosen);
+
+/// <summary>
+/// Caruana et al.'s ensemble selection (ICML 2004): start empty, and at each step add, with replacement, the candidate
+/// whose addition makes the averaged predictions score best on out-of-fold rows; the weights are the counts of the
+/// best-scoring prefix. Whether that beats one model is itself cross-validated: the rows are cut into groups, and on
+/// each group the ensemble selected on the other groups is scored against the single candidate those groups rank
+/// best. Selection on the rows it is scored on would flatter the ensemble.
+/// </summary>
+public static class EnsembleSelection
+{
+    /// <summary>Greedy steps (members added with replacement; weights are multiples of 1/steps or coarser).</summary>
+    public const int Steps = 20;
+
+    /// <summary>Distinct members at most: each one costs a model's scoring time per prediction.</summary>
+    public const int MaxMembers = 4;
+
+    /// <summary>Groups of the nested comparison.</summary>
+    public const int Groups = 5;
+
+    /// <summary>
+    /// Chooses weights over candidates' out-of-fold predictions (<see cref="PredictionVectors"/>; every candidate
+    /// predicts the same rows, in the same order).
+    /// </summary>
+    /// <param name="candidates">Per candidate, a vector per row.</param>
+    /// <param name="score">Higher-is-better score of vectors for a subset of rows (by index); −∞ when undefined.</param>
+    /// <param name="seed">Seed of the row groups.</param>
+    public static EnsembleChoice Select(IReadOnlyList<double[][]> candidates, Func<int[], double[][], double> score, int seed)
+    {
+        var rows = candidates[0].Length;
+        var all = Enumerable.Range(0, rows).ToArray();
+        var random = new Random(seed);
+        var group = all.Select(i => i % Groups).OrderBy(_ => random.Next()).ToArray();
+        double ensembleTotal = 0, singleTotal = 0;
+        var groups = 0;
+        for (var g = 0; g < Groups; g++)
+        {
+            var fit = all.Where(i => group[i] != g).ToArray();
+            var held = all.Where(i => group[i] == g).ToArray();
+            if (fit.Length == 0 || held.Length == 0)
+            {
+                continue;
+            }
+
+            var counts = Greedy(candidates, fit, score);
+            var single = BestSingle(candidates, fit, score);
+            ensembleTotal += score(held, Blend(candidates, counts, held));
+            singleTotal += score(held, held.Select(i => candidates[single][i]).ToArray());
+            groups++;
+        }
+
+        var final = Greedy(candidates, all, score);
+        var weights = final.Select(c => (double)c / final.Sum()).ToList();
+        var best = BestSingle(candidates, all, score);
+        double ensembleScore = ensembleTotal / groups, singleScore = singleTotal / groups;
+        var chosen = final.Count(c => c > 0) > 1 && double.IsFinite(ensembleScore) && ensembleScore > singleScore;
+        return new EnsembleChoice(weights, ensembleScore, singleScore, best, chosen);
+    }
+
+    /// <summary>
+    /// Greedy selection with replacement on some rows: how many times each candidate was added, for the best-scoring
+    /// prefix of <see cref="Steps"/> steps. Ties go to the earlier candidate; at most <see cref="MaxMembers"/> distinct.
+    /// </summary>
+    public static int[] Greedy(IReadOnlyList<double[][]> candidates, int[] rows, Func<int[], double[][], double> score)
+    {
+        var width = candidates[0][0].Length;
+        var sum = rows.Select(_ => new double[width]).ToArray();
+        var counts = new int[candidates.Count];
+        int[] best = [];
+        var bestScore = double.NegativeInfinity;
+        for (var step = 1; step <= Steps; step++)
+        {
+            var distinct = counts.Count(c => c > 0);
+            var (pick, pickScore) = (-1, double.NegativeInfinity);
+            for (var c = 0; c < candidates.Count; c++)
+            {
+                if (counts[c] == 0 && distinct >= MaxMembers)
+                {
+                    continue;
+                }
+
+                var trial = rows.Select((row, k) => sum[k].Select((s, j) => (s + candidates[c][row][j]) / step).ToArray()).ToArray();
+                var value = score(rows, trial);
+                if (pick < 0 || value > pickScore)
+                {
+                    (pick, pickScore) = (c, value);
+                }
+            }
+
+            counts[pick]++;
+            for (var k = 0; k < rows.Length; k++)
+            {
+                for (var j = 0; j < width; j++)
+                {
+                    sum[k][j] += candidates[pick][rows[k]][j];
+                }
+            }
+
+            if (pickScore > bestScore || best.Length == 0)
+            {
+                (best, bestScore) = ([.. counts], pickScore);
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>The counts-weighted average of the candidates' vectors on some rows.</summary>
+    public static double[][] Blend(IReadOnlyList<double[][]> candidates, int[] counts, int[] rows)
+    {
+        var total = counts.Sum();
+        return rows.Select(row => Enumerable.Range(0, candidates[0][row].Length)
+            .Select(j => Enumerable.Range(0, candidates.Count).Sum(c => counts[c] * candidates[c][row][j]) / total).ToArray()).ToArray();
+    }
+
+    /// <summary>
+    /// A higher-is-better score of prediction vectors against the actual labels of the rows, by one metric (negated
+    /// when lower is better); −∞ when the metric is undefined on the rows.
+    /// </summary>
+    public static Func<int[], double[][], double> Scorer(DatasetSchema schema, IReadOnlyList<string> actual, string metric)
+    {
+        var sign = PrimaryMetric.HigherIsBetter(metric) ? 1 : -1;
+        return (rows, vectors) =>
+        {
+            var value = Metrics.For(schema, rows.Select(i => actual[i]).ToList(), vectors.Select(v => PredictionVectors.ToPrediction(schema, v)).ToList()).GetValueOrDefault(metric, double.NaN);
+            return double.IsFinite(value) ? sign * value : double.NegativeInfinity;
+        };
+    }
+
+    private static int BestSingle(IReadOnlyList<double[][]> candidates, int[] rows, Func<int[], double[][], double> score) =>
+        Enumerable.Range(0, candidates.Count).Select(c => (c, value: score(rows, rows.Select(i => candidates[c][i]).ToArray())))
+            .OrderByDescending(x => x.value).ThenBy(x => x.c).First().c;
+}
+
+/// <summary>
+/// A prediction as a vector of numbers, what ensembles average: the probability of each class in
+/// <see cref="DatasetSchema.Classes"/> order, or the one regression value.
+/// </summary>
+public static class PredictionVectors
+{
+    public static double[] Of(DatasetSchema schema, Prediction prediction) =>
+        schema.IsClassification ? [.. schema.Classes!.Select(c => prediction.Probabilities!.GetValueOrDefault(c))] : [prediction.Score!.Value];
+
+    /// <summary>The prediction of an averaged vector: the most probable class (the first on a tie), or the value.</summary>
+    public static Prediction ToPrediction(DatasetSchema schema, double[] vector)
+    {
+        if (!schema.IsClassification)
+        {
+            return new Prediction(null, vector[0], null);
+        }
+
+        var classes = schema.Classes!;
+        var top = 0;
+        for (var j = 1; j < vector.Length; j++)
+        {
+            top = vector[j] > vector[top] ? j : top;
+        }
+
+        return new Prediction(classes[top], null, classes.Select((c, j) => (c, p: vector[j])).ToDictionary(x => x.c, x => x.p));
+    }
+}
