@@ -22,10 +22,16 @@ using MlLifecycle.Workflows;
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- trainer <csv> <label> <splits> <trainer> [name=option:value,… …]
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- serving <baseUrl> <model> [csv] [seconds per run]
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- drift [rows] [features] [repeats]
+//        dotnet run -c Release --project bench/MlLifecycle.Bench -- ensemble <csv> <label> [repeats]
 if (args.FirstOrDefault() == "drift")
 {
     int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], CultureInfo.InvariantCulture) : fallback;
     return DriftBench.Run(Arg(1, 1_000_000), Arg(2, 20), Arg(3, 3));
+}
+
+if (args.FirstOrDefault() == "ensemble")
+{
+    return EnsembleBench.Run(args[1], args[2], args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 21);
 }
 
 if (args.FirstOrDefault() == "serving")
