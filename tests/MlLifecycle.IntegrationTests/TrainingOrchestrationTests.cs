@@ -185,6 +185,11 @@ public sealed class TrainingOrchestrationTests(OrchestrationFixture engine) : IC
 
         Assert.Equal((RunStatus.Succeeded, RunStatus.Succeeded, RunStatus.Succeeded), (first.Status, second.Status, notRefit.Status));
         Assert.Equal([TrainModel, EvaluateModel, RefitModel, RegisterModel], (await engine.ScheduledAsync("refit-1")).Where(n => n is TrainModel or EvaluateModel or RefitModel or RegisterModel));
+        // Tuning's trials are candidates of ensemble selection too, with the options they were scored with.
+        var candidates = Assert.IsType<EnsembleInput>(Assert.Single(engine.Probe.Inputs("refit-1", SelectEnsemble))).Candidates;
+        Assert.Equal(["LightGbm", "LightGbm-trial-0", "LightGbm-trial-1"], candidates.Select(c => c.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(first.Tuning!.Leaders.Select(l => LifecycleJson.Serialize(l.Options)), candidates.Where(c => c.Options is not null).Select(c => LifecycleJson.Serialize(c.Options)));
+        Assert.False(first.Ensemble!.Chosen, first.Ensemble.Reason);
         var run = new RunContext("refit-1", "refit", "refit/data.csv", null);
         var data = CsvLoader.Read((await engine.Store.ReadAsync(ArtifactStore.Artifacts, run.DataBlob)).ToStream());
         Assert.Equal(data.Rows.Count, first.RefitRows);
