@@ -4,13 +4,19 @@
 For each dataset and seed: a seeded 80/20 split (stratified for classification) into train.csv and test.csv;
 ours = `mllifecycle train train.csv --label L --model M --json` then `mllifecycle predict M --input test.csv`
 (the label column removed); the peers train on the same train.csv with the usual preprocessing (median / mode
-imputation, one-hot encoding, a date as its day number, year, month and day of week) and predict the same test rows. All scored by scikit-learn.
+imputation, one-hot encoding, a date as its day number, year, month and day of week, free text as TF-IDF) and predict
+the same test rows. All scored by scikit-learn.
 
-Usage: python3 bench/peers.py <cli> <out-folder> <seeds> <dataset> [<dataset> ...]
-  <cli>      the built CLI, e.g. src/MlLifecycle.Local/bin/Release/net10.0/mllifecycle
-  <dataset>  path.csv:label, or sklearn:iris|wine|breast_cancer|digits|diabetes (bundled with scikit-learn)
-Needs the Debian packages python3-sklearn and python3-xgboost. Prints a Markdown table; writes results.json.
+Usage: python3 bench/peers.py [--optuna N] <cli> <out-folder> <seeds> <dataset> [<dataset> ...]
+  <cli>       the built CLI, e.g. src/MlLifecycle.Local/bin/Release/net10.0/mllifecycle
+  <dataset>   path.csv:label, or sklearn:iris|wine|breast_cancer|digits|diabetes (bundled with scikit-learn)
+  --optuna N  also tune HistGradientBoosting and XGBoost with Optuna's TPE (seeded with the split's seed), N trials
+              each, scored by 5-fold cross-validation on train.csv (stratified for classification) by accuracy / R²;
+              the best is refit on all of train.csv and scored on test.csv ("HGB optuna", "XGB optuna"). Default off.
+Needs the Debian packages python3-sklearn and python3-xgboost (and python3-optuna for --optuna). Prints a Markdown
+table; writes results.json.
 """
+import argparse
 import json
 import pathlib
 import re
@@ -24,9 +30,10 @@ import xgboost
 from sklearn import datasets, metrics
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression, RidgeCV
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import LabelEncoder, OneHotEncoder, StandardScaler
 
@@ -56,8 +63,15 @@ def dates(values):
     return pd.to_datetime(values, errors="coerce")
 
 
+def is_text(values):
+    """Free text by the CLI's rule: at least 10 values, 3 words a value on average, more than half of them distinct."""
+    present = values.dropna().astype(str)
+    return len(present) >= 10 and (present.str.count(" ") + 1).sum() >= 3 * len(present) and present.nunique() > 0.5 * len(present)
+
+
 def peer_features(train, test):
-    """A date column becomes its day number, year, month and day of week; everything else as read."""
+    """A date column becomes its day number, year, month and day of week; free text (missing as empty) is kept for
+    TF-IDF; everything else as read. Returns (train, test, numeric, categorical, text)."""
     train, test = train.copy(), test.copy()
     for column in list(train.columns):
         if train[column].dtype == object and dates(train[column]).notna().mean() > 0.9:
@@ -65,41 +79,104 @@ def peer_features(train, test):
                 parsed = dates(frame.pop(column))
                 frame[f"{column}_days"] = (parsed - pd.Timestamp("1970-01-01")).dt.days
                 frame[f"{column}_year"], frame[f"{column}_month"], frame[f"{column}_dow"] = parsed.dt.year, parsed.dt.month, parsed.dt.dayofweek
-    categorical = [c for c in train.columns if train[c].dtype == object]
-    numeric = [c for c in train.columns if c not in categorical]
-    return train, test, numeric, categorical
+    text = [c for c in train.columns if train[c].dtype == object and is_text(train[c])]
+    for column in text:
+        for frame in (train, test):
+            frame[column] = frame[column].fillna("").astype(str)
+    categorical = [c for c in train.columns if train[c].dtype == object and c not in text]
+    numeric = [c for c in train.columns if c not in categorical and c not in text]
+    return train, test, numeric, categorical, text
 
 
-def preprocess(numeric, categorical, scale):
+def preprocess(numeric, categorical, text, scale):
     num = make_pipeline(SimpleImputer(strategy="median"), StandardScaler()) if scale else SimpleImputer(strategy="median")
     cat = make_pipeline(SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore", sparse_output=False))
-    return ColumnTransformer([("num", num, numeric), ("cat", cat, categorical)])
+    words = [(f"text{i}", TfidfVectorizer(sublinear_tf=True, min_df=2, max_features=2000), c) for i, c in enumerate(text)]
+    # Dense output: HistGradientBoosting takes no sparse input.
+    return ColumnTransformer([("num", num, numeric), ("cat", cat, categorical)] + words, sparse_threshold=0)
+
+
+def model(name, classification, seed, params=None):
+    """A peer with its defaults, or with the given hyperparameters (HGB and XGBoost only)."""
+    params = params or {}
+    if name == "sklearn HGB":
+        kind = HistGradientBoostingClassifier if classification else HistGradientBoostingRegressor
+        return kind(random_state=seed, **params)
+    if name == "XGBoost":
+        kind = xgboost.XGBClassifier if classification else xgboost.XGBRegressor
+        return kind(random_state=seed, n_jobs=2, verbosity=0, **params)
+    return LogisticRegression(max_iter=2000) if classification else RidgeCV()
+
+
+def fit_predict(name, params, x_train, y_train, x_test, features, classification, seed):
+    """(predicted labels or values, class probabilities, classes); the classes are those of y_train."""
+    linear = name in ("sklearn logistic", "sklearn ridge")
+    pipe = make_pipeline(preprocess(*features, linear), model(name, classification, seed, params))
+    if not classification:
+        pipe.fit(x_train, y_train)
+        return pipe.predict(x_test), None, None
+    encoder = LabelEncoder().fit(y_train)
+    pipe.fit(x_train, encoder.transform(y_train))
+    return encoder.inverse_transform(pipe.predict(x_test)), pipe.predict_proba(x_test), list(encoder.classes_)
 
 
 def peers(x_train, y_train, x_test, classification, seed):
-    x_train, x_test, numeric, categorical = peer_features(x_train, x_test)
+    x_train, x_test, *features = peer_features(x_train, x_test)
+    names = ["sklearn HGB", "XGBoost", "sklearn logistic" if classification else "sklearn ridge"]
+    return {name: fit_predict(name, None, x_train, y_train, x_test, features, classification, seed) for name in names}
+
+
+def search_space(name, trial, rows):
+    """Optuna's hyperparameters for HGB or XGBoost; the leaf minimum is bounded by a tenth of a training fold."""
+    leaf = max(2, min(100, rows // 10))
+    if name == "sklearn HGB":
+        return {
+            "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.3, log=True),
+            "max_iter": trial.suggest_int("max_iter", 50, 500, log=True),
+            "max_leaf_nodes": trial.suggest_int("max_leaf_nodes", 4, 128, log=True),
+            "max_depth": trial.suggest_int("max_depth", 2, 12),
+            "min_samples_leaf": trial.suggest_int("min_samples_leaf", 1, leaf, log=True),
+            "l2_regularization": trial.suggest_float("l2_regularization", 1e-4, 10, log=True),
+        }
+    return {
+        "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.3, log=True),
+        "n_estimators": trial.suggest_int("n_estimators", 50, 500, log=True),
+        "max_depth": trial.suggest_int("max_depth", 2, 12),
+        "min_child_weight": trial.suggest_float("min_child_weight", 1, leaf, log=True),
+        "reg_lambda": trial.suggest_float("reg_lambda", 1e-4, 10, log=True),
+        "subsample": trial.suggest_float("subsample", 0.5, 1.0),
+        "colsample_bytree": trial.suggest_float("colsample_bytree", 0.5, 1.0),
+    }
+
+
+def tuned(x_train, y_train, x_test, classification, seed, trials):
+    """HGB and XGBoost tuned by Optuna's seeded TPE on 5-fold CV of train.csv (accuracy / R²), the best refit on all
+    of it: {peer: ((predictions, probabilities, classes), {"cv": best CV score, "params": best hyperparameters})}."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    x_train, x_test, *features = peer_features(x_train, x_test)
+    x_train, y_train = x_train.reset_index(drop=True), y_train.reset_index(drop=True)
+    folds = (StratifiedKFold if classification else KFold)(n_splits=5, shuffle=True, random_state=seed)
+    splits = list(folds.split(x_train, y_train))
     out = {}
-    if classification:
-        encoder = LabelEncoder().fit(y_train)
-        models = {
-            "sklearn HGB": HistGradientBoostingClassifier(random_state=seed),
-            "XGBoost": xgboost.XGBClassifier(random_state=seed, n_jobs=2, verbosity=0),
-            "sklearn logistic": LogisticRegression(max_iter=2000),
-        }
-        for name, model in models.items():
-            pipe = make_pipeline(preprocess(numeric, categorical, name.endswith("logistic")), model)
-            pipe.fit(x_train, encoder.transform(y_train))
-            out[name] = (encoder.inverse_transform(pipe.predict(x_test)), pipe.predict_proba(x_test), list(encoder.classes_))
-    else:
-        models = {
-            "sklearn HGB": HistGradientBoostingRegressor(random_state=seed),
-            "XGBoost": xgboost.XGBRegressor(random_state=seed, n_jobs=2, verbosity=0),
-            "sklearn ridge": RidgeCV(),
-        }
-        for name, model in models.items():
-            pipe = make_pipeline(preprocess(numeric, categorical, name.endswith("ridge")), model)
-            pipe.fit(x_train, y_train)
-            out[name] = (pipe.predict(x_test), None, None)
+    for name, column in [("sklearn HGB", "HGB optuna"), ("XGBoost", "XGB optuna")]:
+        def objective(trial):
+            params = search_space(name, trial, len(x_train) * 4 // 5)
+            scores = []
+            for fit_rows, score_rows in splits:
+                predicted, _, _ = fit_predict(name, params, x_train.iloc[fit_rows], y_train.iloc[fit_rows], x_train.iloc[score_rows],
+                                              features, classification, seed)
+                truth = y_train.iloc[score_rows]
+                scores.append(metrics.accuracy_score(truth.astype(str), [str(v) for v in predicted]) if classification
+                              else metrics.r2_score(truth.astype(float), np.asarray(predicted, float)))
+            return float(np.mean(scores))
+
+        study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed))
+        study.optimize(objective, n_trials=trials)
+        best = study.best_params
+        result = fit_predict(name, best, x_train, y_train, x_test, features, classification, seed)
+        out[column] = (result, {"cv": round(study.best_value, 6), "params": best})
     return out
 
 
@@ -151,7 +228,14 @@ def trainer_of(summary):
 
 
 def main():
-    cli, root, seeds, specs = sys.argv[1], pathlib.Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
+    parser = argparse.ArgumentParser(description="Side by side with scikit-learn and XGBoost, through the CLI contract.")
+    parser.add_argument("--optuna", type=int, default=0, metavar="N", help="Optuna TPE trials for HGB and XGBoost each (default 0: off)")
+    parser.add_argument("cli")
+    parser.add_argument("root", type=pathlib.Path)
+    parser.add_argument("seeds", type=int)
+    parser.add_argument("specs", nargs="+", metavar="dataset")
+    args = parser.parse_args()
+    cli, root, seeds, specs = args.cli, args.root, args.seeds, args.specs
     root.mkdir(parents=True, exist_ok=True)
     results = []
     stamp = time.strftime("%H%M%S")
@@ -172,6 +256,12 @@ def main():
                 row["ours"].update(score(test[label], *predicted, classification))
             for peer, result in peers(train.drop(columns=[label]), train[label], test.drop(columns=[label]), classification, seed).items():
                 row[peer] = score(test[label], *result, classification)
+            if args.optuna > 0:
+                started = time.time()
+                for column, (result, best) in tuned(train.drop(columns=[label]), train[label], test.drop(columns=[label]),
+                                                    classification, seed, args.optuna).items():
+                    row[column] = {**score(test[label], *result, classification), **best, "trials": args.optuna}
+                row["optuna seconds"] = round(time.time() - started, 1)
             results.append(row)
             print(json.dumps(row), flush=True)
     (root / "results.json").write_text(json.dumps(results, indent=1))
@@ -179,16 +269,18 @@ def main():
 
 
 def table(results):
-    print("\n| dataset | rows | metric | ours | sklearn HGB | XGBoost | sklearn linear | our trainers | our seconds |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    tuned_columns = [c for c in ["HGB optuna", "XGB optuna"] if any(c in r for r in results)]
+    print("\n| dataset | rows | metric | ours | sklearn HGB | XGBoost | sklearn linear | " + "".join(f"{c} | " for c in tuned_columns)
+          + "our trainers | our seconds |")
+    print("|---|---|---|---|---|---|---|" + "---|" * len(tuned_columns) + "---|---|")
     for name in dict.fromkeys(r["dataset"] for r in results):
         rows = [r for r in results if r["dataset"] == name]
         classification = rows[0]["task"] == "classification"
         linear = "sklearn logistic" if classification else "sklearn ridge"
         for metric in (["accuracy", "macroF1", "logLoss", "auc"] if classification else ["rmse", "r2"]):
             cells = []
-            for key in ["ours", "sklearn HGB", "XGBoost", linear]:
-                values = [r[key][metric] for r in rows if metric in r[key]]
+            for key in ["ours", "sklearn HGB", "XGBoost", linear] + tuned_columns:
+                values = [r[key][metric] for r in rows if metric in r.get(key, {})]
                 cells.append(f"{np.mean(values):.4f}" if len(values) == len(rows) else ("error" if key == "ours" else "—"))
             if all(c == "—" for c in cells[1:]):
                 continue
