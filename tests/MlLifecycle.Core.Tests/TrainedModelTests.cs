@@ -70,6 +70,35 @@ public class TrainedModelTests
         Assert.True(metrics["r2"] > 0.85, $"r2 {metrics["r2"]}");
     }
 
+    /// <summary>
+    /// 800 documents of 20 words drawn from 5,000 make about 30,000 word and character n-grams; only "alpha" (in half
+    /// of them) tells the class. The text keeps <see cref="TrainedModel.TextSlots"/> n-grams, chosen by mutual
+    /// information with the label, and those still hold the one that matters, for trees and the linear model.
+    /// </summary>
+    [Theory]
+    [InlineData(Trainers.LightGbm)]
+    [InlineData(Trainers.Linear)]
+    public void Train_TextWithTensOfThousandsOfNgrams_KeepsTheOneThatPredicts(string trainer)
+    {
+        var random = new Random(3);
+        var vocabulary = Enumerable.Range(0, 5000).Select(_ => new string(Enumerable.Range(0, 6).Select(_ => (char)('b' + random.Next(25))).ToArray())).ToArray();
+        var rows = Enumerable.Range(0, 800).Select(i =>
+        {
+            var words = random.GetItems(vocabulary, 20);
+            words[random.Next(20)] = i % 2 == 0 ? "alpha" : words[0];
+            return new string?[] { string.Join(' ', words), i % 2 == 0 ? "yes" : "no" };
+        }).ToList();
+        var schema = SchemaInference.Infer(new TabularData(["note", "y"], rows), "y");
+        var (features, labels) = FeatureRows.FromTable(new TabularData(["note", "y"], rows), schema);
+
+        var model = TrainedModel.Train(schema, features[..600], labels[..600], seed: 1, trainer: trainer);
+        var metrics = Metrics.For(schema, labels[600..], model.Predict(features[600..]));
+
+        Assert.Equal(ColumnKind.Text, schema.Features[0].Kind);
+        Assert.Contains(model.Details.Transforms, t => t.Contains($"the {TrainedModel.TextSlots} n-grams with the most mutual information", StringComparison.Ordinal));
+        Assert.True(metrics["accuracy"] > 0.95, $"accuracy {metrics["accuracy"]}");
+    }
+
     [Fact]
     public void Train_SeparableBinary_ScoresWellOnFreshRows()
     {
