@@ -98,9 +98,10 @@ public sealed record TrainInput(RunContext Run, string Trainer, Dictionary<strin
 
 /// <summary>
 /// A candidate of ensemble selection: a trainer with default options (cross-validated on every fold) or a tuning trial
-/// (scored on the validation split), and where its out-of-fold predictions are; <paramref name="Weight"/> once chosen.
+/// (scored on the validation split, <paramref name="Folds"/> 1), whose out-of-fold predictions are the run's
+/// <see cref="RunContext.OutOfFoldBlob"/> of its name and each fold; <paramref name="Weight"/> once chosen.
 /// </summary>
-public sealed record EnsembleCandidate(string Name, string Trainer, Dictionary<string, double>? Options, IReadOnlyList<string> Blobs, double Weight = 0);
+public sealed record EnsembleCandidate(string Name, string Trainer, Dictionary<string, double>? Options, int Folds, double Weight = 0);
 
 public sealed record EnsembleInput(RunContext Run, string Metric, IReadOnlyList<EnsembleCandidate> Candidates);
 

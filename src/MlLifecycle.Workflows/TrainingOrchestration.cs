@@ -164,8 +164,8 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
     {
         List<EnsembleCandidate> candidates =
         [
-            .. summaries.Where(s => s.Error is null).Select(s => new EnsembleCandidate(s.Trainer, s.Trainer, null, [.. Enumerable.Range(0, folds).Select(f => run.OutOfFoldBlob(s.Trainer, f))])),
-            .. (tuning?.Leaders ?? []).Select(t => new EnsembleCandidate(RunTrial.TrialCandidate(winner, t.Id), winner, t.Options, [run.OutOfFoldBlob(RunTrial.TrialCandidate(winner, t.Id), 0)])),
+            .. summaries.Where(s => s.Error is null).Select(s => new EnsembleCandidate(s.Trainer, s.Trainer, null, folds)),
+            .. (tuning?.Leaders ?? []).Select(t => new EnsembleCandidate(RunTrial.TrialCandidate(winner, t.Id), winner, t.Options, 1)),
         ];
         if (candidates.Count < 2)
         {
@@ -173,7 +173,15 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
         }
 
         context.SetCustomStatus(new RunProgress($"selecting an ensemble of {candidates.Count} candidates", 4, Steps));
-        return await context.CallActivityAsync<EnsembleOutcome>(ActivityNames.SelectEnsemble, new EnsembleInput(run, metric, candidates), Retry);
+        try
+        {
+            return await context.CallActivityAsync<EnsembleOutcome>(ActivityNames.SelectEnsemble, new EnsembleInput(run, metric, candidates), Retry);
+        }
+        catch (TaskFailedException ex)
+        {
+            // An ensemble is an option, not a stage the run needs: the single winner is served, and the run says why.
+            return new EnsembleOutcome(false, [], metric, null, null, null, 0, $"ensemble selection failed, the single winner is served: {ex.FailureDetails.ErrorMessage}");
+        }
     }
 
     /// <summary>The run's row in the <c>runs</c> table: only what the table keeps travels to the activity.</summary>

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.IO.Compression;
+using System.Text;
 using MlLifecycle.Core.Data;
 using MlLifecycle.Core.Evaluation;
 using MlLifecycle.Core.Training;
@@ -41,7 +43,7 @@ public class EnsembleSelectionTests
     {
         var (candidates, score) = Regression(200, 2);
 
-        var choice = EnsembleSelection.Select(candidates, score, seed: 5);
+        var choice = EnsembleSelection.Select(candidates, score, EnsembleSelection.RandomGroups(200, EnsembleSelection.Groups, seed: 5));
 
         Assert.True(choice.Chosen);
         Assert.Equal([0.5, 0.5, 0], choice.Weights);
@@ -55,7 +57,7 @@ public class EnsembleSelectionTests
         var (candidates, score) = Regression(200, 3);
         var y = candidates[0].Select((v, i) => new[] { (v[0] + candidates[1][i][0]) / 2 }).ToArray();
 
-        var choice = EnsembleSelection.Select([y, candidates[2]], score, seed: 5);
+        var choice = EnsembleSelection.Select([y, candidates[2]], score, EnsembleSelection.RandomGroups(200, EnsembleSelection.Groups, seed: 5));
 
         Assert.False(choice.Chosen);
         Assert.Equal([1.0, 0], choice.Weights);
@@ -154,5 +156,87 @@ public class EnsembleSelectionTests
         Assert.Equal([new EnsembleMember(Trainers.LightGbm, 0.75), new EnsembleMember(Trainers.Linear, 0.25)], loaded.Members);
         Assert.Equal(predictions, loaded.Predict(rows), (x, y) => x.Label == y.Label && Math.Abs(x.Probabilities!["pos"] - y.Probabilities!["pos"]) < 1e-6);
         Assert.StartsWith("ensemble: LightGbm × 0.75, Linear × 0.25", ensemble.Details.Transforms[0], StringComparison.Ordinal);
+    }
+
+    /// <summary>A saved ensemble is read from storage: members, weights and nesting are checked before any member loads.</summary>
+    [Theory]
+    [InlineData("""[{"File":"member-0.zip","Trainer":"LightGbm","Weight":0.7},{"File":"member-1.zip","Trainer":"Linear","Weight":0.7}]""")]
+    [InlineData("""[{"File":"member-0.zip","Trainer":"LightGbm","Weight":"NaN"}]""")]
+    [InlineData("""[]""")]
+    [InlineData("""[{"File":"missing.zip","Trainer":"LightGbm","Weight":1}]""")]
+    [InlineData("""[{"File":"nested.zip","Trainer":"Ensemble","Weight":1}]""")]
+    public void Load_MalformedEnsemble_IsRefusedWithAClearError(string members)
+    {
+        var data = new TabularData(["x", "y"], [.. Enumerable.Range(0, 60).Select(i => new string?[] { $"{i}", i % 3 == 0 ? "pos" : "neg" })]);
+        var schema = SchemaInference.Infer(data, "y");
+        var (rows, labels) = FeatureRows.FromTable(data, schema);
+        using var single = new MemoryStream();
+        TrainedModel.Train(schema, rows, labels, seed: 1).Save(single);
+        using var zip = new MemoryStream();
+        using (var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            Add(archive, TrainedModel.EnsembleEntry, Encoding.UTF8.GetBytes(members));
+            Add(archive, "member-0.zip", single.ToArray());
+            Add(archive, "member-1.zip", single.ToArray());
+            using var nested = new MemoryStream();
+            using (var inner = new ZipArchive(nested, ZipArchiveMode.Create, leaveOpen: true))
+            {
+                Add(inner, TrainedModel.EnsembleEntry, Encoding.UTF8.GetBytes("""[{"File":"member-0.zip","Trainer":"LightGbm","Weight":1}]"""));
+                Add(inner, "member-0.zip", single.ToArray());
+            }
+
+            Add(archive, "nested.zip", nested.ToArray());
+        }
+
+        zip.Position = 0;
+        var error = Assert.ThrowsAny<Exception>(() => TrainedModel.Load(zip, schema, "Ensemble"));
+
+        Assert.True(error is InvalidDataException or FormatException or InvalidOperationException or System.Text.Json.JsonException, error.ToString());
+    }
+
+    [Fact]
+    public void TrainedModelEnsemble_Multiclass_AveragesEachClassInSchemaOrder()
+    {
+        var random = new Random(8);
+        var data = new TabularData(["x1", "x2", "y"], [.. Enumerable.Range(0, 300).Select(_ =>
+        {
+            double x1 = random.NextDouble() * 3, x2 = random.NextDouble();
+            return new string?[] { x1.ToString("F3", CultureInfo.InvariantCulture), x2.ToString("F3", CultureInfo.InvariantCulture), x1 < 1 ? "a" : x1 < 2 ? "b" : "c" };
+        })]);
+        var schema = SchemaInference.Infer(data, "y");
+        var (rows, labels) = FeatureRows.FromTable(data, schema);
+        var tree = TrainedModel.Train(schema, rows, labels, seed: 1, trainer: Trainers.FastTree);
+        var linear = TrainedModel.Train(schema, rows, labels, seed: 1, trainer: Trainers.Linear);
+
+        var predictions = TrainedModel.Ensemble([(tree, 0.5), (linear, 0.5)]).Predict(rows);
+
+        var expected = tree.Predict(rows).Zip(linear.Predict(rows), (t, l) => schema.Classes!.ToDictionary(c => c, c => (t.Probabilities![c] + l.Probabilities![c]) / 2)).ToList();
+        Assert.Equal(["a", "b", "c"], schema.Classes);
+        Assert.All(predictions.Zip(expected), pair => Assert.All(schema.Classes!, c => Assert.Equal(pair.Second[c], pair.First.Probabilities![c], 12)));
+        Assert.Equal(expected.Select(e => e.MaxBy(p => p.Value).Key), predictions.Select(p => p.Label));
+    }
+
+    [Fact]
+    public void Select_MetricUndefinedOnAGroup_LeavesThatGroupOut()
+    {
+        // AUC is undefined on a group of one class: its rows say nothing, and the other groups still decide.
+        string[] actual = [.. Enumerable.Range(0, 40).Select(i => i < 10 || i % 2 == 0 ? "pos" : "neg")];
+        var random = new Random(9);
+        double[][] Noisy(double noise) => [.. actual.Select(a =>
+        {
+            var p = (a == "pos" ? 0.7 : 0.3) + (random.NextDouble() - 0.5) * noise;
+            return new[] { 1 - p, p };
+        })];
+        int[] groups = [.. Enumerable.Range(0, 40).Select(i => i < 10 ? 0 : 1 + i % 3)];
+
+        var choice = EnsembleSelection.Select([Noisy(1.2), Noisy(1.2)], EnsembleSelection.Scorer(Binary, actual, "auc"), groups);
+
+        Assert.True(double.IsFinite(choice.EnsembleScore) && double.IsFinite(choice.SingleScore), $"{choice.EnsembleScore} vs {choice.SingleScore}");
+    }
+
+    private static void Add(ZipArchive archive, string name, byte[] content)
+    {
+        using var stream = archive.CreateEntry(name).Open();
+        stream.Write(content);
     }
 }

@@ -139,7 +139,7 @@ public sealed class TrainingOrchestrationTests(OrchestrationFixture engine) : IC
         var plan = await engine.Store.ReadJsonAsync<Core.Validation.ValidationPlan>(ArtifactStore.Artifacts, run.SplitBlob);
         foreach (var candidate in input.Candidates)
         {
-            var parts = await Task.WhenAll(candidate.Blobs.Select(async b => OutOfFoldPredictions.FromBinary(await engine.Store.ReadAsync(ArtifactStore.Artifacts, b))));
+            var parts = await Task.WhenAll(Enumerable.Range(0, candidate.Folds).Select(async f => OutOfFoldPredictions.FromBinary(await engine.Store.ReadAsync(ArtifactStore.Artifacts, run.OutOfFoldBlob(candidate.Name, f)))));
             Assert.Equal(plan.Folds.Select(f => f.Validation), parts.Select(p => p.Rows));
             Assert.All(parts, p => Assert.All(p.Vectors, v => Assert.Single(v)));
         }
@@ -164,6 +164,13 @@ public sealed class TrainingOrchestrationTests(OrchestrationFixture engine) : IC
         var expected = Core.Training.TrainedModel.Ensemble([.. ensemble.Members.Select(m => (Core.Training.TrainedModel.Train(schema, rows, labels, spec.EffectiveSeed, spec, m.Trainer), m.Weight))]);
         var served = Core.Training.TrainedModel.Load((await engine.Store.ReadAsync(ArtifactStore.Artifacts, "ensemble/1/model.zip")).ToStream(), schema, version.Trainer);
         Assert.Equal(expected.Predict(rows).Select(p => p.Score), served.Predict(rows).Select(p => p.Score));
+
+        // Turned off: no selection, no out-of-fold blobs, one model served.
+        var off = await engine.RunAsync("ensemble-off-1", "ensemble-off", Encoding.UTF8.GetBytes(csv.ToString()), """{"label": "y", "seed": 7, "validation": {"folds": 3, "trainers": ["LightGbm", "Linear"], "ensemble": false}}""");
+        Assert.Equal((RunStatus.Succeeded, (EnsembleOutcome?)null), (off.Status, off.Ensemble));
+        Assert.DoesNotContain(SelectEnsemble, await engine.ScheduledAsync("ensemble-off-1"));
+        Assert.Null(await engine.Store.TryReadAsync(ArtifactStore.Artifacts, new RunContext("ensemble-off-1", "ensemble-off", "", null).OutOfFoldBlob("LightGbm", 0)));
+        Assert.Equal(off.Selection!.Winner, (await engine.Registry.GetVersionAsync("ensemble-off", 1))!.Trainer);
     }
 
     /// <summary>

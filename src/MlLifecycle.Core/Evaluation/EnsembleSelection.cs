@@ -16,7 +16,9 @@ public sealed record EnsembleChoice(IReadOnlyList<double> Weights, double Ensemb
 /// whose addition makes the averaged predictions score best on out-of-fold rows; the weights are the counts of the
 /// best-scoring prefix. Whether that beats one model is itself cross-validated: the rows are cut into groups, and on
 /// each group the ensemble selected on the other groups is scored against the single candidate those groups rank
-/// best. Selection on the rows it is scored on would flatter the ensemble.
+/// best. Selection on the rows it is scored on would flatter the ensemble. Candidates are compared on one footing:
+/// each one's class is the most probable class of its probabilities (a single model served alone keeps ML.NET's own
+/// predicted label, which for a calibrated binary trainer is its raw score's sign).
 /// </summary>
 public static class EnsembleSelection
 {
@@ -26,7 +28,7 @@ public static class EnsembleSelection
     /// <summary>Distinct members at most: each one costs a model's scoring time per prediction.</summary>
     public const int MaxMembers = 4;
 
-    /// <summary>Groups of the nested comparison.</summary>
+    /// <summary>Groups of the nested comparison when the cross-validation folds cannot serve as groups.</summary>
     public const int Groups = 5;
 
     /// <summary>
@@ -35,37 +37,48 @@ public static class EnsembleSelection
     /// </summary>
     /// <param name="candidates">Per candidate, a vector per row.</param>
     /// <param name="score">Higher-is-better score of vectors for a subset of rows (by index); −∞ when undefined.</param>
-    /// <param name="seed">Seed of the row groups.</param>
-    public static EnsembleChoice Select(IReadOnlyList<double[][]> candidates, Func<int[], double[][], double> score, int seed)
+    /// <param name="groups">Each row's group of the nested comparison (the cross-validation fold it was held out in, so
+    /// rows of one <c>groupBy</c> group or time block stay together).</param>
+    public static EnsembleChoice Select(IReadOnlyList<double[][]> candidates, Func<int[], double[][], double> score, int[] groups)
     {
-        var rows = candidates[0].Length;
-        var all = Enumerable.Range(0, rows).ToArray();
-        var random = new Random(seed);
-        var group = all.Select(i => i % Groups).OrderBy(_ => random.Next()).ToArray();
+        var all = Enumerable.Range(0, candidates[0].Length).ToArray();
         double ensembleTotal = 0, singleTotal = 0;
-        var groups = 0;
-        for (var g = 0; g < Groups; g++)
+        var scored = 0;
+        foreach (var g in groups.Distinct().Order())
         {
-            var fit = all.Where(i => group[i] != g).ToArray();
-            var held = all.Where(i => group[i] == g).ToArray();
-            if (fit.Length == 0 || held.Length == 0)
+            var fit = all.Where(i => groups[i] != g).ToArray();
+            var held = all.Where(i => groups[i] == g).ToArray();
+            if (fit.Length == 0)
             {
                 continue;
             }
 
             var counts = Greedy(candidates, fit, score);
             var single = BestSingle(candidates, fit, score);
-            ensembleTotal += score(held, Blend(candidates, counts, held));
-            singleTotal += score(held, held.Select(i => candidates[single][i]).ToArray());
-            groups++;
+            var (ensemble, alone) = (score(held, Blend(candidates, counts, held)), score(held, held.Select(i => candidates[single][i]).ToArray()));
+            // A metric undefined on a group (AUC of a one-class group) says nothing about either: the group is left out.
+            if (double.IsFinite(ensemble) && double.IsFinite(alone))
+            {
+                (ensembleTotal, singleTotal, scored) = (ensembleTotal + ensemble, singleTotal + alone, scored + 1);
+            }
         }
 
         var final = Greedy(candidates, all, score);
         var weights = final.Select(c => (double)c / final.Sum()).ToList();
         var best = BestSingle(candidates, all, score);
-        double ensembleScore = ensembleTotal / groups, singleScore = singleTotal / groups;
-        var chosen = final.Count(c => c > 0) > 1 && double.IsFinite(ensembleScore) && ensembleScore > singleScore;
+        double ensembleScore = scored == 0 ? double.NaN : ensembleTotal / scored, singleScore = scored == 0 ? double.NaN : singleTotal / scored;
+        var chosen = final.Count(c => c > 0) > 1 && scored > 1 && ensembleScore > singleScore;
         return new EnsembleChoice(weights, ensembleScore, singleScore, best, chosen);
+    }
+
+    /// <summary>
+    /// <paramref name="groups"/> seeded groups of <paramref name="rows"/> rows, as even as can be: the nested comparison's
+    /// groups when the cross-validation folds cannot serve (one holdout fold, or leave-one-out's one row a fold).
+    /// </summary>
+    public static int[] RandomGroups(int rows, int groups, int seed)
+    {
+        var random = new Random(seed);
+        return [.. Enumerable.Range(0, rows).Select(i => i % groups).OrderBy(_ => random.Next())];
     }
 
     /// <summary>
@@ -76,6 +89,7 @@ public static class EnsembleSelection
     {
         var width = candidates[0][0].Length;
         var sum = rows.Select(_ => new double[width]).ToArray();
+        var trial = rows.Select(_ => new double[width]).ToArray();
         var counts = new int[candidates.Count];
         int[] best = [];
         var bestScore = double.NegativeInfinity;
@@ -90,7 +104,15 @@ public static class EnsembleSelection
                     continue;
                 }
 
-                var trial = rows.Select((row, k) => sum[k].Select((s, j) => (s + candidates[c][row][j]) / step).ToArray()).ToArray();
+                for (var k = 0; k < rows.Length; k++)
+                {
+                    var vector = candidates[c][rows[k]];
+                    for (var j = 0; j < width; j++)
+                    {
+                        trial[k][j] = (sum[k][j] + vector[j]) / step;
+                    }
+                }
+
                 var value = score(rows, trial);
                 if (pick < 0 || value > pickScore)
                 {

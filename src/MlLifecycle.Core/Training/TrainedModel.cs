@@ -87,6 +87,7 @@ public sealed class TrainedModel
         var heaviest = members.MaxBy(m => m.Weight).Model.Details;
         return new TrainedModel(members, heaviest with
         {
+            InputsOffered = members.Max(m => m.Model.Details.InputsOffered),
             ModelInputs = [.. members.SelectMany(m => m.Model.Details.ModelInputs).Distinct(StringComparer.Ordinal)],
             Transforms = [$"ensemble: {string.Join(", ", members.Select(m => $"{m.Model.Trainer} × {m.Weight:G4}"))}", .. heaviest.Transforms],
         });
@@ -170,21 +171,35 @@ public sealed class TrainedModel
             {
                 using var manifest = entry.Open();
                 var members = JsonSerializer.Deserialize<List<SavedMember>>(manifest) ?? [];
+                if (members.Count is 0 or > EnsembleSelection.MaxMembers || members.Any(m => !double.IsFinite(m.Weight) || m.Weight <= 0) || Math.Abs(members.Sum(m => m.Weight) - 1) > 1e-6)
+                {
+                    throw new InvalidDataException($"The ensemble must have 1 to {EnsembleSelection.MaxMembers} members with positive weights adding up to 1.");
+                }
+
                 return Ensemble([.. members.Select(m =>
                 {
                     using var member = (archive.GetEntry(m.File) ?? throw new InvalidDataException($"The ensemble has no member file '{m.File}'.")).Open();
-                    return (Load(member, schema, m.Trainer), m.Weight);
+                    var copy = new MemoryStream();
+                    member.CopyTo(copy);
+                    copy.Position = 0;
+                    return (LoadChain(copy, schema, m.Trainer), m.Weight);
                 })]);
             }
         }
 
         buffer.Position = 0;
+        return LoadChain(buffer, schema, trainer);
+    }
+
+    /// <summary>One ML.NET chain (an ensemble's member is never an ensemble).</summary>
+    private static TrainedModel LoadChain(Stream buffer, DatasetSchema schema, string trainer)
+    {
         var ml = new MLContext(0);
         var transformer = ml.Model.Load(buffer, out var inputSchema);
         return new TrainedModel(ml, transformer, inputSchema, schema, trainer, TrainingDetails.None);
     }
 
-    /// <summary>Saves the chain as ML.NET does; an ensemble as a zip of <see cref="EnsembleEntry"/> and one zip per member (fixed timestamps: the same model, the same bytes).</summary>
+    /// <summary>Saves the chain as ML.NET does; an ensemble as a zip of <see cref="EnsembleEntry"/> and one zip per member.</summary>
     public void Save(Stream destination)
     {
         if (_members is null)
@@ -372,7 +387,7 @@ public sealed class TrainedModel
             var feature = schema.Features[input.Feature];
             var (estimator, step) = feature.Kind == ColumnKind.Text
                 ? ((IEstimator<ITransformer>)ml.Transforms.Text.FeaturizeText(output, TextOptions, source).Append(ml.Transforms.FeatureSelection.SelectFeaturesBasedOnMutualInformation(output, output, FeatureRows.LabelColumn, TextSlots)),
-                    $"TF-IDF of word 1–2-grams and character 3-grams, L2-normalised; the {TextSlots} n-grams with the most mutual information with the label")
+                    $"TF-IDF of word 1–2-grams and character 3-grams (L2-normalised over all n-grams); the {TextSlots} n-grams with the most mutual information with the label")
                 : feature.Distinct <= oneHotMaxCategories
                     ? (ml.Transforms.Categorical.OneHotEncoding(output, source, OneHotEncodingEstimator.OutputKind.Indicator), $"one-hot ({feature.Distinct} categories ≤ {oneHotMaxCategories})")
                     : (ml.Transforms.Categorical.OneHotHashEncoding(output, source, OneHotEncodingEstimator.OutputKind.Indicator, numberOfBits: HashBits), $"hashed one-hot, {HashBits} bits ({feature.Distinct} categories > {oneHotMaxCategories})");

@@ -9,7 +9,7 @@ public sealed class EvaluateFold(ModelRegistry registry, ArtifactStore store, Ru
 {
     /// <summary>
     /// Trains one candidate on one fold (one thread: folds run side by side) and scores it on the fold's rows, whose
-    /// predictions it stores for ensemble selection.
+    /// predictions it stores for ensemble selection (unless the spec turns it off).
     /// </summary>
     public async Task<FoldResult> RunAsync(FoldInput input)
     {
@@ -17,7 +17,7 @@ public sealed class EvaluateFold(ModelRegistry registry, ArtifactStore store, Ru
         var data = await cache.GetAsync(run);
         var fold = (await cache.GetPlanAsync(run)).Folds[input.Fold];
         var (metrics, error, seconds, predictions) = TrainAndScore(data, input.Trainer, fold.Train, fold.Validation);
-        if (predictions is not null)
+        if (predictions is not null && data.Spec.EffectiveValidation.Ensemble)
         {
             await store.WriteAsync(ArtifactStore.Artifacts, run.OutOfFoldBlob(input.Trainer, input.Fold), predictions.ToBinary());
         }
