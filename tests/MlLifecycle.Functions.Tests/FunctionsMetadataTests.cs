@@ -90,7 +90,7 @@ public class FunctionsMetadataTests
     {
         var names = typeof(ActivityNames).GetFields(BindingFlags.Public | BindingFlags.Static).Select(f => (string)f.GetValue(null)!).ToList();
 
-        Assert.Equal(24, names.Count);
+        Assert.Equal(25, names.Count);
         foreach (var name in names)
         {
             var expected = name.EndsWith("Orchestration", StringComparison.Ordinal) ? "orchestrationTrigger" : "activityTrigger";
