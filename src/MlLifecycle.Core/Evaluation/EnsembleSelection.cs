@@ -141,9 +141,8 @@ public static class EnsembleSelection
     /// <summary>The counts-weighted average of the candidates' vectors on some rows.</summary>
     public static double[][] Blend(IReadOnlyList<double[][]> candidates, int[] counts, int[] rows)
     {
-        var total = counts.Sum();
-        return rows.Select(row => Enumerable.Range(0, candidates[0][row].Length)
-            .Select(j => Enumerable.Range(0, candidates.Count).Sum(c => counts[c] * candidates[c][row][j]) / total).ToArray()).ToArray();
+        var total = (double)counts.Sum();
+        return [.. rows.Select(row => PredictionVectors.Weighted(candidates.Select((c, i) => (c[row], counts[i] / total))))];
     }
 
     /// <summary>
@@ -173,6 +172,22 @@ public static class PredictionVectors
 {
     public static double[] Of(DatasetSchema schema, Prediction prediction) =>
         schema.IsClassification ? [.. schema.Classes!.Select(c => prediction.Probabilities!.GetValueOrDefault(c))] : [prediction.Score!.Value];
+
+    /// <summary>The weighted sum of vectors of one width (the weights add up to 1: a weighted average).</summary>
+    public static double[] Weighted(IEnumerable<(double[] Vector, double Weight)> vectors)
+    {
+        double[]? sum = null;
+        foreach (var (vector, weight) in vectors)
+        {
+            sum ??= new double[vector.Length];
+            for (var j = 0; j < vector.Length; j++)
+            {
+                sum[j] += weight * vector[j];
+            }
+        }
+
+        return sum ?? [];
+    }
 
     /// <summary>The prediction of an averaged vector: the most probable class (the first on a tie), or the value.</summary>
     public static Prediction ToPrediction(DatasetSchema schema, double[] vector)

@@ -239,20 +239,7 @@ public sealed class TrainedModel
         if (_members is not null)
         {
             var outputs = _members.Select(m => (Predictions: m.Model.Predict(rows), m.Weight)).ToList();
-            return [.. rows.Select((_, i) =>
-            {
-                var vector = new double[Schema.IsClassification ? Schema.Classes!.Count : 1];
-                foreach (var (predictions, weight) in outputs)
-                {
-                    var member = PredictionVectors.Of(Schema, predictions[i]);
-                    for (var j = 0; j < vector.Length; j++)
-                    {
-                        vector[j] += weight * member[j];
-                    }
-                }
-
-                return PredictionVectors.ToPrediction(Schema, vector);
-            })];
+            return [.. rows.Select((_, i) => PredictionVectors.ToPrediction(Schema, PredictionVectors.Weighted(outputs.Select(o => (PredictionVectors.Of(Schema, o.Predictions[i]), o.Weight)))))];
         }
 
         var scorer = Rent();
