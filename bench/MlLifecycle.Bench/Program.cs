@@ -23,6 +23,7 @@ using MlLifecycle.Workflows;
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- serving <baseUrl> <model> [csv] [seconds per run]
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- drift [rows] [features] [repeats]
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- ensemble <csv> <label> [repeats]
+//        dotnet run -c Release --project bench/MlLifecycle.Bench -- profile <runId>
 if (args.FirstOrDefault() == "drift")
 {
     int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], CultureInfo.InvariantCulture) : fallback;
@@ -32,6 +33,11 @@ if (args.FirstOrDefault() == "drift")
 if (args.FirstOrDefault() == "ensemble")
 {
     return EnsembleBench.Run(args[1], args[2], args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 21);
+}
+
+if (args.FirstOrDefault() == "profile")
+{
+    return await ProfileBench.RunAsync(args[1]);
 }
 
 if (args.FirstOrDefault() == "serving")

@@ -257,6 +257,35 @@ public class TrainedModelTests
     }
 
     [Theory]
+    [InlineData(57, 50)]
+    [InlineData(40_000, 50)]
+    [InlineData(58_000, 34)]
+    [InlineData(200_000, 10)]
+    [InlineData(5_000_000, 5)]
+    public void LinearEpochs_AboutTwoMillionStepsBetweenFiveAndFiftyPasses(int rows, int epochs) =>
+        Assert.Equal(epochs, Trainers.LinearEpochs(rows));
+
+    [Fact]
+    public void Train_LinearRegressionOnALargeTable_FitsTheLineInItsFewerPasses()
+    {
+        var random = new Random(9);
+        var rows = Enumerable.Range(0, 120_000).Select(_ =>
+        {
+            var x = random.NextDouble() * 10;
+            return new string?[] { x.ToString("R", CultureInfo.InvariantCulture), (3 * x + 1 + random.NextDouble() - 0.5).ToString("R", CultureInfo.InvariantCulture) };
+        }).ToList();
+        var table = new TabularData(["x", "y"], rows);
+        var schema = SchemaInference.Infer(table, "y");
+        var (features, labels) = FeatureRows.FromTable(table, schema);
+
+        var model = TrainedModel.Train(schema, features, labels, seed: 1, trainer: Trainers.Linear);
+
+        Assert.Equal(16, Trainers.LinearEpochs(schema.Rows));
+        Assert.Equal(1.0, model.Predict([["0"]])[0].Score!.Value, 0.2);
+        Assert.Equal(28.0, model.Predict([["9"]])[0].Score!.Value, 0.2);
+    }
+
+    [Theory]
     [InlineData(Trainers.LightGbm)]
     [InlineData(Trainers.FastTree)]
     [InlineData(Trainers.FastForest)]

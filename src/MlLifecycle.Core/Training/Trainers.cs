@@ -83,7 +83,7 @@ public static class Trainers
             // or n-gram input huge (1/std), and the steps then diverge (free text, many categories; bench/README.md).
             (Linear, _) => ml.Transforms.NormalizeMinMax("Features", fixZero: true).Append(ml.Regression.Trainers.OnlineGradientDescent(new OnlineGradientDescentTrainer.Options
             {
-                LabelColumnName = label, NumberOfIterations = 50, L2Regularization = F("l2Regularization", 0),
+                LabelColumnName = label, NumberOfIterations = I("numberOfIterations", LinearEpochs(schema.Rows)), L2Regularization = F("l2Regularization", 0),
             })),
             _ => throw new ArgumentException($"Unknown trainer '{name}'; use {string.Join(", ", All)}.", nameof(name)),
         };
@@ -139,6 +139,13 @@ public static class Trainers
     /// </summary>
     public static int MinimumRowsPerLeaf(int rows, int? smallestClass) =>
         Math.Min(Math.Clamp(rows / 100, 2, 20), smallestClass is { } s ? Math.Max(1, s / 2) : int.MaxValue);
+
+    /// <summary>
+    /// Passes of online gradient descent over the data: 50 up to 40 000 rows, then about 2 million steps in all (10
+    /// passes over 200 000 rows), at least 5. More passes over a large table only cost time: the 50 passes of 200 000
+    /// rows made the linear trainer the slowest candidate there (bench/README.md, *Time and memory*).
+    /// </summary>
+    public static int LinearEpochs(int rows) => Math.Clamp(2_000_000 / Math.Max(rows, 1), 5, 50);
 
     private static IEstimator<ITransformer> Standardize(MLContext ml) => ml.Transforms.NormalizeMeanVariance("Features", fixZero: false);
 }

@@ -17,7 +17,7 @@ public sealed record DurableEngineOptions(TimeSpan LockTimeout, TimeSpan MaxPoll
 
     public static readonly TimeSpan DefaultLockTimeout = TimeSpan.FromSeconds(30);
 
-    public static DurableEngineOptions Default { get; } = new(DefaultLockTimeout, TimeSpan.FromSeconds(5));
+    public static DurableEngineOptions Default { get; } = new(DefaultLockTimeout, TimeSpan.FromSeconds(1));
 }
 
 /// <summary>
@@ -50,7 +50,7 @@ public sealed class DurableEngine : IAsyncDisposable
             // Shared task hub: serve, a CLI train and tests are workers of it side by side.
             UseAppLease = false,
             // An idle host backs off to this. Messages sent by this process wake its own pollers at once, so only work
-            // started by another process waits up to this long.
+            // started by another process (a CLI train as the client of a serve) waits up to this long.
             MaxQueuePollingInterval = options.MaxPollingInterval,
             // A killed host's partition moves within about LeaseInterval + LeaseAcquireInterval; renewing every 10 s
             // keeps an idle host's storage traffic low (Azurite rewrites its table database after every write).
