@@ -254,6 +254,9 @@ public class TrainedModelTests
         Assert.Equal(2, Trainers.MinimumRowsPerLeaf(4004, 4));
         Assert.Equal(1, Trainers.MinimumRowsPerLeaf(4004, 2));
         Assert.Equal(3, Trainers.MinimumRowsPerLeaf(300, 100));
+        Assert.Equal(0, Trainers.LightGbmL2(4004, 4));
+        Assert.Equal(1, Trainers.LightGbmL2(4000, 1500));
+        Assert.Equal(1, Trainers.LightGbmL2(4000, null));
     }
 
     [Theory]
