@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.DurableTask.Client;
 using MlLifecycle.Core;
 using MlLifecycle.Core.Data;
+using MlLifecycle.Core.Training;
 using MlLifecycle.Storage;
 using MlLifecycle.Workflows;
 using static MlLifecycle.Workflows.ActivityNames;
@@ -102,11 +103,13 @@ public sealed class TrainingOrchestrationTests(OrchestrationFixture engine) : IC
         Assert.Equal(6, folds.Count);
         Assert.All(result.Selection!.Trainers, t => Assert.Equal(folds.Where(f => f.Trainer == t.Trainer).Average(f => f.Metrics[metric]), t.Metrics[metric].Mean, 12));
         Assert.Equal(result.Selection.Trainers.MaxBy(t => t.Metrics[metric].Mean)!.Trainer, result.Selection.Winner);
-        Assert.False(result.Ensemble!.Chosen, result.Ensemble.Reason);
-        Assert.Equal(result.Selection.Winner, Assert.IsType<TrainInput>(Assert.Single(engine.Probe.Inputs("pass-1", TrainModel))).Trainer);
+        // Served: the cross-validation winner, or the ensemble when it cross-validated better (its own test covers that).
+        var ensemble = result.Ensemble!.Chosen;
+        var train = Assert.IsType<TrainInput>(Assert.Single(engine.Probe.Inputs("pass-1", TrainModel)));
+        Assert.Equal(ensemble ? [.. result.Ensemble.Members.Select(m => m.Name)] : [result.Selection.Winner], train.Members?.Select(m => m.Name).ToList() ?? [train.Trainer]);
         Assert.Equal(1, await engine.Registry.ResolveAliasAsync("pass", ModelRegistry.Champion));
         var version = await engine.Registry.GetVersionAsync("pass", 1);
-        Assert.Equal(("pass-1", result.Selection.Winner, true), (version!.RunId, version.Trainer, version.Gate!.Passed));
+        Assert.Equal(("pass-1", ensemble ? TrainedModel.EnsembleTrainer : result.Selection.Winner, true), (version!.RunId, version.Trainer, version.Gate!.Passed));
         var row = Assert.Single(await engine.Registry.ListRunsAsync("pass"));
         Assert.Equal((RunStatus.Succeeded, (int?)1, (string?)null), (row.Status, row.Version, row.Message));
         Assert.Equal(result.Metrics, row.Metrics);
