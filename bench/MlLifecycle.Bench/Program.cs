@@ -24,6 +24,7 @@ using MlLifecycle.Workflows;
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- drift [rows] [features] [repeats]
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- ensemble <csv> <label> [repeats]
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- profile <runId>
+//        dotnet run -c Release --project bench/MlLifecycle.Bench -- data-stage <csv> <label>
 if (args.FirstOrDefault() == "drift")
 {
     int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], CultureInfo.InvariantCulture) : fallback;
@@ -33,6 +34,11 @@ if (args.FirstOrDefault() == "drift")
 if (args.FirstOrDefault() == "ensemble")
 {
     return EnsembleBench.Run(args[1], args[2], args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 21);
+}
+
+if (args.FirstOrDefault() == "data-stage")
+{
+    return DataStageBench.Run(args[1], args[2]);
 }
 
 if (args.FirstOrDefault() == "profile")
