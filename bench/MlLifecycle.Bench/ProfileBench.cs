@@ -13,13 +13,7 @@ internal static class ProfileBench
     public static async Task<int> RunAsync(string runId)
     {
         await using var azurite = await Azurite.StartAsync(AzuriteOptions.FromEnvironment(), NullLogger.Instance);
-        var history = new TableServiceClient(azurite.ConnectionString).GetTableClient("mllifecycleHistory");
-        List<(DateTime At, string Type, string? Name, int EventId, int ScheduledId)> events = [];
-        await foreach (var e in history.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {runId}")))
-        {
-            events.Add((e.GetDateTime("_Timestamp") ?? e.GetDateTime("Timestamp") ?? default, e.GetString("EventType") ?? "", e.GetString("Name"),
-                e.GetInt32("EventId") ?? -1, e.GetInt32("TaskScheduledId") ?? -1));
-        }
+        var events = await ReadHistoryAsync(azurite.ConnectionString, runId);
 
         var started = events.Single(e => e.Type == "ExecutionStarted").At;
         var ended = events.Where(e => e.Type == "ExecutionCompleted").Select(e => e.At).DefaultIfEmpty(events.Max(e => e.At)).First();
@@ -49,4 +43,21 @@ internal static class ProfileBench
         Console.WriteLine($"no activity in flight: {idle:F2} s of {(ended - started).TotalSeconds:F2} s");
         return 0;
     }
+
+    /// <summary>A run's orchestration history events from the task hub's history table, as the Azure Storage backend writes them.</summary>
+    public static async Task<List<HistoryEvent>> ReadHistoryAsync(string connectionString, string runId)
+    {
+        var history = new TableServiceClient(connectionString).GetTableClient("mllifecycleHistory");
+        List<HistoryEvent> events = [];
+        await foreach (var e in history.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {runId}")))
+        {
+            events.Add(new(e.GetDateTime("_Timestamp") ?? e.GetDateTime("Timestamp") ?? default, e.GetString("EventType") ?? "", e.GetString("Name"),
+                e.GetInt32("EventId") ?? -1, e.GetInt32("TaskScheduledId") ?? -1));
+        }
+
+        return events;
+    }
+
+    /// <summary>One history event: when, its type, the activity name, its id, and the id of the task it completes.</summary>
+    public sealed record HistoryEvent(DateTime At, string Type, string? Name, int EventId, int ScheduledId);
 }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Azure.Data.Tables;
 using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -104,7 +103,6 @@ await using var platform = await LocalPlatform.StartAsync(new LocalPlatformOptio
 var store = platform.Services.GetRequiredService<ArtifactStore>();
 var registry = platform.Services.GetRequiredService<ModelRegistry>();
 var starter = platform.Services.GetRequiredService<TrainingStarter>();
-var history = new TableServiceClient(platform.StorageConnectionString).GetTableClient("mllifecycleHistory");
 await store.WriteAsync(ArtifactStore.Datasets, "bench/lifecycle.json", BinaryData.FromString(Spec));
 for (var r = 0; r < repeats; r++)
 {
@@ -123,11 +121,7 @@ for (var r = 0; r < repeats; r++)
     }
 
     // CV wall time from the orchestration history: first fold scheduled → last fold completed.
-    List<(DateTime At, string Type, string? Name)> events = [];
-    await foreach (var e in history.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {runId}")))
-    {
-        events.Add((e.GetDateTime("_Timestamp") ?? e.GetDateTime("Timestamp") ?? default, e.GetString("EventType") ?? "", e.GetString("Name")));
-    }
+    var events = await ProfileBench.ReadHistoryAsync(platform.StorageConnectionString, runId);
 
     var foldIds = events.Where(e => e.Type == "TaskScheduled" && e.Name == ActivityNames.EvaluateFold).ToList();
     var start = foldIds.Min(e => e.At);
