@@ -63,6 +63,8 @@ internal static class ServingBench
         List<(string Target, int Rows, Stats Open, Stats Closed)> results = [];
         using (var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Connections, PooledConnectionLifetime = Timeout.InfiniteTimeSpan }) { Timeout = RequestTimeout })
         {
+            // serve's function key (the bare endpoint ignores it): the same header every client of predict sends.
+            client.DefaultRequestHeaders.Add(ApiKeys.Header, KeyFile.LoadOrCreate(KeyFile.DefaultPath()).Keys.Function);
             foreach (var (rowsPerRequest, bodies) in new[] { (1, single), (BatchRows, batches) })
             {
                 foreach (var (target, root) in new[] { ("bare Kestrel", bareUrl), ("predict", baseUrl) })

@@ -26,6 +26,21 @@ public static class Problems
     public static IResult ToProblem(this InvalidInputException ex) =>
         ex.TooLarge ? TooLarge(ex.Message, ex.Field) : BadRequest(ex.Message, ex.Field, ex.Row);
 
+    /// <summary>No key, or a key that is not valid.</summary>
+    public static IResult Unauthorized(string detail) =>
+        Results.Problem(detail, statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized");
+
+    /// <summary>A valid key that does not open this route.</summary>
+    public static IResult Forbidden(string detail) =>
+        Results.Problem(detail, statusCode: StatusCodes.Status403Forbidden, title: "Forbidden");
+
+    /// <summary>Over the request rate: 429 with <c>Retry-After</c> in whole seconds.</summary>
+    public static IResult TooManyRequests(string detail, TimeSpan retryAfter) =>
+        new HeaderResult(
+            Results.Problem(detail, statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests"),
+            "Retry-After",
+            Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture));
+
     public static IResult NotFound(string detail) =>
         Results.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not found");
 

@@ -6,12 +6,16 @@ using MlLifecycle.Api;
 
 namespace MlLifecycle.Functions;
 
-/// <summary>The HTTP contract (DESIGN.md §5): each function routes to the handler the local host uses.</summary>
+/// <summary>
+/// The HTTP contract (DESIGN.md §5): each function routes to the handler the local host uses, with the same keys: the
+/// Functions host checks a function key (or the master key) for <see cref="AuthorizationLevel.Function"/>, only the
+/// master key for <see cref="AuthorizationLevel.Admin"/> (what changes the registry or starts work).
+/// </summary>
 public sealed class HttpFunctions(LifecycleApi api, DeploymentApi deployment, ExperimentApi experiments, DriftApi drift)
 {
     [Function("StartTraining")]
     public async Task<IActionResult> StartTraining(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "training")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "training")] HttpRequest request,
         [DurableClient] DurableTaskClient client) =>
         new HttpResultAction(await api.StartTrainingAsync(request, client));
 
@@ -24,7 +28,7 @@ public sealed class HttpFunctions(LifecycleApi api, DeploymentApi deployment, Ex
 
     [Function("ApproveRun")]
     public async Task<IActionResult> ApproveRun(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "runs/{runId}/approval")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "runs/{runId}/approval")] HttpRequest request,
         string runId,
         [DurableClient] DurableTaskClient client) =>
         new HttpResultAction(await api.ApproveRunAsync(runId, request, client));
@@ -55,14 +59,14 @@ public sealed class HttpFunctions(LifecycleApi api, DeploymentApi deployment, Ex
 
     [Function("SetAlias")]
     public async Task<IActionResult> SetAlias(
-        [HttpTrigger(AuthorizationLevel.Function, "put", Route = "models/{model}/aliases/{alias}")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Admin, "put", Route = "models/{model}/aliases/{alias}")] HttpRequest request,
         string model,
         string alias) =>
         new HttpResultAction(await deployment.SetAliasAsync(model, alias, request));
 
     [Function("Rollback")]
     public async Task<IActionResult> Rollback(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "models/{model}/rollback")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "models/{model}/rollback")] HttpRequest request,
         string model) =>
         new HttpResultAction(await deployment.RollbackAsync(model, request));
 
@@ -74,7 +78,7 @@ public sealed class HttpFunctions(LifecycleApi api, DeploymentApi deployment, Ex
 
     [Function("SetTraffic")]
     public async Task<IActionResult> SetTraffic(
-        [HttpTrigger(AuthorizationLevel.Function, "put", Route = "models/{model}/traffic")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Admin, "put", Route = "models/{model}/traffic")] HttpRequest request,
         string model) =>
         new HttpResultAction(await deployment.SetTrafficAsync(model, request));
 
@@ -86,7 +90,7 @@ public sealed class HttpFunctions(LifecycleApi api, DeploymentApi deployment, Ex
 
     [Function("SetStage")]
     public async Task<IActionResult> SetStage(
-        [HttpTrigger(AuthorizationLevel.Function, "put", Route = "models/{model}/versions/{version:int}/stage")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Admin, "put", Route = "models/{model}/versions/{version:int}/stage")] HttpRequest request,
         string model,
         int version) =>
         new HttpResultAction(await deployment.SetStageAsync(model, version, request));
@@ -105,7 +109,7 @@ public sealed class HttpFunctions(LifecycleApi api, DeploymentApi deployment, Ex
 
     [Function("RunDriftCheck")]
     public async Task<IActionResult> RunDriftCheck(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "models/{model}/drift")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "models/{model}/drift")] HttpRequest request,
         string model) =>
         new HttpResultAction(await drift.CheckAsync(model, request));
 

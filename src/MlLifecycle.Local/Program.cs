@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using MlLifecycle.Api;
 using MlLifecycle.Local.Cli;
 using MlLifecycle.Local.Hosting;
+using MlLifecycle.Local.Infrastructure;
 
 var json = new Option<bool>("--json") { Description = "Print the result as one JSON object on the last stdout line.", Recursive = true };
 var verbose = new Option<bool>("--verbose", "-v") { Description = "Log what the platform does (stderr).", Recursive = true };
@@ -15,6 +17,10 @@ var port = new Option<int>("--port") { Description = "HTTP port.", DefaultValueF
 var serve = new Command("serve", "Run the local platform: HTTP API, blob triggers on datasets/ (training) and scoring/ (batch scoring), the scheduled check, until Ctrl+C.") { port };
 serve.SetAction((p, ct) => Guard(() => ServeAsync(p.GetValue(port), ct)));
 root.Subcommands.Add(serve);
+
+var keys = new Command("keys", "Print the HTTP API's keys (x-functions-key header or code query parameter): the function key for predictions, batch scoring, feedback and reads; the admin key for everything.");
+keys.SetAction((p, ct) => Guard(() => Task.FromResult(Commands.Keys(p.GetValue(json)))));
+root.Subcommands.Add(keys);
 
 var csv = new Argument<FileInfo>("csv") { Description = "CSV file with a header row." };
 var label = new Option<string?>("--label") { Description = "Label column (default: the last column)." };
@@ -109,9 +115,14 @@ static async Task<int> ServeAsync(int port, CancellationToken ct)
         throw new CliException($"Port {port} is in use (another serve?): stop it, or choose another with --port.");
     }
 
+    var keyFile = KeyFile.DefaultPath();
+    var (keys, created) = KeyFile.LoadOrCreate(keyFile);
     using var loggers = CliContext.CreateLoggerFactory(verbose: true);
-    await using var platform = await LocalPlatform.StartAsync(CliContext.Platform(port, watchBlobs: true, hostWorker: true, serve: true), loggers, ct);
+    await using var platform = await LocalPlatform.StartAsync(CliContext.Platform(port, watchBlobs: true, hostWorker: true, serve: true) with { Keys = keys }, loggers, ct);
     Console.WriteLine($"serving on {platform.BaseAddress} — HTTP API under /api, blob triggers on datasets/ and scoring/, scheduled check; Ctrl+C to stop");
+    Console.WriteLine(created
+        ? $"new keys, kept in {keyFile} (readable only by you; `keys` prints them again):\n  function key (predict, batch, feedback, reads): {keys.Function}\n  admin key (everything):                         {keys.Admin}\nsend one in the {ApiKeys.Header} header or the {ApiKeys.Query} query parameter"
+        : $"keys in {keyFile} (`keys` prints them); send one in the {ApiKeys.Header} header or the {ApiKeys.Query} query parameter");
     try
     {
         await Task.Delay(Timeout.Infinite, ct);

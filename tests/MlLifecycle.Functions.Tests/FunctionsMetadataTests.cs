@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.Json;
+using MlLifecycle.Api;
 using MlLifecycle.Workflows;
 
 namespace MlLifecycle.Functions.Tests;
@@ -53,6 +54,23 @@ public class FunctionsMetadataTests
         Assert.Equal("httpTrigger", trigger.GetProperty("type").GetString());
         Assert.Equal(route, trigger.GetProperty("route").GetString());
         Assert.Contains(method, trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+    }
+
+    /// <summary>Every HTTP function asks for the key the local host asks for on the same route (<see cref="RouteAccess.For"/>).</summary>
+    [Fact]
+    public void HttpRoutes_AskForTheSameKeysAsTheLocalHost()
+    {
+        var triggers = Functions.Keys.Select(f => (Function: f, Trigger: Trigger(f))).Where(t => t.Trigger.GetProperty("type").GetString() == "httpTrigger").ToList();
+        var levels = triggers.ToDictionary(
+            t => t.Function,
+            t => t.Trigger.GetProperty("authLevel").GetString());
+        var expected = triggers.ToDictionary(
+            t => t.Function,
+            t => t.Function == "NoSuchRoute" ? "Anonymous" : RouteAccess.For(t.Trigger.GetProperty("methods")[0].GetString()!, t.Trigger.GetProperty("route").GetString()!).ToString());
+
+        Assert.Equal(expected, levels);
+        Assert.Equal(7, levels.Values.Count(l => l == "Admin"));
+        Assert.Equal(["Health", "NoSuchRoute"], levels.Where(l => l.Value == "Anonymous").Select(l => l.Key).Order());
     }
 
     [Fact]

@@ -23,6 +23,20 @@ public sealed class CliProcess : IDisposable
 
     public Process Process { get; }
 
+    /// <summary>The keys file of every CLI process a test starts (not the repository's own <c>.data/keys.json</c>).</summary>
+    public static string KeysFile { get; } = Path.Combine(Path.GetTempPath(), $"mllifecycle-test-keys-{Environment.ProcessId}.json");
+
+    /// <summary>The keys in <see cref="KeysFile"/>, which the CLI's <c>serve</c> asks for.</summary>
+    public static MlLifecycle.Api.ApiKeys Keys { get; } = MlLifecycle.Local.Infrastructure.KeyFile.LoadOrCreate(KeysFile).Keys;
+
+    /// <summary>A client of a <c>serve</c> on <paramref name="port"/> that sends the admin key.</summary>
+    public static HttpClient Http(int port)
+    {
+        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        http.DefaultRequestHeaders.Add(MlLifecycle.Api.ApiKeys.Header, Keys.Admin);
+        return http;
+    }
+
     public string Output { get { lock (_output) { return _output.ToString(); } } }
 
     public string Errors { get { lock (_errors) { return _errors.ToString(); } } }
@@ -37,6 +51,7 @@ public sealed class CliProcess : IDisposable
             info.ArgumentList.Add(arg);
         }
 
+        info.Environment["MLLIFECYCLE_KEYS_FILE"] = KeysFile;
         foreach (var (key, value) in environment)
         {
             info.Environment[key] = value;

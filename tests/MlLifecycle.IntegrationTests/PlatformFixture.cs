@@ -75,10 +75,16 @@ public sealed class PlatformFixture : IAsyncLifetime
         var options = new LocalPlatformOptions(AzuriteOptions.Ephemeral, HttpPort: 0, WatchBlobs: true)
         {
             BlobWatchMaxInterval = BlobWatcher.Interval,
-            Settings = { ["MlLifecycle:MaxDatasetBytes"] = MaxDatasetBytes.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            Settings =
+            {
+                ["MlLifecycle:MaxDatasetBytes"] = MaxDatasetBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                // AccessTests sends each route requests without a valid key, faster than the default limit per address (tested on its own host).
+                ["RateLimit:PerAddressWithoutKey"] = "0",
+            },
         };
         Platform = await LocalPlatform.StartAsync(options, _loggers);
         Http = new HttpClient { BaseAddress = Platform.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        Http.DefaultRequestHeaders.Add(ApiKeys.Header, Platform.Keys.Admin);
         var etag = await UploadAsync(CreditBlob, await File.ReadAllBytesAsync(CreditCsvPath), label: "class");
         CreditRun = await WaitForRunAsync(RunIds.ForBlob(CreditBlob, etag));
     }

@@ -41,6 +41,7 @@ public sealed class ServingTests(PlatformFixture platform) : IAsyncLifetime
         };
         _host = await LocalPlatform.StartAsync(options, _loggers);
         _http = new HttpClient { BaseAddress = _host.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        _http.DefaultRequestHeaders.Add(ApiKeys.Header, _host.Keys.Admin);
     }
 
     public async Task DisposeAsync()

@@ -66,6 +66,18 @@ internal static class Commands
         return ExitCode(run, Console.Error);
     }
 
+    /// <summary>Prints the HTTP API's keys (made first if there are none): <c>{"function", "admin"}</c> with <c>--json</c>.</summary>
+    public static int Keys(bool json)
+    {
+        var path = KeyFile.DefaultPath();
+        var (keys, _) = KeyFile.LoadOrCreate(path);
+        Console.Error.WriteLine($"keys in {path}; send one in the {ApiKeys.Header} header or the {ApiKeys.Query} query parameter");
+        Console.WriteLine(json
+            ? LifecycleJson.Serialize(new { function = keys.Function, admin = keys.Admin }, compact: true)
+            : $"function key (predict, batch, feedback, reads): {keys.Function}\nadmin key (everything):                         {keys.Admin}");
+        return 0;
+    }
+
     /// <summary>
     /// 0 for a run that succeeded; otherwise 1 and one error line. A rejection's reasons are its anomalies (listed by
     /// <see cref="PrintRun"/>, and in the JSON), so the line names only their codes.

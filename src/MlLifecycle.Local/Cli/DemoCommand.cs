@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
+using MlLifecycle.Api;
 using MlLifecycle.Core;
 using MlLifecycle.Core.Data;
 using MlLifecycle.Local.Hosting;
@@ -54,6 +55,7 @@ internal static class DemoCommand
         var rows = heldBack.Select(r => table.Columns.Select((c, i) => (c, i)).Where(x => x.i != labelIndex)
             .ToDictionary(x => x.c, x => ToJson(r[x.i]))).ToList();
         using var http = new HttpClient { BaseAddress = platform.BaseAddress };
+        http.DefaultRequestHeaders.Add(ApiKeys.Header, platform.Keys.Function);
         var response = await http.PostAsJsonAsync($"api/models/{Model}/predict?version={run.Version}", new { rows }, ct);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
         if (!response.IsSuccessStatusCode)
@@ -75,7 +77,7 @@ internal static class DemoCommand
 
         Console.WriteLine($"  {correct}/{predictions.Count} held-back rows predicted correctly");
         Console.WriteLine($"artifacts: artifacts/{Model}/{run.Version}/ ({(run.RefitRows is null ? "model.zip" : "model.zip served, evaluated.zip measured")}, schema.json, manifest.json, baseline.json); registry: models/aliases/runs tables");
-        Console.WriteLine("next: dotnet run --project src/MlLifecycle.Local -- serve   (then curl http://127.0.0.1:7071/api/models)");
+        Console.WriteLine("next: dotnet run --project src/MlLifecycle.Local -- serve   (it prints its keys; then curl -H 'x-functions-key: <function key>' http://127.0.0.1:7071/api/models)");
         Console.WriteLine($"      dotnet run --project src/MlLifecycle.Local -- drift {Model} --data <csv>   (new data against the training baseline)");
         return 0;
     }

@@ -31,6 +31,9 @@ public sealed record LocalPlatformOptions(
     /// <summary>Longest pause of the blob trigger's polling while no new upload arrives (default 16 s).</summary>
     public TimeSpan BlobWatchMaxInterval { get; init; } = TimeSpan.FromSeconds(16);
 
+    /// <summary>The keys the HTTP API asks for (see <see cref="ApiKeys"/>); null = new random ones (<see cref="LocalPlatform.Keys"/>).</summary>
+    public ApiKeys? Keys { get; init; }
+
     /// <summary>What the worker runs (default: the lifecycle's orchestrations and activities).</summary>
     public WorkflowTasks Tasks { get; init; } = WorkflowRegistration.Tasks;
 }
@@ -59,6 +62,9 @@ public sealed class LocalPlatform : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     public DurableTaskClient Client => _engine.Client;
+
+    /// <summary>The keys the HTTP API asks for.</summary>
+    public ApiKeys Keys => _app.Services.GetRequiredService<ApiKeys>();
 
     /// <summary>Base address of the HTTP API (e.g. <c>http://127.0.0.1:7071</c>), or null when not serving HTTP.</summary>
     public Uri? BaseAddress { get; private set; }
@@ -138,6 +144,9 @@ public sealed class LocalPlatform : IAsyncDisposable
         builder.Services.AddMlLifecycleStorage(storage).AddMlLifecycleWorkflows().AddMlLifecycleApi();
         builder.Services.AddSingleton(engine.Client);
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(options.Keys ?? ApiKeys.Generate());
+        builder.Services.AddOptions<RateLimitOptions>().BindConfiguration("RateLimit").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<RequestRate>();
         builder.Services.AddSingleton<HostRegistry>();
         if (options.Announce)
         {

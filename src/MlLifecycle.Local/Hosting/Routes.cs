@@ -3,12 +3,23 @@ using MlLifecycle.Api;
 
 namespace MlLifecycle.Local.Hosting;
 
-/// <summary>The HTTP contract of DESIGN.md §5, routed to the same handlers as the Functions app.</summary>
+/// <summary>
+/// The HTTP contract of DESIGN.md §5, routed to the same handlers as the Functions app, asking for the same keys
+/// (<see cref="RouteAccess.For"/>).
+/// </summary>
 public static class Routes
 {
     public static IEndpointRouteBuilder MapMlLifecycleRoutes(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api");
+        api.AddEndpointFilter(CheckKeyAndRate);
+        ((IEndpointConventionBuilder)api).Add(endpoint =>
+        {
+            if (endpoint is RouteEndpointBuilder { RoutePattern.RawText: { } pattern } && endpoint.Metadata.OfType<HttpMethodMetadata>().FirstOrDefault()?.HttpMethods is [var method])
+            {
+                endpoint.Metadata.Add(new RouteAccess(RouteAccess.For(method, pattern["/api/".Length..])));
+            }
+        });
         api.MapPost("/training", (HttpRequest request, LifecycleApi handlers, DurableTaskClient client) => handlers.StartTrainingAsync(request, client));
         api.MapGet("/runs/{runId}", (string runId, LifecycleApi handlers, DurableTaskClient client, CancellationToken ct) => handlers.GetRunAsync(runId, client, ct));
         api.MapPost("/runs/{runId}/approval", (string runId, HttpRequest request, LifecycleApi handlers, DurableTaskClient client) => handlers.ApproveRunAsync(runId, request, client));
@@ -29,7 +40,23 @@ public static class Routes
         api.MapGet("/health", (LifecycleApi handlers, CancellationToken ct) => handlers.HealthAsync(ct));
         api.MapPost("/models/{model}/batch", (string model, HttpRequest request, BatchApi handlers, DurableTaskClient client) => handlers.StartAsync(model, request, client));
         api.MapGet("/batch/{jobId}", (string jobId, BatchApi handlers, DurableTaskClient client, CancellationToken ct) => handlers.GetAsync(jobId, client, ct));
-        api.MapFallback((HttpRequest request) => LifecycleApi.NoSuchRoute(request));
+        api.MapFallback((HttpRequest request) => LifecycleApi.NoSuchRoute(request)).Anonymous();
         return app;
     }
+
+    /// <summary>
+    /// The rate limit first (per key; per client address without a valid key, so guessing keys is limited too), then
+    /// the key the route needs (<see cref="RouteAccess"/>).
+    /// </summary>
+    private static async ValueTask<object?> CheckKeyAndRate(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var keys = http.RequestServices.GetRequiredService<ApiKeys>();
+        var presented = ApiKeys.Presented(http.Request);
+        var granted = keys.Grant(presented);
+        var needed = http.GetEndpoint()?.Metadata.GetMetadata<RouteAccess>()?.Level ?? Access.Function;
+        return http.RequestServices.GetRequiredService<RequestRate>().Admit(granted?.ToString(), http.Connection.RemoteIpAddress?.ToString() ?? "unknown") ?? ApiKeys.Authorize(granted, presented is not null, needed) ?? await next(context);
+    }
+
+    private static RouteHandlerBuilder Anonymous(this RouteHandlerBuilder route) => route.WithMetadata(new RouteAccess(Access.Anonymous));
 }
