@@ -33,7 +33,7 @@ public sealed class HostProcessTests(Xunit.Abstractions.ITestOutputHelper output
     /// <summary>Polls <c>GET /api/runs/{id}</c> on a host until the run ends; returns its status.</summary>
     private static async Task<string?> WaitForRunOverHttpAsync(int port, string runId, TimeSpan timeout)
     {
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        using var http = CliProcess.Http(port);
         var deadline = DateTime.UtcNow + timeout;
         string? status = null;
         while (status is not ("Succeeded" or "Failed" or "Rejected") && DateTime.UtcNow < deadline)
@@ -80,7 +80,7 @@ public sealed class HostProcessTests(Xunit.Abstractions.ITestOutputHelper output
 
     private static async Task WaitForHealthAsync(CliProcess serve, int port)
     {
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+        using var http = CliProcess.Http(port);
         await WaitUntilAsync(async () =>
         {
             try
@@ -191,6 +191,159 @@ public sealed class HostProcessTests(Xunit.Abstractions.ITestOutputHelper output
             }
 
             Directory.Delete(data, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// A poison message: the forced failpoint kills every host that runs one run's first activity (as a crash in native
+    /// code would). Each death is counted in the attempt log; the fourth delivery is answered as a failure, so the run
+    /// fails with its attempt log instead of killing hosts forever, and the next run trains.
+    /// </summary>
+    [Fact]
+    public async Task ActivityThatKillsItsHostEveryTime_FailsItsRunAfterThreeDeaths_WithAnAttemptLog_AndTheNextRunTrains()
+    {
+        await using var azurite = await Azurite.StartAsync(AzuriteOptions.Ephemeral, NullLogger.Instance);
+        var (store, _) = await StorageAsync(azurite);
+        const string spec = """{"label": "y", "validation": {"folds": 2, "trainers": ["LightGbm"], "ensemble": false}, "split": {"refit": false}}""";
+        await store.WriteAsync(ArtifactStore.Datasets, "poison/lifecycle.json", BinaryData.FromString(spec));
+        await store.WriteAsync(ArtifactStore.Datasets, "healthy/lifecycle.json", BinaryData.FromString(spec));
+        var upload = await store.Blob(ArtifactStore.Datasets, "poison/data.csv").UploadAsync(BinaryData.FromBytes(TuningTests.ClassificationCsv(300, 1)));
+        var poisoned = RunIds.ForBlob("poison/data.csv", upload.Value.ETag.ToString());
+        var environment = new Dictionary<string, string>(Storage(azurite))
+        {
+            ["MLLIFECYCLE_LOCK_TIMEOUT_SECONDS"] = "5",
+            ["MLLIFECYCLE_FAILPOINT"] = ActivityNames.ValidateDataset,
+            ["MLLIFECYCLE_FAILPOINT_INSTANCE"] = poisoned,
+        };
+
+        var deaths = 0;
+        JsonElement? run = null;
+        var clock = Stopwatch.StartNew();
+        while (run is null && clock.Elapsed < TimeSpan.FromMinutes(4))
+        {
+            var port = Azurite.FreePort();
+            using var serve = CliProcess.Start(environment, "serve", "--port", Invariant(port));
+            using var http = CliProcess.Http(port);
+            while (run is null && !serve.Process.HasExited && clock.Elapsed < TimeSpan.FromMinutes(4))
+            {
+                await Task.Delay(250);
+                try
+                {
+                    var view = await http.GetFromJsonAsync<JsonElement>($"api/runs/{poisoned}");
+                    run = view.GetProperty("status").GetString() is "Succeeded" or "Failed" or "Rejected" ? view : null;
+                }
+                catch (HttpRequestException)
+                {
+                    // Starting, dead, or the run is not there yet.
+                }
+            }
+
+            if (serve.Process.HasExited)
+            {
+                Assert.Equal(128 + 9, await serve.WaitAsync(TimeSpan.FromSeconds(5))); // SIGKILL
+                deaths++;
+            }
+            else
+            {
+                serve.Signal(15);
+                Assert.Equal(0, await serve.WaitAsync(TimeSpan.FromSeconds(10)));
+            }
+        }
+
+        output.WriteLine($"{deaths} deaths, then {run?.GetProperty("status")} after {clock.Elapsed.TotalSeconds:F0} s: {run?.GetProperty("message")}");
+        // Durable messages are at-least-once: a duplicate of the activity's message (seen once in 3 runs, after a host
+        // died mid-checkpoint) is one more delivery, so the cutoff may come one death early.
+        Assert.InRange(deaths, 2, 3);
+        Assert.Equal("Failed", run!.Value.GetProperty("status").GetString());
+        Assert.Matches("^ValidateDataset failed: Activity ValidateDataset was delivered [3-5] times without an answer, more than the 3 allowed", run.Value.GetProperty("message").GetString());
+        var log = new TableClient(azurite.ConnectionString, "activityattempts").Query<TableEntity>(e => e.PartitionKey == poisoned).Single();
+        Assert.Equal(ActivityNames.ValidateDataset, log.GetString("Activity"));
+        Assert.InRange(log.GetInt32("Attempts") ?? 0, 4, 6);
+        Assert.Equal(deaths + 1, log.GetString("Hosts").Split(", ").Distinct().Count());
+
+        // The task hub is not stuck: a healthy upload trains on a host without the failpoint.
+        var healthy = await store.Blob(ArtifactStore.Datasets, "healthy/data.csv").UploadAsync(BinaryData.FromBytes(TuningTests.ClassificationCsv(300, 2)));
+        var port2 = Azurite.FreePort();
+        using var next = CliProcess.Start(Storage(azurite), "serve", "--port", Invariant(port2));
+        Assert.Equal("Succeeded", await WaitForRunOverHttpAsync(port2, RunIds.ForBlob("healthy/data.csv", healthy.Value.ETag.ToString()), TimeSpan.FromMinutes(2)));
+        next.Signal(15);
+        Assert.Equal(0, await next.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Empty(new TableClient(azurite.ConnectionString, "activityattempts").Query<TableEntity>(e => e.PartitionKey != poisoned));
+    }
+
+    [Fact]
+    public async Task Serve_MakesAndPrintsKeysOnFirstStartOnly_InAFileOnlyTheUserReads_AndNoKeyReachesLogsOrBodies()
+    {
+        await using var azurite = await Azurite.StartAsync(AzuriteOptions.Ephemeral, NullLogger.Instance);
+        var keysFile = Path.Combine(Path.GetTempPath(), $"mllifecycle-keys-{Guid.NewGuid():N}", "keys.json");
+        var environment = new Dictionary<string, string>(Storage(azurite)) { ["MLLIFECYCLE_KEYS_FILE"] = keysFile };
+        var wrong = MlLifecycle.Api.ApiKeys.Generate().Function;
+        try
+        {
+            var port = Azurite.FreePort();
+            string firstOutput;
+            using (var first = CliProcess.Start(environment, "serve", "--port", Invariant(port)))
+            {
+                await WaitForHealthAsync(first, port);
+                first.Signal(15);
+                Assert.Equal(0, await first.WaitAsync(TimeSpan.FromSeconds(10)));
+                firstOutput = first.Output;
+            }
+
+            var keys = KeyFile.LoadOrCreate(keysFile).Keys;
+            Assert.Contains(keys.Function, firstOutput, StringComparison.Ordinal);
+            Assert.Contains(keys.Admin, firstOutput, StringComparison.Ordinal);
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keysFile));
+            }
+
+            using (var listed = CliProcess.Start(environment, "keys", "--json"))
+            {
+                Assert.Equal(0, await listed.WaitAsync(TimeSpan.FromSeconds(30)));
+                var json = JsonDocument.Parse(listed.Output.Trim().Split('\n')[^1]).RootElement;
+                Assert.Equal(keys.Function, json.GetProperty("function").GetString());
+                Assert.Equal(keys.Admin, json.GetProperty("admin").GetString());
+            }
+
+            port = Azurite.FreePort();
+            using var second = CliProcess.Start(environment, "serve", "--port", Invariant(port));
+            await WaitForHealthAsync(second, port);
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+            var bodies = new List<string>();
+            foreach (var (method, url, key, inQuery) in new[]
+            {
+                ("GET", "api/models", keys.Function, false), ("GET", "api/models", keys.Admin, true), ("GET", "api/models", wrong, false),
+                ("GET", "api/models", wrong, true), ("PUT", "api/models/m/traffic", keys.Function, true), ("PUT", "api/models/m/traffic", keys.Admin, false),
+                ("POST", "api/models/m/predict", keys.Function, true), ("POST", "api/training", keys.Admin, true), ("GET", "api/runs/x", null, false),
+            })
+            {
+                using var request = new HttpRequestMessage(new HttpMethod(method), key is not null && inQuery ? $"{url}?code={key}" : url) { Content = method == "GET" ? null : new StringContent("{not json") };
+                if (key is not null && !inQuery)
+                {
+                    request.Headers.Add(MlLifecycle.Api.ApiKeys.Header, key);
+                }
+
+                using var response = await http.SendAsync(request);
+                bodies.Add($"{(int)response.StatusCode} {response.Headers} {response.Content.Headers} {await response.Content.ReadAsStringAsync()}");
+            }
+
+            second.Signal(15);
+            Assert.Equal(0, await second.WaitAsync(TimeSpan.FromSeconds(10)));
+
+            Assert.Equal([200, 200, 401, 401, 403, 400, 400, 400, 401], bodies.Select(b => int.Parse(b[..3], CultureInfo.InvariantCulture)));
+            Assert.Contains(keysFile, second.Output, StringComparison.Ordinal);
+            foreach (var text in bodies.Append(second.Output).Append(second.Errors))
+            {
+                foreach (var secret in new[] { keys.Function, keys.Admin, wrong })
+                {
+                    Assert.DoesNotContain(secret, text, StringComparison.Ordinal);
+                }
+            }
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(keysFile)!, recursive: true);
         }
     }
 

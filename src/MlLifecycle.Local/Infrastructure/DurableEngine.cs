@@ -13,6 +13,9 @@ namespace MlLifecycle.Local.Infrastructure;
 /// <param name="MaxPollingInterval">Longest wait between polls of an idle queue.</param>
 public sealed record DurableEngineOptions(TimeSpan LockTimeout, TimeSpan MaxPollingInterval)
 {
+    /// <summary>Deliveries of one activity whose worker may die (crash, kill, out of memory) before its run is failed (default 3).</summary>
+    public int MaxActivityAttempts { get; init; } = 3;
+
     public const string TaskHub = "mllifecycle";
 
     public static readonly TimeSpan DefaultLockTimeout = TimeSpan.FromSeconds(30);
@@ -64,7 +67,8 @@ public sealed class DurableEngine : IAsyncDisposable
             ThrowExceptionOnInvalidDedupeStatus = true,
             MaxConcurrentTaskOrchestrationWorkItems = 8,
         });
-        _service = new HandBackOrchestrationService(service);
+        var attempts = new ActivityAttempts(new Azure.Data.Tables.TableClient(storageConnectionString, ActivityAttempts.TableName), options.MaxActivityAttempts, TimeProvider.System);
+        _service = new HandBackOrchestrationService(service, attempts);
         _loggers = loggerFactory;
         _logger = loggerFactory.CreateLogger<DurableEngine>();
         Client = new OrchestrationServiceClient(service, new DurableTaskWorkerOptions().DataConverter);
@@ -84,7 +88,7 @@ public sealed class DurableEngine : IAsyncDisposable
         var shims = new DurableTaskShimFactory(new DurableTaskWorkerOptions(), _loggers);
         var worker = new TaskHubWorker(_service, _loggers) { ErrorPropagationMode = ErrorPropagationMode.UseFailureDetails };
         worker.AddTaskOrchestrations([.. tasks.Orchestrators.Select(t => new Creator<TaskOrchestration>(t.Key, () => shims.CreateOrchestration(t.Key, t.Value())))]);
-        worker.AddTaskActivities([.. tasks.Activities.Select(t => new Creator<TaskActivity>(t.Key, () => shims.CreateActivity(t.Key, t.Value(services))))]);
+        worker.AddTaskActivities([.. tasks.Activities.Select(t => new Creator<TaskActivity>(t.Key, () => shims.CreateActivity(t.Key, Failpoint.Wrap(t.Key, t.Value(services)))))]);
         await worker.StartAsync();
         _worker = worker;
     }

@@ -8,9 +8,10 @@ namespace MlLifecycle.Local.Infrastructure;
 /// The Azure Storage orchestration service with a way to leave: <see cref="HandBackAsync"/> stops handing out work and
 /// abandons the activities this process is running, so their messages become visible again (after Azure Storage's
 /// 2-second first back-off) and another host runs them at once instead of waiting for the lock to expire. An
-/// activity that finishes after it was handed back is dropped: its other delivery records the result.
+/// activity that finishes after it was handed back is dropped: its other delivery records the result. Every delivery
+/// is counted in the <see cref="ActivityAttempts"/> log, and one whose worker died too often is failed, not run.
 /// </summary>
-internal sealed class HandBackOrchestrationService(IOrchestrationService inner) : IOrchestrationService
+internal sealed class HandBackOrchestrationService(IOrchestrationService inner, ActivityAttempts attempts) : IOrchestrationService
 {
     private readonly ConcurrentDictionary<string, TaskActivityWorkItem> _activities = new();
     private volatile bool _leaving;
@@ -27,6 +28,7 @@ internal sealed class HandBackOrchestrationService(IOrchestrationService inner) 
         {
             if (_activities.TryRemove(id, out var item))
             {
+                await ForgetAsync(item);
                 await inner.AbandonTaskActivityWorkItemAsync(item);
                 handed++;
             }
@@ -46,6 +48,14 @@ internal sealed class HandBackOrchestrationService(IOrchestrationService inner) 
         if (item is null)
         {
             return item!;
+        }
+
+        var log = await attempts.RecordAsync(item);
+        if (log.GetInt32("Attempts") > attempts.MaxAttempts)
+        {
+            // A poison message: its workers died every time. Answer it as a failure (the row stays as the attempt log).
+            await inner.CompleteTaskActivityWorkItemAsync(item, ActivityAttempts.Failure(item, log, attempts.MaxAttempts));
+            return null!;
         }
 
         _activities[item.Id] = item;
@@ -69,11 +79,38 @@ internal sealed class HandBackOrchestrationService(IOrchestrationService inner) 
         return Task.FromResult(workItem);
     }
 
-    public Task CompleteTaskActivityWorkItemAsync(TaskActivityWorkItem workItem, TaskMessage responseMessage) =>
-        _activities.TryRemove(workItem.Id, out _) ? inner.CompleteTaskActivityWorkItemAsync(workItem, responseMessage) : Task.CompletedTask;
+    public async Task CompleteTaskActivityWorkItemAsync(TaskActivityWorkItem workItem, TaskMessage responseMessage)
+    {
+        if (_activities.TryRemove(workItem.Id, out _))
+        {
+            await ForgetAsync(workItem);
+            await inner.CompleteTaskActivityWorkItemAsync(workItem, responseMessage);
+        }
+    }
 
-    public Task AbandonTaskActivityWorkItemAsync(TaskActivityWorkItem workItem) =>
-        _activities.TryRemove(workItem.Id, out _) ? inner.AbandonTaskActivityWorkItemAsync(workItem) : Task.CompletedTask;
+    public async Task AbandonTaskActivityWorkItemAsync(TaskActivityWorkItem workItem)
+    {
+        if (_activities.TryRemove(workItem.Id, out _))
+        {
+            await ForgetAsync(workItem);
+            await inner.AbandonTaskActivityWorkItemAsync(workItem);
+        }
+    }
+
+    /// <summary>
+    /// A delivery that ends is not a crash: its row goes first (a process that dies right after leaves no row behind; one
+    /// that dies before the answer is stored was past the activity's body anyway). A failed delete only leaves a row.
+    /// </summary>
+    private async Task ForgetAsync(TaskActivityWorkItem item)
+    {
+        try
+        {
+            await attempts.ClearAsync(item);
+        }
+        catch (Azure.RequestFailedException)
+        {
+        }
+    }
 
     public Task<TaskOrchestrationWorkItem> LockNextTaskOrchestrationWorkItemAsync(TimeSpan receiveTimeout, CancellationToken cancellationToken) =>
         _leaving ? Task.FromResult<TaskOrchestrationWorkItem>(null!) : inner.LockNextTaskOrchestrationWorkItemAsync(receiveTimeout, cancellationToken);
@@ -88,7 +125,7 @@ internal sealed class HandBackOrchestrationService(IOrchestrationService inner) 
 
     public Task CreateAsync(bool recreateInstanceStore) => inner.CreateAsync(recreateInstanceStore);
 
-    public Task CreateIfNotExistsAsync() => inner.CreateIfNotExistsAsync();
+    public Task CreateIfNotExistsAsync() => Task.WhenAll(inner.CreateIfNotExistsAsync(), attempts.CreateIfNotExistsAsync());
 
     public Task DeleteAsync() => inner.DeleteAsync();
 
