@@ -63,7 +63,7 @@ public class FunctionsMetadataTests
         var triggers = Functions.Keys.Select(f => (Function: f, Trigger: Trigger(f))).Where(t => t.Trigger.GetProperty("type").GetString() == "httpTrigger").ToList();
         var levels = triggers.ToDictionary(
             t => t.Function,
-            t => t.Trigger.GetProperty("authLevel").GetString());
+            t => t.Trigger.GetProperty("authLevel").GetString()!);
         var expected = triggers.ToDictionary(
             t => t.Function,
             t => t.Function == "NoSuchRoute" ? "Anonymous" : RouteAccess.For(t.Trigger.GetProperty("methods")[0].GetString()!, t.Trigger.GetProperty("route").GetString()!).ToString());
