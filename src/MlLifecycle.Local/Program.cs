@@ -121,8 +121,8 @@ static async Task<int> ServeAsync(int port, CancellationToken ct)
     await using var platform = await LocalPlatform.StartAsync(CliContext.Platform(port, watchBlobs: true, hostWorker: true, serve: true) with { Keys = keys }, loggers, ct);
     Console.WriteLine($"serving on {platform.BaseAddress} — HTTP API under /api, blob triggers on datasets/ and scoring/, scheduled check; Ctrl+C to stop");
     Console.WriteLine(created
-        ? $"new keys, kept in {keyFile} (readable only by you; `keys` prints them again):\n  function key (predict, batch, feedback, reads): {keys.Function}\n  admin key (everything):                         {keys.Admin}\nsend one in the {ApiKeys.Header} header or the {ApiKeys.Query} query parameter"
-        : $"keys in {keyFile} (`keys` prints them); send one in the {ApiKeys.Header} header or the {ApiKeys.Query} query parameter");
+        ? $"new keys, kept in {keyFile} (readable only by you; `keys` prints them again):\n{KeyFile.Describe(keys)}\n{KeyFile.HowToSend}"
+        : $"keys in {keyFile} (`keys` prints them); {KeyFile.HowToSend}");
     try
     {
         await Task.Delay(Timeout.Infinite, ct);

@@ -71,10 +71,10 @@ internal static class Commands
     {
         var path = KeyFile.DefaultPath();
         var (keys, _) = KeyFile.LoadOrCreate(path);
-        Console.Error.WriteLine($"keys in {path}; send one in the {ApiKeys.Header} header or the {ApiKeys.Query} query parameter");
+        Console.Error.WriteLine($"keys in {path}; {KeyFile.HowToSend}");
         Console.WriteLine(json
             ? LifecycleJson.Serialize(new { function = keys.Function, admin = keys.Admin }, compact: true)
-            : $"function key (predict, batch, feedback, reads): {keys.Function}\nadmin key (everything):                         {keys.Admin}");
+            : KeyFile.Describe(keys));
         return 0;
     }
 

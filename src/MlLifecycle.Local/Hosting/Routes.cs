@@ -40,7 +40,7 @@ public static class Routes
         api.MapGet("/health", (LifecycleApi handlers, CancellationToken ct) => handlers.HealthAsync(ct));
         api.MapPost("/models/{model}/batch", (string model, HttpRequest request, BatchApi handlers, DurableTaskClient client) => handlers.StartAsync(model, request, client));
         api.MapGet("/batch/{jobId}", (string jobId, BatchApi handlers, DurableTaskClient client, CancellationToken ct) => handlers.GetAsync(jobId, client, ct));
-        api.MapFallback((HttpRequest request) => LifecycleApi.NoSuchRoute(request)).Anonymous();
+        api.MapFallback((HttpRequest request) => LifecycleApi.NoSuchRoute(request)).WithMetadata(new RouteAccess(Access.Anonymous));
         return app;
     }
 
@@ -57,6 +57,4 @@ public static class Routes
         var needed = http.GetEndpoint()?.Metadata.GetMetadata<RouteAccess>()?.Level ?? Access.Function;
         return http.RequestServices.GetRequiredService<RequestRate>().Admit(granted?.ToString(), http.Connection.RemoteIpAddress?.ToString() ?? "unknown") ?? ApiKeys.Authorize(granted, presented is not null, needed) ?? await next(context);
     }
-
-    private static RouteHandlerBuilder Anonymous(this RouteHandlerBuilder route) => route.WithMetadata(new RouteAccess(Access.Anonymous));
 }

@@ -10,22 +10,24 @@ namespace MlLifecycle.Local.Infrastructure;
 /// orchestration instance; row: its execution and the task's event id) counting deliveries that have not ended. A
 /// delivery that ends — a result, an exception, or a hand-back on a clean stop — deletes its row, so what the row counts
 /// is the deliveries whose worker died holding them. DTFx would deliver such a message forever; after
-/// <see cref="MaxAttempts"/> of them the next delivery is answered as a failure instead (<see cref="Failure"/>), its row
+/// <c>maxAttempts</c> of them the next delivery is answered as a failure instead (<see cref="Failure"/>), its row
 /// kept as the attempt log.
 /// </summary>
 internal sealed class ActivityAttempts(TableClient table, int maxAttempts, TimeProvider time)
 {
     public const string TableName = "activityattempts";
 
-    /// <summary>Deliveries that may die before the activity is failed: the run fails on the next one.</summary>
-    public int MaxAttempts => maxAttempts;
-
     private static string Host => $"{Environment.MachineName}-{Environment.ProcessId}";
 
     public Task CreateIfNotExistsAsync() => table.CreateIfNotExistsAsync();
 
-    /// <summary>Records one more delivery of the work item; returns the row after it (its <c>Attempts</c> and <c>Hosts</c>).</summary>
-    public async Task<TableEntity> RecordAsync(TaskActivityWorkItem item)
+    /// <summary>
+    /// Records one more delivery of the work item. Null when it may run; past the cutoff (more than
+    /// <c>maxAttempts</c> deliveries died), the failure to answer it with instead.
+    /// </summary>
+    public async Task<TaskMessage?> RecordAsync(TaskActivityWorkItem item) => Failure(item, await CountAsync(item));
+
+    private async Task<TableEntity> CountAsync(TaskActivityWorkItem item)
     {
         var (partition, row) = Key(item);
         var now = time.GetUtcNow();
@@ -80,9 +82,14 @@ internal sealed class ActivityAttempts(TableClient table, int maxAttempts, TimeP
         }
     }
 
-    /// <summary>The answer to a delivery past the cutoff: the activity failed, with its attempt log, and is not retried.</summary>
-    public static TaskMessage Failure(TaskActivityWorkItem item, TableEntity log, int maxAttempts)
+    /// <summary>Past the cutoff, the answer to the delivery: the activity failed, with its attempt log, and is not retried.</summary>
+    private TaskMessage? Failure(TaskActivityWorkItem item, TableEntity log)
     {
+        if (log.GetInt32("Attempts") <= maxAttempts)
+        {
+            return null;
+        }
+
         var name = log.GetString("Activity");
         var message = $"Activity {name} was delivered {log.GetInt32("Attempts") - 1} times without an answer, more than the {maxAttempts} allowed: its worker's process ended "
             + $"while running it (a crash or a kill; hosts: {log.GetString("Hosts")}; first at {log.GetDateTimeOffset("FirstAt"):u}), so it is failed instead of delivered again. "

@@ -50,17 +50,17 @@ internal sealed class HandBackOrchestrationService(IOrchestrationService inner, 
             return item!;
         }
 
-        var log = await attempts.RecordAsync(item);
-        if (log.GetInt32("Attempts") > attempts.MaxAttempts)
+        if (await attempts.RecordAsync(item) is { } poison)
         {
-            // A poison message: its workers died every time. Answer it as a failure (the row stays as the attempt log).
-            await inner.CompleteTaskActivityWorkItemAsync(item, ActivityAttempts.Failure(item, log, attempts.MaxAttempts));
+            // Its workers died every time: answer it as a failure (the row stays as the attempt log).
+            await inner.CompleteTaskActivityWorkItemAsync(item, poison);
             return null!;
         }
 
         _activities[item.Id] = item;
         if (_leaving && _activities.TryRemove(item.Id, out _))
         {
+            await ForgetAsync(item);
             await inner.AbandonTaskActivityWorkItemAsync(item);
             return null!;
         }

@@ -9,6 +9,13 @@ namespace MlLifecycle.Local.Infrastructure;
 /// </summary>
 public static class KeyFile
 {
+    /// <summary>How to send a key, for the CLI's output.</summary>
+    public static string HowToSend => $"send one in the {ApiKeys.Header} header or the {ApiKeys.Query} query parameter";
+
+    /// <summary>The two keys, one a line, each with what it opens.</summary>
+    public static string Describe(ApiKeys keys) =>
+        $"function key (predict, batch, feedback, reads): {keys.Function}\nadmin key (everything):                         {keys.Admin}";
+
     public static string DefaultPath() =>
         Environment.GetEnvironmentVariable("MLLIFECYCLE_KEYS_FILE") is { Length: > 0 } path ? path : Path.Combine(LocalPaths.RepositoryRoot(), ".data", "keys.json");
 
