@@ -24,7 +24,10 @@ public sealed record ServedModel(string Model, int Version, DatasetSchema Schema
     public IReadOnlyList<string> FeatureNames { get; } = [.. Schema.Features.Select(f => f.Name)];
 }
 
-/// <summary>A model artifact whose SHA-256 differs from the registry's record: it is never loaded.</summary>
+/// <summary>
+/// A model artifact whose SHA-256 differs from the registry's record, or that fails <see cref="ModelArchive.Check"/>:
+/// it is never loaded.
+/// </summary>
 public sealed class ModelIntegrityException(string message) : Exception(message);
 
 /// <summary>
@@ -37,7 +40,7 @@ public sealed class ModelCache(ArtifactStore store, IOptions<ModelCacheOptions> 
     private readonly ConcurrentDictionary<(string Model, int Version), Loaded> _loaded = new();
 
     /// <summary>A loaded version, from the cache or downloaded, verified by SHA-256 and loaded.</summary>
-    /// <exception cref="ModelIntegrityException">The artifact fails its SHA-256 check.</exception>
+    /// <exception cref="ModelIntegrityException">The artifact fails its SHA-256 or archive check.</exception>
     public async Task<ServedModel> LoadAsync(ModelVersion version)
     {
         var key = (version.Model, version.Version);
@@ -53,8 +56,10 @@ public sealed class ModelCache(ArtifactStore store, IOptions<ModelCacheOptions> 
         {
             return await entry.Model.Value;
         }
-        catch
+        catch (Exception ex) when (ex is not ModelIntegrityException)
         {
+            // A registered artifact never changes, so only a failed download is tried again; a refused one stays refused
+            // (until evicted) rather than being downloaded and decompressed on every request.
             _loaded.TryRemove(new KeyValuePair<(string, int), Loaded>(key, entry));
             throw;
         }
@@ -85,7 +90,16 @@ public sealed class ModelCache(ArtifactStore store, IOptions<ModelCacheOptions> 
 
         var schema = await store.ReadJsonAsync<DatasetSchema>(ArtifactStore.Artifacts, $"{folder}/schema.json");
         var manifest = await store.TryReadAsync(ArtifactStore.Artifacts, $"{folder}/manifest.json");
-        var predictor = TrainedModel.Load(zip.ToStream(), schema, version.Trainer);
+        TrainedModel predictor;
+        try
+        {
+            predictor = TrainedModel.Load(zip.ToStream(), schema, version.Trainer);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new ModelIntegrityException($"model.zip of '{version.Model}' v{version.Version} is refused: {ex.Message}");
+        }
+
         logger.LogInformation("Loaded {Model} v{Version} ({Bytes} bytes, SHA-256 verified)", version.Model, version.Version, zip.ToMemory().Length);
         return new ServedModel(version.Model, version.Version, schema, predictor, Required(schema, manifest));
     }

@@ -135,8 +135,11 @@ public sealed class PlatformFixture : IAsyncLifetime
         return model;
     }
 
-    /// <summary>Registers a copy of credit-g v1 under <paramref name="model"/> (the zip altered after its SHA-256 is recorded, if asked).</summary>
-    public async Task<int> CopyVersionAsync(string model, Func<byte[], byte[]>? alterZip = null, Action<JsonObject>? editManifest = null, Action<JsonObject>? editSpec = null)
+    /// <summary>
+    /// Registers a copy of credit-g v1 under <paramref name="model"/>: its zip altered after its SHA-256 is recorded, if
+    /// asked, or before (<paramref name="recordAlteredSha"/>, as if both blob and registry had been written by an attacker).
+    /// </summary>
+    public async Task<int> CopyVersionAsync(string model, Func<byte[], byte[]>? alterZip = null, Action<JsonObject>? editManifest = null, Action<JsonObject>? editSpec = null, bool recordAlteredSha = false)
     {
         var source = (await Registry.GetVersionAsync(CreditModel, 1))!;
         var runId = $"copy-{Guid.NewGuid():N}";
@@ -152,6 +155,7 @@ public sealed class PlatformFixture : IAsyncLifetime
             if (file == "model.zip" && alterZip is not null)
             {
                 content = alterZip(content);
+                source = recordAlteredSha ? source with { ArtifactSha256 = ArtifactStore.Sha256(BinaryData.FromBytes(content)) } : source;
             }
 
             if ((file == "manifest.json" ? editManifest : file == "spec.json" ? editSpec : null) is { } edit)

@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using MlLifecycle.Api;
+using MlLifecycle.Core.Tests;
 using MlLifecycle.Local.Hosting;
 using MlLifecycle.Local.Infrastructure;
 using MlLifecycle.Storage;
@@ -115,15 +116,33 @@ public sealed class ServingTests(PlatformFixture platform) : IAsyncLifetime
         Assert.DoesNotContain(statuses.SkipWhile(s => s.Version != 2), s => s.Version == 1);
     }
 
-    [Fact]
-    public async Task CorruptedModelZip_IsRefusedBeforeLoad_AndThePreviousChampionKeepsServing()
+    /// <summary>
+    /// A champion alias moved (behind the API's back) onto a damaged or hostile model.zip: the first three fail the
+    /// registry's SHA-256; the zip bomb (1.1 GiB of zeros in about 1 MiB) and the path-traversal entry were recorded with
+    /// their own SHA-256, as if an attacker wrote both blob and registry, and fail the archive check. None reaches ML.NET.
+    /// </summary>
+    [Theory]
+    [InlineData("truncated", "SHA-256")]
+    [InlineData("bit flip", "SHA-256")]
+    [InlineData("another model's zip", "SHA-256")]
+    [InlineData("zip bomb", "zip bomb")]
+    [InlineData("path traversal", "relative paths inside the archive")]
+    public async Task TamperedModelZip_IsRefusedBeforeLoad_WithAClearError_AndThePreviousChampionKeepsServing(string tampering, string reason)
     {
         await StartAsync("00:00:00.500");
         var model = await platform.NewModelAsync(versions: 1);
-        var corrupt = await platform.CopyVersionAsync(model, zip => zip[..^16]);
+        var other = (await platform.Store.ReadAsync(ArtifactStore.Artifacts, $"{PlatformFixture.CreditModel}/1/{ModelRegistry.EvaluatedModelFile}")).ToArray();
+        var bad = await platform.CopyVersionAsync(model, recordAlteredSha: reason != "SHA-256", alterZip: zip => tampering switch
+        {
+            "truncated" => zip[..^16],
+            "bit flip" => ZipTampering.Flip(zip),
+            "another model's zip" => other,
+            "zip bomb" => ZipTampering.Bomb((1L << 30) + (100 << 20)),
+            _ => ZipTampering.WithEntry(zip, "../../../tmp/escaped.txt", [1]),
+        });
         await PredictAsync(model);
 
-        Assert.True(await platform.Registry.TryMoveAliasAsync(model, ModelRegistry.Champion, corrupt, 1, DateTimeOffset.UtcNow));
+        Assert.True(await platform.Registry.TryMoveAliasAsync(model, ModelRegistry.Champion, bad, 1, DateTimeOffset.UtcNow));
         var answers = new List<HttpResponseMessage>();
         for (var i = 0; i < 15; i++)
         {
@@ -131,8 +150,9 @@ public sealed class ServingTests(PlatformFixture platform) : IAsyncLifetime
             await Task.Delay(100);
         }
 
-        var pinned = await _http.PostAsJsonAsync($"api/models/{model}/predict?version={corrupt}", PlatformFixture.CreditRow());
+        var pinned = await _http.PostAsJsonAsync($"api/models/{model}/predict?version={bad}", PlatformFixture.CreditRow());
         var problem = await pinned.Content.ReadFromJsonAsync<JsonElement>();
+        var moveBack = await PutAsync($"api/models/{model}/aliases/challenger", new { version = bad });
 
         Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
         foreach (var answer in answers)
@@ -141,8 +161,10 @@ public sealed class ServingTests(PlatformFixture platform) : IAsyncLifetime
         }
 
         Assert.Equal(HttpStatusCode.Conflict, pinned.StatusCode);
-        Assert.Contains("SHA-256", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
-        Assert.Contains("refusing to load it", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains(reason, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains($"model.zip of '{model}' v{bad}", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Conflict, moveBack.StatusCode);
+        Assert.False(File.Exists("/tmp/escaped.txt"));
     }
 
     [Fact]

@@ -159,12 +159,16 @@ public sealed class TrainedModel
         });
     }
 
-    /// <summary>Loads a saved model: one ML.NET chain, or an ensemble (a zip of <see cref="EnsembleEntry"/> and the members' zips).</summary>
+    /// <summary>
+    /// Loads a saved model: one ML.NET chain, or an ensemble (a zip of <see cref="EnsembleEntry"/> and the members' zips).
+    /// Each zip passes <see cref="ModelArchive.Check"/> before ML.NET reads it.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A zip is damaged, a zip bomb, or names paths outside itself.</exception>
     public static TrainedModel Load(Stream zip, DatasetSchema schema, string trainer)
     {
         var buffer = new MemoryStream();
         zip.CopyTo(buffer);
-        buffer.Position = 0;
+        ModelArchive.Check(buffer);
         using (var archive = new ZipArchive(buffer, ZipArchiveMode.Read, leaveOpen: true))
         {
             if (archive.GetEntry(EnsembleEntry) is { } entry)
@@ -181,7 +185,7 @@ public sealed class TrainedModel
                     using var member = (archive.GetEntry(m.File) ?? throw new InvalidDataException($"The ensemble has no member file '{m.File}'.")).Open();
                     var copy = new MemoryStream();
                     member.CopyTo(copy);
-                    copy.Position = 0;
+                    ModelArchive.Check(copy);
                     return (LoadChain(copy, schema, m.Trainer), m.Weight);
                 })]);
             }
