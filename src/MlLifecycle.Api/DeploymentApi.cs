@@ -80,11 +80,6 @@ public sealed class DeploymentApi(ModelRegistry registry, ModelServer server, De
             return problem;
         }
 
-        if (body.ValueKind != JsonValueKind.Object)
-        {
-            return Problems.BadRequest("The body must be a JSON object of alias weights.");
-        }
-
         Dictionary<string, int> weights = new(StringComparer.Ordinal);
         int? shadow = null;
         foreach (var property in body.EnumerateObject().Where(p => p.Name is not ("reason" or "by")))
@@ -103,7 +98,7 @@ public sealed class DeploymentApi(ModelRegistry registry, ModelServer server, De
 
                 shadow = version;
             }
-            else if (!property.Value.TryGetInt32(out var weight) || weight < 0)
+            else if (property.Value.ValueKind != JsonValueKind.Number || !property.Value.TryGetInt32(out var weight) || weight < 0)
             {
                 return Problems.BadRequest($"The weight of '{property.Name}' must be a non-negative integer, got {property.Value.GetRawText()}.", property.Name);
             }

@@ -163,7 +163,7 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
         }
 
         var limits = serving.Value;
-        var (body, problem) = await RequestBody.ReadJsonAsync(request, """a JSON object with one row's feature values, or {"rows": [...]} for several rows""", limits.MaxBodyBytes, " (Serving:MaxBodyBytes)");
+        var (body, problem) = await RequestBody.ReadJsonAsync(request, """a JSON object with one row's feature values, or {"rows": [...]} for several rows""", limits.MaxBodyBytes, " (Serving:MaxBodyBytes)", anyKind: true);
         if (problem is not null)
         {
             return problem;

@@ -12,6 +12,9 @@ public static class Problems
     public static IResult TooLarge(string detail, string? field = null) =>
         Results.Problem(detail, statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request too large", extensions: Extensions(field, null));
 
+    public static IResult UnsupportedMediaType(string detail) =>
+        Results.Problem(detail, statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type");
+
     /// <summary>The model version asked for exists but cannot be served (its artifact fails the integrity check).</summary>
     public static IResult Unservable(string detail) =>
         Results.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: "Model integrity error");

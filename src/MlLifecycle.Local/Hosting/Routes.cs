@@ -41,6 +41,7 @@ public static class Routes
         api.MapPost("/models/{model}/batch", (string model, HttpRequest request, BatchApi handlers, DurableTaskClient client) => handlers.StartAsync(model, request, client));
         api.MapGet("/batch/{jobId}", (string jobId, BatchApi handlers, DurableTaskClient client, CancellationToken ct) => handlers.GetAsync(jobId, client, ct));
         api.MapFallback((HttpRequest request) => LifecycleApi.NoSuchRoute(request)).WithMetadata(new RouteAccess(Access.Anonymous));
+        app.MapFallback((HttpRequest request) => LifecycleApi.NoSuchRoute(request));
         return app;
     }
 
