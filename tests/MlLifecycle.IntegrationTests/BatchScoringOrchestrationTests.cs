@@ -39,6 +39,7 @@ public sealed class BatchScoringOrchestrationTests(OrchestrationFixture engine) 
         Assert.Empty(await BlobsAsync($"{Model}/batch/"));
         var progress = (await engine.Client.GetInstanceAsync("order-1", getInputsAndOutputs: true))!.ReadCustomStatusAs<BatchProgress>();
         Assert.Equal(new BatchProgress(RunStatus.Succeeded, version, 11, 11, 1_050, 1_050), progress);
+        Assert.True((await DurableReplay.ReplayTreeAsync(engine.Platform.StorageConnectionString, "order-1", WorkflowRegistration.Tasks)).Single().Episodes > 11);
     }
 
     [Fact]

@@ -233,6 +233,9 @@ public sealed class MonitoringTests(PlatformFixture platform)
 
         var retrain = await RunView.GetAsync(platform.Platform.Client, MonitorOrchestration.RetrainId(model, from));
         Assert.Equal((RunStatus.Succeeded, false), (retrain!.Status, retrain.Champion));
+        // Timers (the bake), an external event (the approval) and a sub-orchestration (the retrain) replay alike.
+        var replayed = await DurableReplay.ReplayTreeAsync(platform.Platform.StorageConnectionString, MonitorOrchestration.InstanceId(model, from), WorkflowRegistration.Tasks);
+        Assert.Equal([ActivityNames.MonitorOrchestration, ActivityNames.TrainingOrchestration], replayed.Select(r => r.Name));
 
         var routing = await platform.Registry.GetRoutingAsync(model);
         var promoted = action == "promoted";

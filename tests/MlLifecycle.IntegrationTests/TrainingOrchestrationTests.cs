@@ -286,6 +286,8 @@ public sealed class TrainingOrchestrationTests(OrchestrationFixture engine) : IC
         Assert.Equal(best.Options, result.Tuning.BestOptions!);
         var train = Assert.IsType<TrainInput>(Assert.Single(engine.Probe.Inputs("tune-1", TrainModel)));
         Assert.Equal(result.Tuning.BestOptions, train.Hyperparameters!);
+        var replayed = await DurableReplay.ReplayTreeAsync(engine.Platform.StorageConnectionString, "tune-1", WorkflowRegistration.Tasks);
+        Assert.Equal([ActivityNames.TrainingOrchestration, ActivityNames.TuningOrchestration], replayed.Select(r => r.Name));
     }
 
     [Fact]
