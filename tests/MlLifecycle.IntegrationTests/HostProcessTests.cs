@@ -398,4 +398,108 @@ public sealed class HostProcessTests(Xunit.Abstractions.ITestOutputHelper output
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    /// <summary>
+    /// Issue 14's load check: a trained model behind a real <c>serve</c>, 10 s of warm-up and then 60 s of predictions at
+    /// a fixed 100 requests/s (open loop: each request leaves on schedule whatever the previous did). Every answer is a
+    /// 200, and the host's resident memory at the end is within 10 % of what it was after the warm-up.
+    /// </summary>
+    [Fact]
+    public async Task Serve_60SecondsOfPredictionsAtAFixedRate_AnswersAll_WithMemoryFlat()
+    {
+        const int rate = 100;
+        await using var azurite = await Azurite.StartAsync(AzuriteOptions.Ephemeral, NullLogger.Instance);
+        await StorageAsync(azurite);
+        var folder = Path.Combine(Path.GetTempPath(), $"mllifecycle-load-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(folder);
+        try
+        {
+            var csv = Path.Combine(folder, "load.csv");
+            var spec = Path.Combine(folder, "spec.json");
+            await File.WriteAllBytesAsync(csv, TuningTests.ClassificationCsv(2000, 5));
+            await File.WriteAllTextAsync(spec, """{"label": "y", "validation": {"folds": 2, "trainers": ["LightGbm"]}}""");
+            using (var train = CliProcess.Start(Storage(azurite), "train", csv, "--model", "load", "--spec", spec, "--json"))
+            {
+                Assert.True(0 == await train.WaitAsync(TimeSpan.FromMinutes(3)), train.Errors);
+            }
+
+            var port = Azurite.FreePort();
+            using var serve = CliProcess.Start(Storage(azurite), "serve", "--port", Invariant(port));
+            await WaitForHealthAsync(serve, port);
+            using var http = CliProcess.Http(port);
+            var row = new Random(11);
+
+            await PredictAtRateAsync(http, rate, TimeSpan.FromSeconds(10), row);
+            var warm = ResidentBytes(serve.Process.Id);
+            var (latencies, failures) = await PredictAtRateAsync(http, rate, TimeSpan.FromSeconds(60), row);
+            var end = ResidentBytes(serve.Process.Id);
+            serve.Signal(15);
+            await serve.WaitAsync(TimeSpan.FromSeconds(10));
+
+            latencies.Sort();
+            double Percentile(double p) => latencies[(int)Math.Min(latencies.Count - 1, Math.Ceiling(p * latencies.Count) - 1)];
+            output.WriteLine($"{latencies.Count + failures.Count} predictions at {rate}/s: p50 {Percentile(0.5):F2} ms, p99 {Percentile(0.99):F2} ms, max {latencies[^1]:F1} ms; RSS {warm / 1048576.0:F1} MiB after warm-up, {end / 1048576.0:F1} MiB at the end ({(end - warm) * 100.0 / warm:+0.0;-0.0} %)");
+            Assert.Empty(failures);
+            Assert.Equal(60 * rate, latencies.Count);
+            Assert.True(end <= warm * 1.10, $"RSS grew from {warm / 1048576.0:F1} MiB to {end / 1048576.0:F1} MiB");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>Sends one prediction every 1/<paramref name="rate"/> s for <paramref name="duration"/>; returns the latencies (ms) and failures.</summary>
+    private static async Task<(List<double> Latencies, List<string> Failures)> PredictAtRateAsync(HttpClient http, int rate, TimeSpan duration, Random random)
+    {
+        List<double> latencies = [];
+        List<string> failures = [];
+        List<Task> inFlight = [];
+        var clock = Stopwatch.StartNew();
+        var count = (int)(duration.TotalSeconds * rate);
+        for (var i = 0; i < count; i++)
+        {
+            var due = TimeSpan.FromSeconds((double)i / rate);
+            if (due > clock.Elapsed)
+            {
+                await Task.Delay(due - clock.Elapsed);
+            }
+
+            var body = new { a = random.NextDouble(), b = random.NextDouble(), c = random.NextDouble() };
+            inFlight.Add(Task.Run(async () =>
+            {
+                var sent = Stopwatch.GetTimestamp();
+                try
+                {
+                    using var response = await http.PostAsJsonAsync("api/models/load/predict", body);
+                    var answer = await response.Content.ReadAsStringAsync();
+                    lock (latencies)
+                    {
+                        if (response.IsSuccessStatusCode)
+                        {
+                            latencies.Add(Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
+                        }
+                        else
+                        {
+                            failures.Add($"{(int)response.StatusCode}: {answer}");
+                        }
+                    }
+                }
+                catch (HttpRequestException ex)
+                {
+                    lock (latencies)
+                    {
+                        failures.Add(ex.Message);
+                    }
+                }
+            }));
+        }
+
+        await Task.WhenAll(inFlight);
+        return (latencies, failures);
+    }
+
+    /// <summary>A process's resident set size (VmRSS in /proc/{pid}/status).</summary>
+    private static long ResidentBytes(int pid) =>
+        long.Parse(File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
 }
