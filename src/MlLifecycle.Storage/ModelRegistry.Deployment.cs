@@ -170,7 +170,7 @@ public sealed partial class ModelRegistry
         return row.HasValue ? ToTraffic(row.Value!) : null;
     }
 
-    /// <summary>Sets (or, with null, clears) the traffic split, with its history row, in one transaction.</summary>
+    /// <summary>Sets (or, with null, clears) the traffic split, with its history row, in one transaction; the split it already has changes nothing.</summary>
     public async Task SetTrafficAsync(string model, TrafficSplit? traffic, Actor actor, DateTimeOffset now, CancellationToken ct = default)
     {
         var detail = traffic is null ? "cleared" : JsonSerializer.Serialize(traffic, LifecycleJson.Compact);
@@ -185,7 +185,9 @@ public sealed partial class ModelRegistry
                 ["UpdatedBy"] = actor.By,
                 ["Reason"] = actor.Reason,
             });
-        if (traffic is null && await GetTrafficAsync(model, ct) is null)
+        // Setting the split it has changes nothing (and keeps its start), so an activity run twice records one change.
+        var current = await GetTrafficAsync(model, ct);
+        if (traffic is null ? current is null : current is not null && current.Shadow == traffic.Shadow && current.Weights.Count == traffic.Weights.Count && !current.Weights.Except(traffic.Weights).Any())
         {
             return;
         }
@@ -194,9 +196,15 @@ public sealed partial class ModelRegistry
         Publish(change);
     }
 
-    /// <summary>Sets a version's stage (candidate, approved, archived) and records the change in the history.</summary>
+    /// <summary>Sets a version's stage (candidate, approved, archived) and records the change in the history; the stage it already has changes nothing.</summary>
     public async Task SetStageAsync(string model, int version, string stage, Actor actor, DateTimeOffset now, CancellationToken ct = default)
     {
+        // Setting the stage it has changes nothing, so an activity run twice records one change.
+        if (await Models.GetEntityIfExistsAsync<TableEntity>(model, VersionKey(version), ["Stage"], ct) is { HasValue: true } row && row.Value!.GetString("Stage") == stage)
+        {
+            return;
+        }
+
         await Models.UpdateEntityAsync(new TableEntity(model, VersionKey(version)) { ["Stage"] = stage }, ETag.All, TableUpdateMode.Merge, ct);
         var change = new DeploymentChange(model, stage, null, null, version, actor.By, actor.Reason, now);
         await Aliases.AddEntityAsync(History(change), ct);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.DurableTask;
+using MlLifecycle.Core;
 using MlLifecycle.Workflows;
 
 namespace MlLifecycle.IntegrationTests;
@@ -51,10 +52,19 @@ public sealed class ActivityProbe
     private readonly ConcurrentDictionary<(string Instance, string Activity), int> _completed = new();
     private readonly ConcurrentDictionary<(string Instance, string Activity), ConcurrentQueue<object?>> _inputs = new();
     private readonly ConcurrentDictionary<(string Instance, string Activity), Func<object?, Task<object?>>> _substitutes = new();
+    private readonly ConcurrentDictionary<string, bool> _repeats = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _thrown = new(StringComparer.Ordinal);
 
     public WorkflowTasks Wrap(WorkflowTasks tasks) => new(
         tasks.Orchestrators.ToDictionary(o => o.Key, o => (Func<ITaskOrchestrator>)(() => new Orchestrator(this, o.Value()))),
         tasks.Activities.ToDictionary(a => a.Key, a => (Func<IServiceProvider, ITaskActivity>)(services => new Activity(this, a.Key, a.Value(services)))));
+
+    /// <summary>
+    /// Activities of instances whose id starts with <paramref name="prefix"/> run their body twice (the second answer is
+    /// returned), or, with <paramref name="throwAfter"/>, once and then throw a transient error, so the retry policy
+    /// delivers them again: what a host dying after the side effect, before the completion is recorded, does.
+    /// </summary>
+    public void Repeat(string prefix, bool throwAfter) => _repeats[prefix] = throwAfter;
 
     /// <summary>Runs <paramref name="run"/> instead of <paramref name="activity"/> when <paramref name="instanceId"/> calls it.</summary>
     public void Substitute(string instanceId, string activity, Func<object?, Task<object?>> run) => _substitutes[(instanceId, activity)] = run;
@@ -98,6 +108,17 @@ public sealed class ActivityProbe
             using (probe._running.GetOrAdd(key, _ => new Gauge()).Enter())
             {
                 output = probe._substitutes.TryGetValue(key, out var substitute) ? await substitute(input) : await inner.RunAsync(context, input);
+                if (probe._repeats.FirstOrDefault(r => context.InstanceId.StartsWith(r.Key, StringComparison.Ordinal)) is { Key: not null } repeat)
+                {
+                    if (!repeat.Value)
+                    {
+                        output = await inner.RunAsync(context, input);
+                    }
+                    else if (probe._thrown.TryAdd($"{context.InstanceId}/{name}/{LifecycleJson.Serialize(input)}", 0))
+                    {
+                        throw new IOException($"Injected after {name} did its work, before its completion was recorded.");
+                    }
+                }
             }
 
             probe._completed.AddOrUpdate(key, 1, (_, n) => n + 1);

@@ -203,16 +203,34 @@ public sealed class TrainedModel
         return new TrainedModel(ml, transformer, inputSchema, schema, trainer, TrainingDetails.None);
     }
 
-    /// <summary>Saves the chain as ML.NET does; an ensemble as a zip of <see cref="EnsembleEntry"/> and one zip per member.</summary>
+    /// <summary>
+    /// Saves the chain as ML.NET does, with fixed entry times; an ensemble as a zip of <see cref="EnsembleEntry"/> and one
+    /// zip per member. The same model saves to the same bytes.
+    /// </summary>
     public void Save(Stream destination)
     {
+        using var archive = new ZipArchive(destination, ZipArchiveMode.Create, leaveOpen: true);
         if (_members is null)
         {
-            _ml.Model.Save(_transformer, _inputSchema, destination);
+            // ML.NET stamps each entry with the time of saving; the same entries with a fixed time make the same bytes,
+            // so retraining a version reproduces its SHA-256.
+            using var original = new MemoryStream();
+            _ml.Model.Save(_transformer, _inputSchema, original);
+            using var chain = new ZipArchive(original, ZipArchiveMode.Read);
+            foreach (var entry in chain.Entries)
+            {
+                using var content = new MemoryStream();
+                using (var source = entry.Open())
+                {
+                    source.CopyTo(content);
+                }
+
+                Write(entry.FullName, content.ToArray(), CompressionLevel.Optimal);
+            }
+
             return;
         }
 
-        using var archive = new ZipArchive(destination, ZipArchiveMode.Create, leaveOpen: true);
         var saved = _members.Select((m, i) => new SavedMember($"member-{i}.zip", m.Model.Trainer, m.Weight)).ToList();
         Write(EnsembleEntry, JsonSerializer.SerializeToUtf8Bytes(saved));
         foreach (var (member, file) in _members.Zip(saved, (m, f) => (m.Model, f.File)))
@@ -222,9 +240,9 @@ public sealed class TrainedModel
             Write(file, bytes.ToArray());
         }
 
-        void Write(string name, byte[] content)
+        void Write(string name, byte[] content, CompressionLevel level = CompressionLevel.NoCompression)
         {
-            var entry = archive.CreateEntry(name, CompressionLevel.NoCompression);
+            var entry = archive.CreateEntry(name, level);
             entry.LastWriteTime = new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
             using var stream = entry.Open();
             stream.Write(content);
