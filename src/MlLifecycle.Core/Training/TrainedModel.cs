@@ -360,17 +360,19 @@ public sealed class TrainedModel
     /// <summary>The featurizing part of the chain, and a line per step with its parameters for the manifest.</summary>
     private static (IEstimator<ITransformer> Chain, List<string> Steps) Featurize(MLContext ml, DatasetSchema schema, IReadOnlyList<InputColumn> inputs, List<NumericTransform> transforms, Dictionary<string, string> fills, int oneHotMaxCategories)
     {
-        IEstimator<ITransformer> chain = new EstimatorChain<ITransformer>();
+        // One flat chain: IEstimator.Append nests a new chain per call, and fitting a chain nested 2,000 deep (one
+        // expression per column of a wide dataset) recomputes every inner schema at every level.
+        var chain = new EstimatorChain<ITransformer>();
         List<string> parts = [], steps = [], numeric = [];
         foreach (var t in transforms)
         {
-            chain = chain.Append(ml.Transforms.Expression($"{t.Column}_n", t.ToExpression(), t.Column));
+            chain = chain.Append<ITransformer>(ml.Transforms.Expression($"{t.Column}_n", t.ToExpression(), t.Column));
             steps.Add($"{t.Column}: {t.ToExpression()}");
             numeric.Add($"{t.Column}_n");
             if (t.Indicator)
             {
-                chain = chain.Append(ml.Transforms.IndicateMissingValues($"{t.Column}_na", t.Column))
-                    .Append(ml.Transforms.Conversion.ConvertType($"{t.Column}_isna", $"{t.Column}_na", DataKind.Single));
+                chain = chain.Append<ITransformer>(ml.Transforms.IndicateMissingValues($"{t.Column}_na", t.Column))
+                    .Append<ITransformer>(ml.Transforms.Conversion.ConvertType($"{t.Column}_isna", $"{t.Column}_na", DataKind.Single));
                 steps.Add($"{t.Column}_isna: 1 when {t.Column} is missing, else 0");
                 numeric.Add($"{t.Column}_isna");
             }
@@ -378,7 +380,7 @@ public sealed class TrainedModel
 
         if (numeric.Count > 0)
         {
-            chain = chain.Append(ml.Transforms.Concatenate("numeric", [.. numeric]));
+            chain = chain.Append<ITransformer>(ml.Transforms.Concatenate("numeric", [.. numeric]));
             parts.Add("numeric");
         }
 
@@ -387,7 +389,7 @@ public sealed class TrainedModel
             var source = input.Name;
             if (fills.TryGetValue(input.Name, out var fill))
             {
-                chain = chain.Append(ml.Transforms.Expression($"{input.Name}_filled", $"s => s == \"\" ? \"{fill}\" : s", input.Name));
+                chain = chain.Append<ITransformer>(ml.Transforms.Expression($"{input.Name}_filled", $"s => s == \"\" ? \"{fill}\" : s", input.Name));
                 steps.Add($"{input.Name}: missing → '{fill}'");
                 source = $"{input.Name}_filled";
             }
@@ -405,7 +407,7 @@ public sealed class TrainedModel
             parts.Add(output);
         }
 
-        return (chain.Append(ml.Transforms.Concatenate("Features", [.. parts])), steps);
+        return (chain.Append<ITransformer>(ml.Transforms.Concatenate("Features", [.. parts])), steps);
     }
 }
 
