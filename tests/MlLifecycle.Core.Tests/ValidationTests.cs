@@ -2,6 +2,7 @@ using System.Globalization;
 using MlLifecycle.Core.Data;
 using MlLifecycle.Core.Evaluation;
 using MlLifecycle.Core.Spec;
+using MlLifecycle.Core.Training;
 using MlLifecycle.Core.Validation;
 
 namespace MlLifecycle.Core.Tests;
@@ -228,6 +229,34 @@ public class PermutationImportanceTests
         Assert.True(importance[0].Drop > 0.2, $"drop {importance[0].Drop}");
         Assert.Equal(0, importance.Single(i => i.Feature == "constant").Drop);
         Assert.Equal(0, importance.Single(i => i.Feature == "noise").Drop);
+    }
+
+    [Fact]
+    public void Compute_OnlySomeFeatures_PermutesAndReportsJustThose()
+    {
+        var rows = Enumerable.Range(0, 40).Select(i => new string?[] { (i % 2).ToString(CultureInfo.InvariantCulture), "same", (i % 3).ToString(CultureInfo.InvariantCulture) }).ToList();
+        var expected = rows.Select(r => r[0]).ToList();
+        var scored = 0;
+
+        var importance = PermutationImportance.Compute(["signal", "constant", "noise"], rows, subset => { scored++; return subset.Select((r, i) => r[0] == expected[i] ? 1.0 : 0.0).Average(); }, higherIsBetter: true, seed: 1, only: [0, 2]);
+
+        Assert.Equal(["signal", "noise"], importance.Select(i => i.Feature));
+        Assert.Equal(1 + (2 * 3), scored);
+    }
+
+    [Fact]
+    public void MutualInformations_RankTheInformativeFeatureFirst()
+    {
+        var labels = Enumerable.Range(0, 200).Select(i => i % 2 == 0 ? "a" : "b").ToList();
+        var candidates = new[]
+        {
+            new SelectionCandidate("noise", [.. Enumerable.Range(0, 200).Select(i => (float)((i * 7919) % 13))], null),
+            new SelectionCandidate("signal", null, [.. labels.Select(l => l == "a" ? "x" : "y")]),
+        };
+
+        var information = FeatureSelection.MutualInformations(candidates, labels, numericLabel: false);
+
+        Assert.True(information[1] > 0.6 && information[0] < 0.05, $"{information[0]} {information[1]}");
     }
 }
 

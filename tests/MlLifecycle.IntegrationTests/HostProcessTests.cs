@@ -15,6 +15,7 @@ namespace MlLifecycle.IntegrationTests;
 /// The CLI as separate processes on one storage account, as people run it: crash recovery after SIGKILL, shutdown on
 /// SIGTERM and Ctrl+C, and commands side by side.
 /// </summary>
+[Collection(ProcessCollection.Name)]
 public sealed class HostProcessTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);

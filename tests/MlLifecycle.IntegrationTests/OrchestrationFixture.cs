@@ -62,18 +62,18 @@ public sealed class OrchestrationFixture : IAsyncLifetime
     }
 
     /// <summary>Waits until the run's orchestration has completed (not failed) and returns its result.</summary>
-    public async Task<RunResult> WaitForRunAsync(string runId)
+    public async Task<RunResult> WaitForRunAsync(string runId, TimeSpan? within = null)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        using var timeout = new CancellationTokenSource(within ?? TimeSpan.FromMinutes(2));
         var done = await Client.WaitForInstanceCompletionAsync(runId, getInputsAndOutputs: true, timeout.Token);
         Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
         return done.ReadOutputAs<RunResult>()!;
     }
 
-    public async Task<RunResult> RunAsync(string runId, string model, byte[] csv, string spec)
+    public async Task<RunResult> RunAsync(string runId, string model, byte[] csv, string spec, TimeSpan? within = null)
     {
         await StartRunAsync(runId, model, csv, spec);
-        return await WaitForRunAsync(runId);
+        return await WaitForRunAsync(runId, within);
     }
 
     /// <summary>The activities an orchestration instance scheduled, in order, from its Durable history.</summary>

@@ -42,10 +42,7 @@ public static class FeatureSelection
         ArgumentNullException.ThrowIfNull(spec);
         Validate(candidates, labels.Count, spec);
 
-        var y = numericLabel
-            ? BinCodes(labels.Select(l => double.TryParse(l, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : double.NaN).ToArray())
-            : CategoryCodes(labels);
-        var mi = candidates.Select(c => MutualInformation(Codes(c), y)).ToArray();
+        var mi = MutualInformations(candidates, labels, numericLabel);
         var byMi = Enumerable.Range(0, candidates.Count).OrderByDescending(i => mi[i]).ToArray();
         var dropped = candidates.Select(c => NearConstant(c, spec.NearConstant)).ToArray();
         var nearConstant = dropped.Select(d => d is not null).ToArray();
@@ -72,6 +69,15 @@ public static class FeatureSelection
         return new SelectionResult(
             Enumerable.Range(0, candidates.Count).Where(i => dropped[i] is null).Select(i => candidates[i].Name).ToList(),
             byMi.Select(i => new SelectionDecision(candidates[i].Name, mi[i], dropped[i])).ToList());
+    }
+
+    /// <summary>Each candidate's mutual information with the label (numbers and a numeric label in quantile bins), in nats.</summary>
+    public static double[] MutualInformations(IReadOnlyList<SelectionCandidate> candidates, IReadOnlyList<string> labels, bool numericLabel)
+    {
+        var y = numericLabel
+            ? BinCodes(labels.Select(l => double.TryParse(l, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : double.NaN).ToArray())
+            : CategoryCodes(labels);
+        return [.. candidates.Select(c => MutualInformation(Codes(c), y))];
     }
 
     /// <summary>

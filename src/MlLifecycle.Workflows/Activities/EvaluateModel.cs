@@ -52,6 +52,22 @@ public sealed class EvaluateModel(ArtifactStore store, RunDataCache cache, Champ
             Pick(rows, sample),
             subset => Metrics.For(schema, actual, model.Predict(subset)).GetValueOrDefault(metric, double.NaN),
             PrimaryMetric.HigherIsBetter(metric),
-            seed);
+            seed,
+            only: MostInformative(schema, rows, labels, PermutationImportance.MaxFeatures));
+    }
+
+    /// <summary>Indexes of the <paramref name="max"/> features with the most mutual information with the label; null when there are no more than that.</summary>
+    private static int[]? MostInformative(DatasetSchema schema, List<string?[]> rows, List<string> labels, int max)
+    {
+        if (schema.Features.Count <= max)
+        {
+            return null;
+        }
+
+        var candidates = schema.Features.Select((f, i) => f.Kind == ColumnKind.Numeric
+            ? new SelectionCandidate(f.Name, rows.Select(r => r[i] is { } cell && SchemaInference.TryParseNumber(cell, out var x) ? (float)x : float.NaN).ToList(), null)
+            : new SelectionCandidate(f.Name, null, rows.Select(r => r[i] ?? "").ToList())).ToList();
+        var information = FeatureSelection.MutualInformations(candidates, labels, !schema.IsClassification);
+        return [.. Enumerable.Range(0, candidates.Count).OrderByDescending(i => information[i]).ThenBy(i => i).Take(max).Order()];
     }
 }
