@@ -182,15 +182,32 @@ public class LifecycleTests(PlatformFixture platform)
         var properties = await platform.Store.TryGetPropertiesAsync(ArtifactStore.Datasets, platform.CreditBlob);
         var starter = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Api.TrainingStarter>(platform.Platform.Services);
 
-        var runId = await starter.StartForBlobAsync(platform.Platform.Client, platform.CreditBlob, properties!.ETag.ToString());
+        // Eight triggers of the same (path, ETag) at once, as a blob trigger may fire more than once.
+        var runIds = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => starter.StartForBlobAsync(platform.Platform.Client, platform.CreditBlob, properties!.ETag.ToString())));
+        var runId = runIds[0];
         var instance = await platform.Platform.Client.GetInstanceAsync(runId!);
 
-        Assert.Equal(platform.CreditRun.RunId, runId);
+        Assert.All(runIds, id => Assert.Equal(platform.CreditRun.RunId, id));
         Assert.Equal(Microsoft.DurableTask.Client.OrchestrationRuntimeStatus.Completed, instance!.RuntimeStatus);
         Assert.Equal(platform.CreditRun.CreatedAt, instance.CreatedAt); // the same instance, not started again
         // The instance store itself refuses a second start under the same id, whatever the starter checks first.
         await Assert.ThrowsAsync<DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException>(() =>
             platform.Platform.Client.ScheduleNewOrchestrationInstanceAsync(ActivityNames.TrainingOrchestration, new TrainingRequest(PlatformFixture.CreditModel, platform.CreditBlob), new Microsoft.DurableTask.StartOrchestrationOptions(runId!)));
         Assert.Single(await platform.Registry.ListVersionsAsync(PlatformFixture.CreditModel));
+        Assert.Equal(1, await platform.CountScheduledAsync(runId!, ActivityNames.ValidateDataset));
+    }
+
+    /// <summary>Another ETag is another version of the blob, so another run (here one that finds the blob is not that version).</summary>
+    [Fact]
+    public async Task SameBlobPathWithAnotherETag_StartsANewRun()
+    {
+        var starter = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Api.TrainingStarter>(platform.Platform.Services);
+
+        var runId = await starter.StartForBlobAsync(platform.Platform.Client, platform.CreditBlob, "\"0x8DD000000000000\"");
+        var run = await platform.WaitForRunAsync(runId!);
+
+        Assert.NotEqual(platform.CreditRun.RunId, runId);
+        Assert.Equal(RunStatus.Rejected, run.Status);
+        Assert.Contains("was replaced after this run started", run.Message, StringComparison.Ordinal);
     }
 }
