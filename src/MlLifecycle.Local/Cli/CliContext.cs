@@ -25,7 +25,7 @@ internal static class CliContext
 
     /// <summary>
     /// Options of the full local platform for the CLI: storage from <c>MLLIFECYCLE_STORAGE</c> when set, the Durable
-    /// lock timeout from <c>MLLIFECYCLE_LOCK_TIMEOUT_SECONDS</c> when set.
+    /// lock timeout from <c>MLLIFECYCLE_LOCK_TIMEOUT_SECONDS</c> and partition lease from <c>MLLIFECYCLE_LEASE_SECONDS</c> when set.
     /// </summary>
     /// <param name="httpPort">HTTP port; null = no HTTP API.</param>
     /// <param name="watchBlobs">Run the blob trigger.</param>
@@ -41,8 +41,15 @@ internal static class CliContext
             hostWorker,
             serve)
         {
-            Engine = int.TryParse(Environment.GetEnvironmentVariable("MLLIFECYCLE_LOCK_TIMEOUT_SECONDS"), out var seconds) ? DurableEngineOptions.Default with { LockTimeout = TimeSpan.FromSeconds(seconds) } : DurableEngineOptions.Default,
+            Engine = DurableEngineOptions.Default with
+            {
+                LockTimeout = Seconds("MLLIFECYCLE_LOCK_TIMEOUT_SECONDS") ?? DurableEngineOptions.DefaultLockTimeout,
+                LeaseInterval = Seconds("MLLIFECYCLE_LEASE_SECONDS") ?? DurableEngineOptions.Default.LeaseInterval,
+            },
         };
+
+    private static TimeSpan? Seconds(string variable) =>
+        int.TryParse(Environment.GetEnvironmentVariable(variable), out var seconds) && seconds > 0 ? TimeSpan.FromSeconds(seconds) : null;
 
     /// <summary>Storage-only services (registry, artifacts, model server) for verbs that need no Durable engine.</summary>
     public static async Task<(ServiceProvider Services, IAsyncDisposable? Azurite, string Connection)> StartStorageAsync(ILoggerFactory loggerFactory, CancellationToken ct)

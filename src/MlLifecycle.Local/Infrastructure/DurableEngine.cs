@@ -16,6 +16,12 @@ public sealed record DurableEngineOptions(TimeSpan LockTimeout, TimeSpan MaxPoll
     /// <summary>Deliveries of one activity whose worker may die (crash, kill, out of memory) before its run is failed (default 3).</summary>
     public int MaxActivityAttempts { get; init; } = 3;
 
+    /// <summary>
+    /// How long a host's control-queue partition lease lasts unrenewed (default 20 s; renewed and sought every half of
+    /// it): a killed host's orchestrations move to another host about this long after it died.
+    /// </summary>
+    public TimeSpan LeaseInterval { get; init; } = TimeSpan.FromSeconds(20);
+
     public const string TaskHub = "mllifecycle";
 
     public static readonly TimeSpan DefaultLockTimeout = TimeSpan.FromSeconds(30);
@@ -55,11 +61,11 @@ public sealed class DurableEngine : IAsyncDisposable
             // An idle host backs off to this. Messages sent by this process wake its own pollers at once, so only work
             // started by another process (a CLI train as the client of a serve) waits up to this long.
             MaxQueuePollingInterval = options.MaxPollingInterval,
-            // A killed host's partition moves within about LeaseInterval + LeaseAcquireInterval; renewing every 10 s
-            // keeps an idle host's storage traffic low (Azurite rewrites its table database after every write).
-            LeaseInterval = TimeSpan.FromSeconds(20),
-            LeaseRenewInterval = TimeSpan.FromSeconds(10),
-            LeaseAcquireInterval = TimeSpan.FromSeconds(10),
+            // A killed host's partition moves within about LeaseInterval + LeaseAcquireInterval; renewing every 10 s by
+            // default keeps an idle host's storage traffic low (Azurite rewrites its table database after every write).
+            LeaseInterval = options.LeaseInterval,
+            LeaseRenewInterval = options.LeaseInterval / 2,
+            LeaseAcquireInterval = options.LeaseInterval / 2,
             WorkItemQueueVisibilityTimeout = options.LockTimeout,
             ControlQueueVisibilityTimeout = options.LockTimeout,
             MaxConcurrentTaskActivityWorkItems = Environment.ProcessorCount,
