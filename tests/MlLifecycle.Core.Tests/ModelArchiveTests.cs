@@ -60,6 +60,24 @@ public class ModelArchiveTests
         Assert.Contains("payload.bin", error.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>A bit flipped in a stored (uncompressed) entry: the zip still reads, only the CRC-32 tells.</summary>
+    [Fact]
+    public void Check_StoredEntryWithAFlippedBit_FailsItsCrc()
+    {
+        using var zip = new MemoryStream();
+        using (var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true))
+        using (var entry = archive.CreateEntry("weights.bin", CompressionLevel.NoCompression).Open())
+        {
+            entry.Write(new byte[1000]);
+        }
+
+        var bytes = zip.ToArray();
+        bytes[500] ^= 1;
+
+        var error = Assert.Throws<InvalidDataException>(() => ModelArchive.Check(new MemoryStream(bytes)));
+        Assert.Contains("fails its CRC-32 check", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("truncated")]
     [InlineData("flipped")]

@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using System.IO.Hashing;
 
 namespace MlLifecycle.Core.Training;
 
@@ -6,7 +7,7 @@ namespace MlLifecycle.Core.Training;
 /// Checks a saved model's zip before ML.NET opens it: it must be a readable zip whose entries have relative names
 /// (no <c>..</c>, no rooted or drive paths, no backslashes or control characters) and whose content, decompressed, is
 /// not more than <see cref="MaxEntries"/> entries and <see cref="MaxUncompressedBytes"/> bytes. Every entry is read to
-/// its end, so its CRC is checked and a lying size header is caught by counting what comes out, not by trusting it.
+/// its end: its CRC-32 is checked, and a lying size header is caught by counting what comes out, not by trusting it.
 /// </summary>
 public static class ModelArchive
 {
@@ -39,6 +40,7 @@ public static class ModelArchive
                 }
 
                 using var content = entry.Open();
+                var crc = new Crc32();
                 int read;
                 while ((read = content.Read(buffer)) > 0)
                 {
@@ -46,6 +48,14 @@ public static class ModelArchive
                     {
                         throw new InvalidDataException($"The model's zip decompresses to more than {maxUncompressedBytes:N0} bytes (at entry '{Printable(entry.FullName)}'): refusing it as a zip bomb.");
                     }
+
+                    crc.Append(buffer.AsSpan(0, read));
+                }
+
+                // .NET does not check an entry's CRC-32 when reading it: a flipped bit in stored data would load.
+                if (crc.GetCurrentHashAsUInt32() != entry.Crc32)
+                {
+                    throw new InvalidDataException($"The model's zip entry '{Printable(entry.FullName)}' fails its CRC-32 check: the file is damaged.");
                 }
             }
         }
