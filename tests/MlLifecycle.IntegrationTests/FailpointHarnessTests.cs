@@ -99,6 +99,9 @@ public sealed class FailpointHarnessTests(ITestOutputHelper output)
                 ["MLLIFECYCLE_STORAGE"] = azurite.ConnectionString,
                 ["MLLIFECYCLE_LOCK_TIMEOUT_SECONDS"] = "4",
                 ["MLLIFECYCLE_LEASE_SECONDS"] = "6",
+                // The hourly drift timer would check yesterday's (empty) log window in whichever lifecycle crosses the
+                // hour: wall-clock work, not the lifecycle's. Once a year instead.
+                ["MlLifecycle__DriftSchedule"] = "0 0 0 1 1 *",
             };
             var killAt = failpoint?.StartsWith(RandomKill, StringComparison.Ordinal) == true ? TimeSpan.FromMilliseconds(int.Parse(failpoint[RandomKill.Length..], CultureInfo.InvariantCulture)) : (TimeSpan?)null;
             if (failpoint is not null && killAt is null)

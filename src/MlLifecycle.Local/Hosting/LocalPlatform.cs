@@ -3,6 +3,7 @@ using MlLifecycle.Api;
 using MlLifecycle.Local.Infrastructure;
 using MlLifecycle.Storage;
 using MlLifecycle.Workflows;
+using NCrontab;
 
 namespace MlLifecycle.Local.Hosting;
 
@@ -161,6 +162,8 @@ public sealed class LocalPlatform : IAsyncDisposable
         if (options.RunTimers)
         {
             builder.Services.AddHostedService<DriftTimer>();
+            builder.Services.AddOptions<LifecycleOptions>()
+                .Validate(o => CrontabSchedule.TryParse(o.DriftSchedule, new CrontabSchedule.ParseOptions { IncludingSeconds = true }) is not null, "MlLifecycle:DriftSchedule must be a 6-field NCRONTAB expression (seconds first), such as \"0 0 * * * *\".");
         }
 
         var app = builder.Build();
