@@ -26,7 +26,7 @@ public sealed partial class BatchApi(ArtifactStore store, ModelRegistry registry
             return problem;
         }
 
-        if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("input", out var inputField) || inputField.ValueKind != JsonValueKind.String)
+        if (!body.TryGetProperty("input", out var inputField) || inputField.ValueKind != JsonValueKind.String)
         {
             return Problems.BadRequest("Field 'input' is required: the CSV to score as '{container}/{blob}', e.g. 'scoring/credit/applicants.csv'.", "input");
         }

@@ -24,7 +24,7 @@ public sealed class ExperimentApi(InferenceLog log, ChallengerExperiment experim
             return problem;
         }
 
-        var items = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("feedback", out var list) && list.ValueKind == JsonValueKind.Array
+        var items = body.TryGetProperty("feedback", out var list) && list.ValueKind == JsonValueKind.Array
             ? list.EnumerateArray().ToList()
             : [body];
         if (items.Count > MaxFeedback)

@@ -29,7 +29,7 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
             return problem;
         }
 
-        if (body.ValueKind != JsonValueKind.Object || String(body, "dataset") is not { Length: > 0 } dataset)
+        if (String(body, "dataset") is not { Length: > 0 } dataset)
         {
             return Problems.BadRequest("Field 'dataset' is required: the blob name in the 'datasets' container, e.g. 'credit/credit-g.csv'.", "dataset");
         }
@@ -101,7 +101,7 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
             return problem;
         }
 
-        if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("approved", out var approved) || approved.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+        if (!body.TryGetProperty("approved", out var approved) || approved.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
         {
             return Problems.BadRequest("Field 'approved' is required: true to promote the version, false to keep it a candidate.", "approved");
         }

@@ -95,10 +95,3 @@ public sealed class ScaleTests(OrchestrationFixture engine, ITestOutputHelper ou
         return Encoding.UTF8.GetBytes(text.ToString());
     }
 }
-
-/// <summary>Tests that run host processes or heavy runs, one at a time (their time bounds assume a machine not also doing the other's work).</summary>
-[CollectionDefinition(Name)]
-public sealed class ProcessCollection
-{
-    public const string Name = "Processes";
-}
