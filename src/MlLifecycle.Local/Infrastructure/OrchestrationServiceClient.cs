@@ -40,10 +40,21 @@ internal sealed class OrchestrationServiceClient(IOrchestrationServiceClient ser
 
     public override async Task<OrchestrationMetadata?> GetInstancesAsync(string instanceId, bool getInputsAndOutputs = false, CancellationToken cancellation = default)
     {
-        cancellation.ThrowIfCancellationRequested();
-        var states = await service.GetOrchestrationStateAsync(instanceId, allExecutions: false);
-        // The Azure Storage backend answers an unknown id with a list holding null.
-        return states?.FirstOrDefault() is { OrchestrationInstance: not null } state ? ToMetadata(state, getInputsAndOutputs) : null;
+        for (var attempt = 1; ; attempt++)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            try
+            {
+                var states = await service.GetOrchestrationStateAsync(instanceId, allExecutions: false);
+                // The Azure Storage backend answers an unknown id with a list holding null.
+                return states?.FirstOrDefault() is { OrchestrationInstance: not null } state ? ToMetadata(state, getInputsAndOutputs) : null;
+            }
+            catch (Exception ex) when (attempt < 3 && ex.InnerException is Azure.RequestFailedException { ErrorCode: "BlobNotFound" })
+            {
+                // The status row named a large input or output blob that the instance replaced (continue-as-new, a new
+                // episode) between the backend's two reads: read the row again.
+            }
+        }
     }
 
     public override async Task<OrchestrationMetadata> WaitForInstanceCompletionAsync(string instanceId, bool getInputsAndOutputs = false, CancellationToken cancellation = default)
