@@ -460,10 +460,10 @@ public sealed class HostProcessTests(Xunit.Abstractions.ITestOutputHelper output
         var count = (int)(duration.TotalSeconds * rate);
         for (var i = 0; i < count; i++)
         {
-            var due = TimeSpan.FromSeconds((double)i / rate);
-            if (due > clock.Elapsed)
+            var wait = TimeSpan.FromSeconds((double)i / rate) - clock.Elapsed;
+            if (wait > TimeSpan.Zero)
             {
-                await Task.Delay(due - clock.Elapsed);
+                await Task.Delay(wait);
             }
 
             var body = new { a = random.NextDouble(), b = random.NextDouble(), c = random.NextDouble() };
