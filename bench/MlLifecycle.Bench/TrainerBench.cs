@@ -17,7 +17,7 @@ internal static class TrainerBench
         var table = CsvLoader.Read(stream);
         var schema = SchemaInference.Infer(table, label);
         var (rows, labels) = FeatureRows.FromTable(table, schema);
-        string[] shown = schema.Task switch { MlTask.Regression => ["r2", "rmse"], MlTask.BinaryClassification => ["auc", "logLoss"], _ => ["accuracy", "logLoss"] };
+        string[] shown = schema.Task switch { MlTask.Regression => ["r2", "rmse"], MlTask.BinaryClassification => ["auc", "logLoss"], _ => ["accuracy", "macroF1", "logLoss"] };
         Console.WriteLine($"{Path.GetFileName(csv)}: {rows.Count} rows, {trainer}, {splits} seeded splits; mean ± sd, Δ paired by split");
         List<Dictionary<string, double>>? first = null;
         foreach (var variant in variants.DefaultIfEmpty("default="))

@@ -106,6 +106,8 @@ public class SpecReaderTests
     [InlineData("""{"features": {"orderBy": "t", "lags": {"x": [1]}}, "validation": {"method": "stratifiedKFold"}}""", "validation.method")]
     [InlineData("""{"split": {"train": 0.8, "validation": 0, "test": 0.2}, "tuning": {"strategy": "random"}}""", "split.validation")]
     [InlineData("""{"tuning": {"space": {"learningRate": {"min": 0, "max": 0.3, "log": true}}}}""", "tuning.space.learningRate")]
+    [InlineData("""{"tuning": {"space": {"learningrate": {"min": 0.01, "max": 0.3}}}}""", "tuning.space.learningrate")]
+    [InlineData("""{"tuning": {"space": {"classWeightPower": {"choices": [1, -1]}}}}""", "tuning.space.classWeightPower")]
     [InlineData("""{"tuning": {"strategy": "bayes"}}""", "tuning.strategy")]
     [InlineData("""{"validation": {"method": "timeSeries"}}""", "validation.orderBy")]
     [InlineData("""{"validation": {"trainers": ["Xgboost"]}}""", "validation.trainers")]

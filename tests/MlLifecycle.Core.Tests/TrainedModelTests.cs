@@ -282,6 +282,40 @@ public class TrainedModelTests
         Assert.Equal(1, Trainers.LightGbmL2(4000, null));
     }
 
+    /// <summary>
+    /// A class that is 30 % of the rows above x = 8 and 2 % below is never the likelier class, so an unweighted model
+    /// never predicts it; weighted to balance (power 1, weight ≈ 12×) it is the likelier class above 8 and still not below.
+    /// </summary>
+    [Theory]
+    [InlineData(Trainers.LightGbm)]
+    [InlineData(Trainers.Linear)]
+    public void Train_WithClassWeights_PredictsTheRareClassWhereItIsLikeliestAfterWeighting(string trainer)
+    {
+        var random = new Random(6);
+        var rows = Enumerable.Range(0, 3000).Select(_ =>
+        {
+            var x = random.NextDouble() * 10;
+            var rare = random.NextDouble() < (x > 8 ? 0.3 : 0.02);
+            return new string?[] { x.ToString("R", CultureInfo.InvariantCulture), rare ? "rare" : "common" };
+        }).ToList();
+        var table = new TabularData(["x", "y"], rows);
+        var schema = SchemaInference.Infer(table, "y");
+        var (features, labels) = FeatureRows.FromTable(table, schema);
+        string?[][] probes = [["9.5"], ["2"]];
+
+        var plain = TrainedModel.Train(schema, features, labels, seed: 3, trainer: trainer).Predict(probes);
+        var weighted = TrainedModel.Train(schema, features, labels, seed: 3, trainer: trainer, hyperparameters: new Dictionary<string, double> { [Trainers.ClassWeightPower] = 1 }).Predict(probes);
+
+        Assert.Equal(["common", "common"], plain.Select(p => p.Label));
+        Assert.Equal(["rare", "common"], weighted.Select(p => p.Label));
+        var weights = TrainedModel.ClassWeights(schema, labels, 1)!;
+        var rareRows = labels.Count(l => l == "rare");
+        Assert.Equal((double)(labels.Count - rareRows) / rareRows, weights["rare"] / weights["common"], 4);
+        Assert.Equal(labels.Count, labels.Sum(l => (double)weights[l]), 1);
+        Assert.Null(TrainedModel.ClassWeights(schema, labels, 0));
+        Assert.Equal(Math.Sqrt(weights["rare"] / weights["common"]), TrainedModel.ClassWeights(schema, labels, 0.5)!["rare"] / TrainedModel.ClassWeights(schema, labels, 0.5)!["common"], 4);
+    }
+
     [Theory]
     [InlineData(57, 50)]
     [InlineData(40_000, 50)]

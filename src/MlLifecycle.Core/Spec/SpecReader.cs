@@ -205,9 +205,17 @@ public static class SpecReader
 
             foreach (var (name, range) in tuning.Space ?? [])
             {
-                if (range.Choices is not { Count: > 0 } && (range.Max < range.Min || (range.Log && range.Min <= 0)))
+                if (!Tuning.SearchSpace.OptionNames.Contains(name))
+                {
+                    errors.Add(new($"tuning.space.{name}", $"is not a trainer option; use one of {string.Join(", ", Tuning.SearchSpace.OptionNames.Order(StringComparer.Ordinal))}"));
+                }
+                else if (range.Choices is not { Count: > 0 } && (range.Max < range.Min || (range.Log && range.Min <= 0)))
                 {
                     errors.Add(new($"tuning.space.{name}", "needs min ≤ max (and min > 0 on a log scale), or choices"));
+                }
+                else if (name == Training.Trainers.ClassWeightPower && (range.Choices ?? [range.Min]).Any(v => v < 0))
+                {
+                    errors.Add(new($"tuning.space.{name}", "must not be negative (0 = unweighted classes, 1 = balanced)"));
                 }
             }
         }

@@ -27,6 +27,9 @@ public static class FeatureRows
 {
     public const string LabelColumn = "Label";
 
+    /// <summary>The example weight column, present when classes are weighted.</summary>
+    public const string WeightColumn = "Weight";
+
     /// <summary>Date parts, with sine/cosine encodings so December sits next to January and Sunday next to Monday.</summary>
     private static readonly (string Part, Func<DateTime, float> Value)[] DateParts =
     [
@@ -139,7 +142,7 @@ public static class FeatureRows
         return (features, labels);
     }
 
-    internal static RowsDataView ToDataView(DatasetSchema schema, IReadOnlyList<InputColumn> inputs, IReadOnlyList<string?[]> rows, IReadOnlyList<string>? labels = null)
+    internal static RowsDataView ToDataView(DatasetSchema schema, IReadOnlyList<InputColumn> inputs, IReadOnlyList<string?[]> rows, IReadOnlyList<string>? labels = null, IReadOnlyDictionary<string, float>? classWeights = null)
     {
         var builder = new RowsDataView.Builder(rows.Count);
         foreach (var input in inputs)
@@ -158,6 +161,10 @@ public static class FeatureRows
         if (labels is not null)
         {
             AddLabel(builder, schema, labels);
+            if (classWeights is not null)
+            {
+                builder.Add(WeightColumn, NumberDataViewType.Single, i => classWeights[labels[i]]);
+            }
         }
 
         return builder.Build();

@@ -144,10 +144,11 @@ public sealed class TrainedModel
         var fills = FitCategorical(inputs, rows, cleaning);
         var (fitRows, fitLabels, augmentation) = Augmentation.Apply(schema, rows, labels, spec.Augmentation ?? new AugmentationSpec(), seed);
         var ml = new MLContext(seed);
-        var data = FeatureRows.ToDataView(schema, FeatureRows.Inputs(schema), fitRows, fitLabels);
+        var classWeights = ClassWeights(schema, fitLabels, hyperparameters?.GetValueOrDefault(Trainers.ClassWeightPower) ?? 0);
+        var data = FeatureRows.ToDataView(schema, FeatureRows.Inputs(schema), fitRows, fitLabels, classWeights);
         var (chain, steps) = Featurize(ml, schema, inputs, transforms, fills, features.OneHotMaxCategories);
         int? smallestClass = schema.IsClassification ? fitLabels.CountBy(l => l).Min(c => c.Value) : null;
-        var transformer = chain.Append(Trainers.Create(ml, trainer, schema, seed, threads, hyperparameters, smallestClass)).Fit(data);
+        var transformer = chain.Append(Trainers.Create(ml, trainer, schema, seed, threads, hyperparameters, smallestClass, classWeights is not null)).Fit(data);
         steps.Add($"trainer: {trainer} ({schema.Task}){(hyperparameters is { Count: > 0 } ? " " + string.Join(", ", hyperparameters.Select(h => $"{h.Key} = {h.Value:G6}")) : "")}");
         return new TrainedModel(ml, transformer, data.Schema, schema, trainer, new TrainingDetails(rows.Count, dropped, transforms, fills)
         {
@@ -196,6 +197,24 @@ public sealed class TrainedModel
     }
 
     /// <summary>One ML.NET chain (an ensemble's member is never an ensemble).</summary>
+    /// <summary>
+    /// Row weights by class, (largest class ÷ class)^power, scaled so that the weights sum to the row count; null for
+    /// regression or power 0 (every row counts once). Power 1 balances the classes; 0.5 goes half way (on a log scale).
+    /// </summary>
+    internal static Dictionary<string, float>? ClassWeights(DatasetSchema schema, IReadOnlyList<string> labels, double power)
+    {
+        if (!schema.IsClassification || power <= 0)
+        {
+            return null;
+        }
+
+        var counts = labels.CountBy(l => l).ToDictionary(c => c.Key, c => c.Value, StringComparer.Ordinal);
+        var largest = counts.Values.Max();
+        var raw = counts.ToDictionary(c => c.Key, c => Math.Pow((double)largest / c.Value, power), StringComparer.Ordinal);
+        var scale = labels.Count / counts.Sum(c => c.Value * raw[c.Key]);
+        return raw.ToDictionary(c => c.Key, c => (float)(c.Value * scale), StringComparer.Ordinal);
+    }
+
     private static TrainedModel LoadChain(Stream buffer, DatasetSchema schema, string trainer)
     {
         var ml = new MLContext(0);

@@ -18,6 +18,9 @@ public static class Trainers
 
     public static readonly IReadOnlyList<string> All = [LightGbm, FastTree, FastForest, Linear];
 
+    /// <summary>The option weighting each class by (largest class ÷ class)^power (classification; 0 = unweighted).</summary>
+    public const string ClassWeightPower = "classWeightPower";
+
     /// <summary>
     /// LightGBM's thread count, the same for every training in the process. LightGBM sizes per-thread buffers from
     /// OpenMP's thread count, which is global: two trainings side by side with different counts (a fold on one thread,
@@ -50,26 +53,28 @@ public static class Trainers
     /// <param name="threads">Threads for the trainer (LightGBM always uses <see cref="LightGbmThreads"/>); 1 when trainings run side by side, null = all cores.</param>
     /// <param name="hyperparameters">Tuned values by option name (see <see cref="Tuning.SearchSpace.Default"/>); absent = default.</param>
     /// <param name="smallestClass">Training rows of the rarest class (classification), which bounds the rows per leaf.</param>
-    public static IEstimator<ITransformer> Create(MLContext ml, string name, DatasetSchema schema, int seed, int? threads, IReadOnlyDictionary<string, double>? hyperparameters = null, int? smallestClass = null)
+    /// <param name="weighted">Whether the data has a <see cref="FeatureRows.WeightColumn"/> (weighted classes).</param>
+    public static IEstimator<ITransformer> Create(MLContext ml, string name, DatasetSchema schema, int seed, int? threads, IReadOnlyDictionary<string, double>? hyperparameters = null, int? smallestClass = null, bool weighted = false)
     {
         var hp = hyperparameters ?? new Dictionary<string, double>();
+        var weight = weighted ? FeatureRows.WeightColumn : null;
         var minPerLeaf = I("minimumExampleCountPerLeaf", MinimumRowsPerLeaf(schema.Rows, smallestClass));
         const string label = FeatureRows.LabelColumn;
         return (name, schema.Task) switch
         {
             (LightGbm, MlTask.BinaryClassification) => ml.BinaryClassification.Trainers.LightGbm(new LightGbmBinaryTrainer.Options
             {
-                LabelColumnName = label, Seed = seed, NumberOfThreads = LightGbmThreads, MinimumExampleCountPerLeaf = minPerLeaf, Booster = Booster(),
+                LabelColumnName = label, ExampleWeightColumnName = weight, Seed = seed, NumberOfThreads = LightGbmThreads, MinimumExampleCountPerLeaf = minPerLeaf, Booster = Booster(),
                 LearningRate = D("learningRate") ?? LightGbmLearningRate, NumberOfLeaves = N("numberOfLeaves"), NumberOfIterations = I("numberOfIterations", 100),
             }),
             (LightGbm, MlTask.MulticlassClassification) => ml.MulticlassClassification.Trainers.LightGbm(new LightGbmMulticlassTrainer.Options
             {
-                LabelColumnName = label, Seed = seed, NumberOfThreads = LightGbmThreads, MinimumExampleCountPerLeaf = minPerLeaf, Booster = Booster(),
+                LabelColumnName = label, ExampleWeightColumnName = weight, Seed = seed, NumberOfThreads = LightGbmThreads, MinimumExampleCountPerLeaf = minPerLeaf, Booster = Booster(),
                 LearningRate = D("learningRate") ?? LightGbmLearningRate, NumberOfLeaves = N("numberOfLeaves"), NumberOfIterations = I("numberOfIterations", 100),
             }),
             (LightGbm, _) => ml.Regression.Trainers.LightGbm(new LightGbmRegressionTrainer.Options
             {
-                LabelColumnName = label, Seed = seed, NumberOfThreads = LightGbmThreads, MinimumExampleCountPerLeaf = minPerLeaf, Booster = Booster(),
+                LabelColumnName = label, ExampleWeightColumnName = weight, Seed = seed, NumberOfThreads = LightGbmThreads, MinimumExampleCountPerLeaf = minPerLeaf, Booster = Booster(),
                 LearningRate = D("learningRate") ?? LightGbmLearningRate, NumberOfLeaves = N("numberOfLeaves"), NumberOfIterations = I("numberOfIterations", 100),
             }),
             (FastTree, MlTask.BinaryClassification) => ml.BinaryClassification.Trainers.FastTree(Boosted(new FastTreeBinaryTrainer.Options())),
@@ -81,11 +86,11 @@ public static class Trainers
             (FastForest, _) => ml.Regression.Trainers.FastForest(Forest(new FastForestRegressionTrainer.Options())),
             (Linear, MlTask.BinaryClassification) => Standardize(ml).Append(ml.BinaryClassification.Trainers.LbfgsLogisticRegression(new LbfgsLogisticRegressionBinaryTrainer.Options
             {
-                LabelColumnName = label, NumberOfThreads = threads, L1Regularization = F("l1Regularization", 1), L2Regularization = F("l2Regularization", 1),
+                LabelColumnName = label, ExampleWeightColumnName = weight, NumberOfThreads = threads, L1Regularization = F("l1Regularization", 1), L2Regularization = F("l2Regularization", 1),
             })),
             (Linear, MlTask.MulticlassClassification) => Standardize(ml).Append(ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new LbfgsMaximumEntropyMulticlassTrainer.Options
             {
-                LabelColumnName = label, NumberOfThreads = threads, L1Regularization = F("l1Regularization", 1), L2Regularization = F("l2Regularization", 1),
+                LabelColumnName = label, ExampleWeightColumnName = weight, NumberOfThreads = threads, L1Regularization = F("l1Regularization", 1), L2Regularization = F("l2Regularization", 1),
             })),
             // SDCA regression diverges to non-finite weights on simple data in ML.NET 5.0.1; online gradient descent does not.
             // Its inputs are scaled by their largest absolute value, not standardized: standardizing makes a rare one-hot
@@ -133,6 +138,7 @@ public static class Trainers
         void Tree(TreeOptions o)
         {
             o.LabelColumnName = label;
+            o.ExampleWeightColumnName = weight;
             o.Seed = seed;
             o.NumberOfThreads = threads;
             o.MinimumExampleCountPerLeaf = minPerLeaf;

@@ -76,6 +76,15 @@ public sealed record SearchSpace(IReadOnlyList<ParamRange> Parameters, string? R
     public Dictionary<string, double> Sample(Random random) =>
         Searched.ToDictionary(p => p.Name, p => p.FromUnit(random.NextDouble()), StringComparer.Ordinal);
 
+    /// <summary>
+    /// Every option a space may name: the default spaces' parameters, LightGBM's <c>minimumChildWeight</c> and
+    /// <see cref="Training.Trainers.ClassWeightPower"/> (classification, any trainer; 0 = unweighted, 1 = balanced).
+    /// </summary>
+    public static IReadOnlySet<string> OptionNames { get; } = Training.Trainers.All
+        .SelectMany(t => Default(t).Parameters.Select(p => p.Name))
+        .Append("minimumChildWeight").Append(Training.Trainers.ClassWeightPower)
+        .ToHashSet(StringComparer.Ordinal);
+
     /// <summary>Default spaces of the candidate trainers (ranges in the spirit of LightGBM's and Optuna's guides).</summary>
     public static SearchSpace Default(string trainer) => trainer switch
     {
