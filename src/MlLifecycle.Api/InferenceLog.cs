@@ -61,6 +61,8 @@ public sealed class InferenceLog(InferenceLogStore store, IOptions<ServingOption
                 _pending.Clear();
             }
 
+            Telemetry.Backlog.Add(-batch.Values.Sum(lines => lines.Count), BacklogTag);
+
             foreach (var ((model, kind, hour), lines) in batch)
             {
                 await store.AppendAsync(model, kind, hour, _writer, lines, ct);
@@ -118,6 +120,8 @@ public sealed class InferenceLog(InferenceLogStore store, IOptions<ServingOption
         await FlushLoggingAsync(CancellationToken.None); // what arrived before the stop is not lost
     }
 
+    private static readonly KeyValuePair<string, object?> BacklogTag = new("queue", "inference-log");
+
     private static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>Serializes what is queued into <see cref="_pending"/>; the caller holds its lock.</summary>
@@ -142,5 +146,11 @@ public sealed class InferenceLog(InferenceLogStore store, IOptions<ServingOption
         }
     }
 
-    private void Enqueue(string model, string kind, DateTimeOffset hour, object record) => _queue.Writer.TryWrite((model, kind, hour, record));
+    private void Enqueue(string model, string kind, DateTimeOffset hour, object record)
+    {
+        if (_queue.Writer.TryWrite((model, kind, hour, record)))
+        {
+            Telemetry.Backlog.Add(1, BacklogTag);
+        }
+    }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -149,6 +150,8 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
     /// </summary>
     public async Task<IResult> PredictAsync(string model, HttpRequest request)
     {
+        var started = Stopwatch.GetTimestamp();
+        using var span = Random.Shared.NextDouble() < serving.Value.TraceSampleRate ? Telemetry.Source.StartActivity("predict") : null;
         var ct = request.HttpContext.RequestAborted;
         var alias = request.Query["alias"].FirstOrDefault();
         int? number = null;
@@ -217,12 +220,24 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
                 log.Prediction(model, new LoggedPrediction(requestId, at, served.Version, route.Alias, route.Variant, served.FeatureNames, rows, predictions) { Failure = route.Failure });
             }
 
+            Observe(span, started, model, route, requestId, rows.Count);
             return Results.Json(new PredictResponse(model, served.Version, route.Alias, route.Variant, requestId, predictions), LifecycleJson.Options);
         }
         catch (InvalidInputException ex)
         {
             return ex.ToProblem();
         }
+    }
+
+    /// <summary>The prediction metrics (rows by model, version and variant; latency by model) and the sampled span's tags.</summary>
+    private static void Observe(Activity? span, long started, string model, Route route, string requestId, int rows)
+    {
+        var version = route.Served.Version;
+        var variant = route.Variant ?? route.Alias ?? $"v{version}";
+        Telemetry.Predictions.Add(rows, new("model", model), new("version", version), new("variant", variant));
+        Telemetry.PredictionDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, new KeyValuePair<string, object?>("model", model));
+        span?.SetTag("mllifecycle.model", model).SetTag("mllifecycle.version", version).SetTag("mllifecycle.variant", variant)
+            .SetTag("mllifecycle.request_id", requestId).SetTag("mllifecycle.rows", rows);
     }
 
     private static (IReadOnlyList<string?[]> Rows, IReadOnlyList<Prediction> Predictions) Score(ServedModel served, JsonElement body, int maxRows)

@@ -28,6 +28,13 @@ public sealed class ServingOptions
     [Range(0.0, 1.0)]
     public double LogSampleRate { get; set; } = 0.1;
 
+    /// <summary>
+    /// Share of prediction requests traced with a <c>predict</c> span (0–1, default 0.01) when a trace exporter is
+    /// configured; the prediction metrics count every request.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double TraceSampleRate { get; set; } = 0.01;
+
     /// <summary>Bytes of a prediction request's body; more get 413. Default 16 MiB.</summary>
     [Range(1024, long.MaxValue)]
     public long MaxBodyBytes { get; set; } = 16 * 1024 * 1024;

@@ -1,5 +1,3 @@
-using Azure.Identity;
-using Azure.Monitor.OpenTelemetry.Exporter;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Azure.Functions.Worker.OpenTelemetry;
@@ -19,11 +17,8 @@ var storage = builder.Configuration["AzureWebJobsStorage"] ?? builder.Configurat
     ?? throw new InvalidOperationException("Set AzureWebJobsStorage (connection string) or AzureWebJobsStorage__accountName (managed identity).");
 builder.Services.AddMlLifecycleStorage(storage).AddMlLifecycleWorkflows().AddMlLifecycleApi();
 
-if (!string.IsNullOrEmpty(builder.Configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"]))
-{
-    // Application Insights has local auth disabled in Azure (bicep/): the exporter signs in with the app's identity.
-    builder.Services.AddOpenTelemetry().UseFunctionsWorkerDefaults().UseAzureMonitorExporter(o => o.Credential = new DefaultAzureCredential());
-}
+// Application Insights has local auth disabled in Azure (bicep/): the exporter signs in with the app's identity.
+builder.Services.AddMlLifecycleTelemetry(builder.Configuration, managedIdentity: true)?.UseFunctionsWorkerDefaults();
 
 var app = builder.Build();
 await app.Services.EnsureMlLifecycleStorageAsync();

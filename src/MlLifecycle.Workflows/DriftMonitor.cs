@@ -100,6 +100,11 @@ public sealed class DriftMonitor(ModelRegistry registry, ArtifactStore store, In
             $"{ArtifactStore.Artifacts}/{reportBlob}",
             now);
         await store.WriteJsonAsync(ArtifactStore.Artifacts, reportBlob, report, ct);
+        foreach (var feature in features.Features.Append(prediction).OfType<FeatureDrift>().Where(f => f.Psi is not null))
+        {
+            Telemetry.DriftScore.Record(feature.Psi!.Value, new("model", model), new("feature", feature == prediction ? "(prediction)" : feature.Feature), new("drifted", feature.Drifted));
+        }
+
         await registry.RecordDriftCheckAsync(
             new DriftCheckRecord(model, request.CheckId, version.Version, report.Source, request.Data, report.Window?.From, report.Window?.To, report.Rows, report.Drifted, [.. features.Features.Where(f => f.Drifted).Select(f => f.Feature)], prediction?.Drifted == true, concept.State, report.Report, now),
             ct);

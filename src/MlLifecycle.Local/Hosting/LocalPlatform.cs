@@ -143,6 +143,7 @@ public sealed class LocalPlatform : IAsyncDisposable
         builder.WebHost.UseUrls($"http://127.0.0.1:{options.HttpPort ?? 0}");
         builder.Services.AddProblemDetails();
         builder.Services.AddMlLifecycleStorage(storage).AddMlLifecycleWorkflows().AddMlLifecycleApi();
+        builder.Services.AddMlLifecycleTelemetry(builder.Configuration);
         builder.Services.AddSingleton(engine.Client);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(options.Keys ?? ApiKeys.Generate());

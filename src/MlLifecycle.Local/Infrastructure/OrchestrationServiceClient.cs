@@ -34,6 +34,9 @@ internal sealed class OrchestrationServiceClient(IOrchestrationServiceClient ser
             ScheduledStartTime = options?.StartAt?.UtcDateTime,
             Tags = options?.Tags?.ToDictionary(t => t.Key, t => t.Value) ?? [],
         };
+        // One trace per run: the framework starts it when the orchestration first runs (its orchestration, activity,
+        // timer and sub-orchestration spans), if anything listens to its "DurableTask.Core" source.
+        started.Tags[OrchestrationTags.CreateTraceForNewOrchestration] = "true";
         await service.CreateTaskOrchestrationAsync(new TaskMessage { OrchestrationInstance = instance, Event = started }, AnyStatus);
         return instance.InstanceId;
     }

@@ -1,3 +1,4 @@
+using MlLifecycle.Core;
 using MlLifecycle.Core.Spec;
 using MlLifecycle.Storage;
 using static MlLifecycle.Workflows.ModelScoring;
@@ -22,6 +23,7 @@ public sealed class RunTrial(ModelRegistry registry, ArtifactStore store, RunDat
             await store.WriteAsync(ArtifactStore.Artifacts, run.OutOfFoldBlob(TrialCandidate(input.Trainer, input.Trial.Id), 0), predictions.ToBinary());
         }
 
+        Telemetry.TrialDuration.Record(seconds, new("model", run.Model), new("trainer", input.Trainer));
         var value = metrics.GetValueOrDefault(input.Metric, double.NaN);
         // A trial that failed or whose metric is undefined ranks last; double.MinValue, not −∞, because the result must serialize.
         var score = double.IsFinite(value) ? (PrimaryMetric.HigherIsBetter(input.Metric) ? value : -value) : double.MinValue;
