@@ -151,7 +151,7 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
     public async Task<IResult> PredictAsync(string model, HttpRequest request)
     {
         var started = Stopwatch.GetTimestamp();
-        using var span = Random.Shared.NextDouble() < serving.Value.TraceSampleRate ? Telemetry.Source.StartActivity("predict") : null;
+        using var span = Telemetry.StartSampled("predict", serving.Value.TraceSampleRate);
         var ct = request.HttpContext.RequestAborted;
         var alias = request.Query["alias"].FirstOrDefault();
         int? number = null;

@@ -7,6 +7,7 @@ using MlLifecycle.Core;
 using OpenTelemetry;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
 namespace MlLifecycle.Api;
@@ -41,7 +42,8 @@ public static class TelemetrySetup
     /// <param name="services">The host's services.</param>
     /// <param name="configuration">Where the connection string and endpoint are read (environment variables included).</param>
     /// <param name="managedIdentity">Azure Monitor signs in with the app's identity (in Azure, where Application Insights has local auth disabled; bicep/).</param>
-    public static OpenTelemetryBuilder? AddMlLifecycleTelemetry(this IServiceCollection services, IConfiguration configuration, bool managedIdentity = false)
+    /// <param name="serviceName">The <c>service.name</c> unless <c>OTEL_SERVICE_NAME</c> sets one; null = the host's own default.</param>
+    public static OpenTelemetryBuilder? AddMlLifecycleTelemetry(this IServiceCollection services, IConfiguration configuration, bool managedIdentity = false, string? serviceName = null)
     {
         var exporters = Exporters(configuration);
         if (exporters.Count == 0)
@@ -50,6 +52,13 @@ public static class TelemetrySetup
         }
 
         var builder = services.AddOpenTelemetry()
+            .ConfigureResource(r =>
+            {
+                if (serviceName is not null && string.IsNullOrWhiteSpace(configuration["OTEL_SERVICE_NAME"]))
+                {
+                    r.AddService(serviceName);
+                }
+            })
             .WithTracing(t => t.AddSource(Sources))
             .WithMetrics(m => m.AddMeter(Meters))
             .WithLogging();
@@ -74,7 +83,7 @@ public static class TelemetrySetup
     /// Log export for a logger factory made outside a host (the local CLI's, which the local host's services share),
     /// to the same exporters.
     /// </summary>
-    public static ILoggingBuilder AddMlLifecycleLogExport(this ILoggingBuilder logging, IConfiguration configuration)
+    public static ILoggingBuilder AddMlLifecycleLogExport(this ILoggingBuilder logging, IConfiguration configuration, string serviceName)
     {
         var exporters = Exporters(configuration);
         if (exporters.Count > 0)
@@ -82,6 +91,11 @@ public static class TelemetrySetup
             logging.AddOpenTelemetry(o =>
             {
                 o.IncludeFormattedMessage = true;
+                if (string.IsNullOrWhiteSpace(configuration["OTEL_SERVICE_NAME"]))
+                {
+                    o.SetResourceBuilder(ResourceBuilder.CreateDefault().AddService(serviceName));
+                }
+
                 if (exporters.Contains("azuremonitor"))
                 {
                     o.AddAzureMonitorLogExporter(a => a.ConnectionString = configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"]);

@@ -17,6 +17,26 @@ public static class Telemetry
 
     public static readonly Meter Meter = new(Name);
 
+    /// <summary>
+    /// Starts a span for a sample of <paramref name="rate"/> of the calls. ASP.NET Core makes an activity for every
+    /// request, for its log scopes, even when no tracer records it; a child of it would be dropped by the parent-based
+    /// sampler, so such a parent is set aside (in the calling async method only) and the span is a root.
+    /// </summary>
+    public static Activity? StartSampled(string name, double rate)
+    {
+        if (Random.Shared.NextDouble() >= rate || !Source.HasListeners())
+        {
+            return null;
+        }
+
+        if (Activity.Current is { Recorded: false })
+        {
+            Activity.Current = null;
+        }
+
+        return Source.StartActivity(name, ActivityKind.Server);
+    }
+
     /// <summary>Rows answered by the prediction route, by model, version and variant (the alias when no traffic split chose).</summary>
     public static readonly Counter<long> Predictions = Meter.CreateCounter<long>("mllifecycle.predictions", "{row}", "Rows scored by the prediction route.");
 

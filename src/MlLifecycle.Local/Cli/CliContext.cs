@@ -21,7 +21,7 @@ internal static class CliContext
         // A host that fails to start is reported once, as the CLI's one-line error.
         .AddFilter("Microsoft.Extensions.Hosting", LogLevel.Critical)
         .AddFilter("Azure", LogLevel.Warning)
-        .AddMlLifecycleLogExport(new ConfigurationBuilder().AddEnvironmentVariables().Build())
+        .AddMlLifecycleLogExport(new ConfigurationBuilder().AddEnvironmentVariables().Build(), LocalPlatform.ServiceName)
         .Services.Configure<ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace));
 
     /// <summary>

@@ -70,6 +70,9 @@ public sealed class LocalPlatform : IAsyncDisposable
     /// <summary>Base address of the HTTP API (e.g. <c>http://127.0.0.1:7071</c>), or null when not serving HTTP.</summary>
     public Uri? BaseAddress { get; private set; }
 
+    /// <summary>The local host's OpenTelemetry <c>service.name</c> (unless <c>OTEL_SERVICE_NAME</c> sets another).</summary>
+    public const string ServiceName = "mllifecycle-local";
+
     public static async Task<LocalPlatform> StartAsync(LocalPlatformOptions options, ILoggerFactory loggerFactory, CancellationToken ct = default)
     {
         var logger = loggerFactory.CreateLogger<LocalPlatform>();
@@ -143,7 +146,7 @@ public sealed class LocalPlatform : IAsyncDisposable
         builder.WebHost.UseUrls($"http://127.0.0.1:{options.HttpPort ?? 0}");
         builder.Services.AddProblemDetails();
         builder.Services.AddMlLifecycleStorage(storage).AddMlLifecycleWorkflows().AddMlLifecycleApi();
-        builder.Services.AddMlLifecycleTelemetry(builder.Configuration);
+        builder.Services.AddMlLifecycleTelemetry(builder.Configuration, serviceName: ServiceName);
         builder.Services.AddSingleton(engine.Client);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(options.Keys ?? ApiKeys.Generate());
