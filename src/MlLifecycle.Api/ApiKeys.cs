@@ -30,6 +30,7 @@ public sealed record RouteAccess(Access Level)
         [("post", "models/{model}/rollback")] = Access.Admin,
         [("put", "models/{model}/traffic")] = Access.Admin,
         [("put", "models/{model}/versions/{version:int}/stage")] = Access.Admin,
+        [("post", "models/{model}/versions/{version:int}/reproduce")] = Access.Admin,
         [("post", "models/{model}/drift")] = Access.Admin,
     };
 

@@ -81,6 +81,25 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
         return new HeaderResult(Results.Json(new { runId, statusUrl }, LifecycleJson.Options, statusCode: StatusCodes.Status202Accepted), "Location", statusUrl);
     }
 
+    /// <summary>
+    /// <c>POST /api/models/{model}/versions/{version}/reproduce</c> → 202 and the reproduction run's id: the version
+    /// trained again from its recorded data, spec and seed, compared with it (<c>reproduction</c> in the run's status);
+    /// 404 for no such version, 409 when its data is gone or changed.
+    /// </summary>
+    public async Task<IResult> ReproduceAsync(string model, int version, DurableTaskClient client, CancellationToken ct)
+    {
+        try
+        {
+            var runId = await starter.StartReproductionAsync(client, store, registry, model, version, ct);
+            var statusUrl = $"/api/runs/{runId}";
+            return new HeaderResult(Results.Json(new { runId, statusUrl, model, version }, LifecycleJson.Options, statusCode: StatusCodes.Status202Accepted), "Location", statusUrl);
+        }
+        catch (ReproductionRefusedException ex)
+        {
+            return ex.NotFound ? Problems.NotFound(ex.Message) : Problems.Conflict(ex.Message);
+        }
+    }
+
     /// <summary><c>GET /api/runs/{runId}</c>: status, stage, the trial tables so far and, when finished, the outcome.</summary>
     public async Task<IResult> GetRunAsync(string runId, DurableTaskClient client, CancellationToken ct)
     {

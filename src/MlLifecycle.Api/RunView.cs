@@ -50,6 +50,9 @@ public sealed record RunView(
     /// <summary>What ensemble selection found (members, weights, scores, whether it is served); null when it did not run.</summary>
     public EnsembleOutcome? Ensemble { get; init; }
 
+    /// <summary>A reproduction run's comparison with the version it re-ran; null for other runs.</summary>
+    public ReproductionOutcome? Reproduction { get; init; }
+
     /// <summary>A drift monitor seen as a run (<c>status</c>, <c>GET /api/runs/{id}</c>, approval): its stage, and what its loop did.</summary>
     private static RunView Monitor(OrchestrationMetadata instance)
     {
@@ -129,6 +132,7 @@ public sealed record RunView(
                 Features = result.Features,
                 RefitRows = result.RefitRows,
                 Ensemble = result.Ensemble,
+                Reproduction = result.Reproduction,
                 Data = result.Data,
                 Message = result.Message,
                 Anomalies = result.Anomalies,

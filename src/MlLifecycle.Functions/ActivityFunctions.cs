@@ -19,6 +19,7 @@ public sealed class ActivityFunctions(
     RegisterModel registerModel,
     PromoteModel promoteModel,
     RecordRun recordRun,
+    CompareReproduction compareReproduction,
     PlanBatch planBatch,
     ScoreBatchChunk scoreBatchChunk,
     WriteBatchOutput writeBatchOutput,
@@ -80,6 +81,9 @@ public sealed class ActivityFunctions(
 
     [Function(ActivityNames.PromoteModel)]
     public Task<bool> PromoteModel([ActivityTrigger] PromoteInput input) => promoteModel.RunAsync(input);
+
+    [Function(ActivityNames.CompareReproduction)]
+    public Task<ReproductionOutcome> CompareReproduction([ActivityTrigger] ReproduceInput input) => compareReproduction.RunAsync(input);
 
     [Function(ActivityNames.RecordRun)]
     public async Task<bool> RecordRun([ActivityTrigger] RunRecord run)

@@ -19,6 +19,14 @@ public sealed class HttpFunctions(LifecycleApi api, DeploymentApi deployment, Ex
         [DurableClient] DurableTaskClient client) =>
         new HttpResultAction(await api.StartTrainingAsync(request, client));
 
+    [Function("ReproduceVersion")]
+    public async Task<IActionResult> ReproduceVersion(
+        [HttpTrigger(AuthorizationLevel.Admin, "post", Route = "models/{model}/versions/{version:int}/reproduce")] HttpRequest request,
+        string model,
+        int version,
+        [DurableClient] DurableTaskClient client) =>
+        new HttpResultAction(await api.ReproduceAsync(model, version, client, request.HttpContext.RequestAborted));
+
     [Function("GetRun")]
     public async Task<IActionResult> GetRun(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "runs/{runId}")] HttpRequest request,

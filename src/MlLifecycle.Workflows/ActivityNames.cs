@@ -17,6 +17,7 @@ public static class ActivityNames
     public const string RegisterModel = nameof(RegisterModel);
     public const string PromoteModel = nameof(PromoteModel);
     public const string RecordRun = nameof(RecordRun);
+    public const string CompareReproduction = nameof(CompareReproduction);
     public const string BatchScoringOrchestration = nameof(BatchScoringOrchestration);
     public const string PlanBatch = nameof(PlanBatch);
     public const string ScoreBatchChunk = nameof(ScoreBatchChunk);

@@ -13,7 +13,8 @@ namespace MlLifecycle.Workflows;
 /// the blob's <c>label</c> metadata, else the last column).</param>
 /// <param name="ETag">The dataset blob version the run is for; a replaced blob is not read or quarantined by this run.</param>
 /// <param name="Promote">False: a version that passes the gate stays a candidate (the closed loop canaries it first).</param>
-public sealed record TrainingRequest(string Model, string Dataset, ProblemSpec? Spec = null, string? ETag = null, bool Promote = true);
+/// <param name="Reproduce">A version to re-run instead of registering a new one: the run trains as that version's did and compares (<see cref="ReproductionOutcome"/>).</param>
+public sealed record TrainingRequest(string Model, string Dataset, ProblemSpec? Spec = null, string? ETag = null, bool Promote = true, int? Reproduce = null);
 
 /// <summary>
 /// What every stage of one run works on: the run id and the files of its working folder. The file names are derived
@@ -219,6 +220,18 @@ public sealed record RunResult(
     /// <summary>Rows the served model was trained on when it is the refit on every row; null when it is the evaluated model.</summary>
     public int? RefitRows { get; init; }
 
+    /// <summary>A reproduction run's comparison with the version it re-ran; null for other runs.</summary>
+    public ReproductionOutcome? Reproduction { get; init; }
+
     /// <summary>What ensemble selection found; null when it did not run.</summary>
     public EnsembleOutcome? Ensemble { get; init; }
 }
+
+/// <summary>What <see cref="ActivityNames.CompareReproduction"/> compares: the run's models and test metrics against <paramref name="Version"/>'s.</summary>
+public sealed record ReproduceInput(RunContext Run, int Version, string DataSha256, Dictionary<string, double> Test, bool Refit);
+
+/// <summary>
+/// A re-run of a version against the version: whether the data, the served and evaluated model bytes (SHA-256) and
+/// every test metric are exactly the same, each difference in words, and the code each was built with.
+/// </summary>
+public sealed record ReproductionOutcome(int Version, bool Reproduced, IReadOnlyList<string> Differences, string ModelSha256, string CodeVersion, string CodeVersionNow);

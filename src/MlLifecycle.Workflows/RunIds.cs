@@ -23,6 +23,10 @@ public static class RunIds
     public static string ForBatch(BatchRequest request) =>
         "batch-" + Hash(request.Model, request.Input, request.ETag?.Trim('"') ?? "", request.Version?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "", request.Alias ?? "");
 
+    /// <summary>Reproduction of a version: one per dataset version and code version.</summary>
+    public static string ForReproduction(string model, int version, string etag, string codeVersion) =>
+        "repro-" + Hash(model, version.ToString(System.Globalization.CultureInfo.InvariantCulture), etag.Trim('"'), codeVersion);
+
     /// <summary>The tuning sub-orchestration of a run.</summary>
     public static string Tuning(string runId) => runId + "-tuning";
 

@@ -93,6 +93,18 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
                     result = result with { RefitRows = refit.Rows, Features = refit.Features };
                 }
 
+                if (request.Reproduce is { } original)
+                {
+                    context.SetCustomStatus(new RunProgress($"comparing with v{original}", 7, Steps));
+                    var outcome = await context.CallActivityAsync<ReproductionOutcome>(ActivityNames.CompareReproduction, new ReproduceInput(run, original, data.DataSha256!, evaluation.Test, refit is not null), Retry);
+                    return await FinishAsync(context, result with
+                    {
+                        Status = RunStatus.Succeeded,
+                        Reproduction = outcome,
+                        Message = outcome.Reproduced ? $"reproduces v{original} exactly: model bytes and test metrics" : $"does not reproduce v{original}: {string.Join("; ", outcome.Differences)}",
+                    });
+                }
+
                 context.SetCustomStatus(new RunProgress("registering", 6, Steps));
                 var version = await context.CallActivityAsync<int>(ActivityNames.RegisterModel, new RegisterInput(run, data.Task!.Value, data.Label!, data.PrimaryMetric!, data.Seed, data.DataSha256!, data.Data!, training.Trainer, training.Seconds, evaluation, selection, tuning, refit, members), Retry);
                 result = result with { Version = version };
@@ -123,6 +135,12 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
             result = result with { Status = RunStatus.Failed, Message = $"{ex.GetType().Name}: {ex.Message}" };
         }
 
+        return await FinishAsync(context, result);
+    }
+
+    /// <summary>Records the run's outcome in the runs table and returns it.</summary>
+    private static async Task<RunResult> FinishAsync(TaskOrchestrationContext context, RunResult result)
+    {
         result = result with { FinishedAt = context.CurrentUtcDateTime };
         try
         {

@@ -36,6 +36,7 @@ public static class WorkflowRegistration
         services.AddSingleton<RegisterModel>();
         services.AddSingleton<PromoteModel>();
         services.AddSingleton<RecordRun>();
+        services.AddSingleton<CompareReproduction>();
         services.AddSingleton<PlanBatch>();
         services.AddSingleton<ScoreBatchChunk>();
         services.AddSingleton<WriteBatchOutput>();
@@ -75,6 +76,7 @@ public static class WorkflowRegistration
             [ActivityNames.RegisterModel] = Activity<RegisterModel, RegisterInput, int>((a, i) => a.RunAsync(i)),
             [ActivityNames.PromoteModel] = Activity<PromoteModel, PromoteInput, bool>((a, i) => a.RunAsync(i)),
             [ActivityNames.RecordRun] = Activity<RecordRun, RunRecord, bool>(async (a, i) => { await a.RunAsync(i); return true; }),
+            [ActivityNames.CompareReproduction] = Activity<CompareReproduction, ReproduceInput, ReproductionOutcome>((a, i) => a.RunAsync(i)),
             [ActivityNames.PlanBatch] = Activity<PlanBatch, BatchJob, BatchPlan>((a, i) => a.RunAsync(i)),
             [ActivityNames.ScoreBatchChunk] = Activity<ScoreBatchChunk, BatchChunk, BatchChunkResult>((a, i) => a.RunAsync(i)),
             [ActivityNames.WriteBatchOutput] = Activity<WriteBatchOutput, BatchOutputInput, string>((a, i) => a.RunAsync(i)),

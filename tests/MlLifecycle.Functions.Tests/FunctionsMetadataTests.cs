@@ -69,7 +69,7 @@ public class FunctionsMetadataTests
             t => t.Function == "NoSuchRoute" ? "Anonymous" : RouteAccess.For(t.Trigger.GetProperty("methods")[0].GetString()!, t.Trigger.GetProperty("route").GetString()!).ToString());
 
         Assert.Equal(expected, levels);
-        Assert.Equal(7, levels.Values.Count(l => l == "Admin"));
+        Assert.Equal(8, levels.Values.Count(l => l == "Admin"));
         Assert.Equal(["Health", "NoSuchRoute"], levels.Where(l => l.Value == "Anonymous").Select(l => l.Key).Order());
     }
 
@@ -108,7 +108,7 @@ public class FunctionsMetadataTests
     {
         var names = typeof(ActivityNames).GetFields(BindingFlags.Public | BindingFlags.Static).Select(f => (string)f.GetValue(null)!).ToList();
 
-        Assert.Equal(25, names.Count);
+        Assert.Equal(26, names.Count);
         foreach (var name in names)
         {
             var expected = name.EndsWith("Orchestration", StringComparison.Ordinal) ? "orchestrationTrigger" : "activityTrigger";

@@ -59,7 +59,7 @@ public sealed class AccessTests(PlatformFixture platform)
 
         // The admin routes are what changes the registry or starts work; health alone is open.
         Assert.Equal(
-            ["POST /api/models/{model}/drift", "POST /api/models/{model}/rollback", "POST /api/runs/{runId}/approval", "POST /api/training", "PUT /api/models/{model}/aliases/{alias}", "PUT /api/models/{model}/traffic", "PUT /api/models/{model}/versions/{version:int}/stage"],
+            ["POST /api/models/{model}/drift", "POST /api/models/{model}/rollback", "POST /api/models/{model}/versions/{version:int}/reproduce", "POST /api/runs/{runId}/approval", "POST /api/training", "PUT /api/models/{model}/aliases/{alias}", "PUT /api/models/{model}/traffic", "PUT /api/models/{model}/versions/{version:int}/stage"],
             routes.Where(r => r.Access == Access.Admin).Select(r => $"{r.Method} {r.Route}").Order(StringComparer.Ordinal));
         Assert.Equal(["GET /api/health"], routes.Where(r => r.Access == Access.Anonymous).Select(r => $"{r.Method} {r.Route}"));
         Assert.True(routes.Count >= 20, $"{routes.Count} routes");

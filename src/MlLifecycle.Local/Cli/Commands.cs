@@ -66,6 +66,39 @@ internal static class Commands
         return ExitCode(run, Console.Error);
     }
 
+    /// <summary>
+    /// Trains a version again from its recorded data, spec and seed and compares: exit 0 when the model bytes and test
+    /// metrics are exactly the same, 1 (and each difference) otherwise.
+    /// </summary>
+    public static async Task<int> ReproduceAsync(string model, int version, bool json, bool verbose, CancellationToken ct)
+    {
+        using var loggers = CliContext.CreateLoggerFactory(verbose);
+        await using var platform = await LocalPlatform.StartAsync(CliContext.Platform(httpPort: null, watchBlobs: false, hostWorker: null), loggers, ct);
+        string runId;
+        try
+        {
+            runId = await platform.Services.GetRequiredService<TrainingStarter>().StartReproductionAsync(
+                platform.Client, platform.Services.GetRequiredService<ArtifactStore>(), platform.Services.GetRequiredService<ModelRegistry>(), model, version, ct);
+        }
+        catch (ReproductionRefusedException ex)
+        {
+            throw new CliException(ex.Message);
+        }
+
+        Console.Error.WriteLine($"reproducing {model} v{version} (run {runId})");
+        var run = await WaitAsync(platform, runId, ct);
+        if (json)
+        {
+            Console.WriteLine(LifecycleJson.Serialize(new { run.RunId, run.Model, version, run.Status, run.Reproduction, run.Metrics, run.Message }, compact: true));
+        }
+        else
+        {
+            PrintRun(run, Console.Out);
+        }
+
+        return run is { Reproduction.Reproduced: true } ? 0 : ExitCode(run with { Status = Workflows.RunStatus.Failed }, Console.Error);
+    }
+
     /// <summary>Prints the HTTP API's keys (made first if there are none): <c>{"function", "admin"}</c> with <c>--json</c>.</summary>
     public static int Keys(bool json)
     {
@@ -393,7 +426,7 @@ internal static class Commands
             output.WriteLine($"  served model: the same configuration trained on all {refit} rows (metrics above are the evaluated model's, on the untouched test split)");
         }
 
-        if (run.Gate is { } gate)
+        if (run.Gate is { } gate && run.Reproduction is null) // a reproduction registers nothing: no gate applies
         {
             output.WriteLine($"  champion gate: {(gate.Passed ? "passed" : "failed")} — {gate.Reason}");
         }
@@ -401,6 +434,22 @@ internal static class Commands
         foreach (var criterion in run.Criteria ?? [])
         {
             output.WriteLine($"  success criterion {criterion.Metric} {(PrimaryMetric.HigherIsBetter(criterion.Metric) ? ">=" : "<=")} {criterion.Threshold}: {(criterion.Passed ? "passed" : "FAILED")} ({criterion.Value?.ToString("F4", CultureInfo.InvariantCulture) ?? "n/a"})");
+        }
+
+        if (run.Reproduction is { } reproduction)
+        {
+            output.WriteLine(reproduction.Reproduced
+                ? $"  reproduces v{reproduction.Version} exactly: served model SHA-256 {reproduction.ModelSha256}, and every test metric"
+                : $"  does NOT reproduce v{reproduction.Version}:");
+            foreach (var difference in reproduction.Differences)
+            {
+                output.WriteLine($"    {difference}");
+            }
+
+            if (reproduction.CodeVersion != reproduction.CodeVersionNow)
+            {
+                output.WriteLine($"  v{reproduction.Version} was built by code {reproduction.CodeVersion}; this is {reproduction.CodeVersionNow}");
+            }
         }
 
         if (run.Status != Workflows.RunStatus.Succeeded)

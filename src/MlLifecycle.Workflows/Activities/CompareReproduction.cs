@@ -1,0 +1,43 @@
+using System.Globalization;
+using MlLifecycle.Storage;
+
+namespace MlLifecycle.Workflows.Activities;
+
+/// <summary>The <see cref="ActivityNames.CompareReproduction"/> activity.</summary>
+public sealed class CompareReproduction(ArtifactStore store, ModelRegistry registry)
+{
+    /// <summary>
+    /// Compares a reproduction run with the version it re-ran: the data's SHA-256, the served model's and the evaluated
+    /// model's bytes (SHA-256), and every test metric, exactly. Registers nothing.
+    /// </summary>
+    public async Task<ReproductionOutcome> RunAsync(ReproduceInput input)
+    {
+        var run = input.Run;
+        var original = await registry.GetVersionAsync(run.Model, input.Version)
+            ?? throw new InvalidOperationException($"{run.Model} v{input.Version} no longer exists.");
+        var evaluated = ArtifactStore.Sha256(await store.ReadAsync(ArtifactStore.Artifacts, run.ModelBlob));
+        var served = input.Refit ? ArtifactStore.Sha256(await store.ReadAsync(ArtifactStore.Artifacts, run.RefitModelBlob)) : evaluated;
+        List<string> differences = [];
+        Compare("data SHA-256", original.DataSha256, input.DataSha256);
+        Compare("served model SHA-256", original.ArtifactSha256, served);
+        Compare("evaluated model SHA-256", original.EvaluatedSha256 ?? original.ArtifactSha256, evaluated);
+        foreach (var metric in original.Metrics.Keys.Union(input.Test.Keys).Order(StringComparer.Ordinal))
+        {
+            var (was, now) = (original.Metrics.GetValueOrDefault(metric, double.NaN), input.Test.GetValueOrDefault(metric, double.NaN));
+            if (!was.Equals(now))
+            {
+                differences.Add(string.Create(CultureInfo.InvariantCulture, $"test {metric}: {was:R} in v{input.Version}, {now:R} now"));
+            }
+        }
+
+        return new ReproductionOutcome(input.Version, differences.Count == 0, differences, served, original.CodeVersion, LifecycleInfo.CodeVersion);
+
+        void Compare(string what, string was, string now)
+        {
+            if (!string.Equals(was, now, StringComparison.Ordinal))
+            {
+                differences.Add($"{what}: {was} in v{input.Version}, {now} now");
+            }
+        }
+    }
+}
