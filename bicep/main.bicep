@@ -71,9 +71,17 @@ module functionApp 'modules/functionapp.bicep' = {
     appInsightsConnectionString: monitor.outputs.appInsightsConnectionString
     driftSchedule: driftSchedule
     tags: tags
+    siteTags: {
+      'azd-service-name': 'api'
+    }
   }
 }
 
 output functionAppName string = functionApp.outputs.name
 output functionAppHostName string = functionApp.outputs.defaultHostName
 output storageAccountName string = storage.outputs.name
+
+// For azd (azure.yaml): saved in the azd environment, read by the CD workflow's smoke test.
+output SERVICE_API_URI string = 'https://${functionApp.outputs.defaultHostName}'
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output AZURE_STORAGE_ACCOUNT string = storage.outputs.name

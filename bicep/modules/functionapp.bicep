@@ -40,6 +40,9 @@ param instanceMemoryMB int = 2048
 
 param tags object = {}
 
+@description('Tags of the function app alone (azd finds the service it deploys to by azd-service-name).')
+param siteTags object = {}
+
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: 'plan-${name}'
   location: location
@@ -57,7 +60,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
 resource site 'Microsoft.Web/sites@2024-04-01' = {
   name: name
   location: location
-  tags: tags
+  tags: union(tags, siteTags)
   kind: 'functionapp,linux'
   identity: {
     type: 'UserAssigned'
