@@ -24,6 +24,7 @@ public sealed record RouteAccess(Access Level)
     private static readonly Dictionary<(string Method, string Route), Access> Levels = new()
     {
         [("get", "health")] = Access.Anonymous,
+        [("get", "dashboard")] = Access.Anonymous,
         [("post", "training")] = Access.Admin,
         [("post", "runs/{runId}/approval")] = Access.Admin,
         [("put", "models/{model}/aliases/{alias}")] = Access.Admin,

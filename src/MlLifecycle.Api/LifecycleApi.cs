@@ -100,6 +100,19 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
         }
     }
 
+    /// <summary>
+    /// <c>GET /</c> (local host) and <c>GET /api/dashboard</c>: one self-contained page over this API (models, aliases and
+    /// traffic, versions, runs with their fold and trial tables, drift checks), anonymous itself; its calls send the key
+    /// given in <c>?code=</c> or typed into it.
+    /// </summary>
+    public static IResult Dashboard() => Results.Text(DashboardHtml.Value, "text/html; charset=utf-8");
+
+    private static readonly Lazy<string> DashboardHtml = new(() =>
+    {
+        using var stream = typeof(LifecycleApi).Assembly.GetManifestResourceStream("Dashboard.html")!;
+        return new StreamReader(stream).ReadToEnd();
+    });
+
     /// <summary><c>GET /api/runs/{runId}</c>: status, stage, the trial tables so far and, when finished, the outcome.</summary>
     public async Task<IResult> GetRunAsync(string runId, DurableTaskClient client, CancellationToken ct)
     {

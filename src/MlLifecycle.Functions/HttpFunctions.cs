@@ -27,6 +27,10 @@ public sealed class HttpFunctions(LifecycleApi api, DeploymentApi deployment, Ex
         [DurableClient] DurableTaskClient client) =>
         new HttpResultAction(await api.ReproduceAsync(model, version, client, request.HttpContext.RequestAborted));
 
+    [Function("Dashboard")]
+    public IActionResult Dashboard([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "dashboard")] HttpRequest request) =>
+        new HttpResultAction(LifecycleApi.Dashboard());
+
     [Function("GetRun")]
     public async Task<IActionResult> GetRun(
         [HttpTrigger(AuthorizationLevel.Function, "get", Route = "runs/{runId}")] HttpRequest request,

@@ -70,7 +70,7 @@ public class FunctionsMetadataTests
 
         Assert.Equal(expected, levels);
         Assert.Equal(8, levels.Values.Count(l => l == "Admin"));
-        Assert.Equal(["Health", "NoSuchRoute"], levels.Where(l => l.Value == "Anonymous").Select(l => l.Key).Order());
+        Assert.Equal(["Dashboard", "Health", "NoSuchRoute"], levels.Where(l => l.Value == "Anonymous").Select(l => l.Key).Order());
     }
 
     [Fact]

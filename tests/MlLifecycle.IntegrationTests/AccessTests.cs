@@ -57,11 +57,11 @@ public sealed class AccessTests(PlatformFixture platform)
         var keys = platform.Platform.Keys;
         var routes = LocalRoutes();
 
-        // The admin routes are what changes the registry or starts work; health alone is open.
+        // The admin routes are what changes the registry or starts work; health and the dashboard page (whose calls send a key) are open.
         Assert.Equal(
             ["POST /api/models/{model}/drift", "POST /api/models/{model}/rollback", "POST /api/models/{model}/versions/{version:int}/reproduce", "POST /api/runs/{runId}/approval", "POST /api/training", "PUT /api/models/{model}/aliases/{alias}", "PUT /api/models/{model}/traffic", "PUT /api/models/{model}/versions/{version:int}/stage"],
             routes.Where(r => r.Access == Access.Admin).Select(r => $"{r.Method} {r.Route}").Order(StringComparer.Ordinal));
-        Assert.Equal(["GET /api/health"], routes.Where(r => r.Access == Access.Anonymous).Select(r => $"{r.Method} {r.Route}"));
+        Assert.Equal(["GET /", "GET /api/dashboard", "GET /api/health"], routes.Where(r => r.Access == Access.Anonymous).Select(r => $"{r.Method} {r.Route}").Order(StringComparer.Ordinal));
         Assert.True(routes.Count >= 20, $"{routes.Count} routes");
 
         var wrong = ApiKeys.Generate().Admin;

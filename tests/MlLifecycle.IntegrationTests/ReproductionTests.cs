@@ -50,7 +50,7 @@ public sealed class ReproductionTests(OrchestrationFixture engine) : IClassFixtu
         // The comparison is not vacuous: other served bytes and another metric are each reported.
         var run = new RunContext(runId, "repro", v1.Dataset, null);
         await engine.Store.WriteAsync(ArtifactStore.Artifacts, run.RefitModelBlob, BinaryData.FromString("other bytes"));
-        var test = new Dictionary<string, double>(result.Metrics) { ["accuracy"] = result.Metrics!["accuracy"] + 0.01 };
+        var test = new Dictionary<string, double>(result.Metrics!) { ["accuracy"] = result.Metrics!["accuracy"] + 0.01 };
         var differs = await engine.Platform.Services.GetRequiredService<CompareReproduction>().RunAsync(new ReproduceInput(run, 1, v1.DataSha256, test, Refit: true));
         Assert.False(differs.Reproduced);
         Assert.Equal(2, differs.Differences.Count);

@@ -39,6 +39,8 @@ public static class Routes
         api.MapPost("/models/{model}/drift", (string model, HttpRequest request, DriftApi handlers) => handlers.CheckAsync(model, request));
         api.MapGet("/models/{model}/drift", (string model, DriftApi handlers, CancellationToken ct) => handlers.ListAsync(model, ct));
         api.MapGet("/health", (LifecycleApi handlers, CancellationToken ct) => handlers.HealthAsync(ct));
+        api.MapGet("/dashboard", LifecycleApi.Dashboard);
+        app.MapGet("/", LifecycleApi.Dashboard).WithMetadata(new RouteAccess(Access.Anonymous));
         api.MapPost("/models/{model}/batch", (string model, HttpRequest request, BatchApi handlers, DurableTaskClient client) => handlers.StartAsync(model, request, client));
         api.MapGet("/batch/{jobId}", (string jobId, BatchApi handlers, DurableTaskClient client, CancellationToken ct) => handlers.GetAsync(jobId, client, ct));
         api.MapFallback((HttpRequest request) => LifecycleApi.NoSuchRoute(request)).WithMetadata(new RouteAccess(Access.Anonymous));

@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using MlLifecycle.Api;
+using MlLifecycle.Local.Hosting;
+using MlLifecycle.Local.Infrastructure;
+using MlLifecycle.Storage;
+using MlLifecycle.Workflows;
+
+namespace MlLifecycle.IntegrationTests;
+
+/// <summary>
+/// The dashboard in a real browser: headless Chromium loads <c>/</c> from a serving host over a model with a tuned run
+/// and a drift check, runs its script against the HTTP API with the key from <c>?code=</c>, and the rendered page must
+/// hold the model, its versions, the run's fold table, the trial chart (a point per trial) and the drift chart.
+/// </summary>
+public sealed class DashboardTests(OrchestrationFixture engine) : IClassFixture<OrchestrationFixture>
+{
+    [Fact]
+    public async Task Dashboard_RenderedInHeadlessChromium_ShowsModelsRunsTrialsAndDriftWithCharts()
+    {
+        var trained = await engine.RunAsync("dash-1", "dash", TuningTests.ClassificationCsv(150, 31), """{"label": "y", "seed": 2, "validation": {"folds": 3, "trainers": ["LightGbm", "Linear"]}, "tuning": {"strategy": "random", "maxTrials": 4}}""");
+        Assert.Equal(RunStatus.Succeeded, trained.Status);
+        var options = new LocalPlatformOptions(AzuriteOptions.Ephemeral, HttpPort: 0, WatchBlobs: false, StorageConnectionString: engine.Platform.StorageConnectionString, HostWorker: false);
+        await using var host = await LocalPlatform.StartAsync(options, NullLoggerFactory.Instance);
+        await engine.Store.WriteAsync(ArtifactStore.Monitoring, "dash/window.csv", BinaryData.FromBytes(TuningTests.ClassificationCsv(100, 32)));
+        await host.Services.GetRequiredService<DriftMonitor>().CheckAsync(new DriftCheckRequest("dash", "check-1", Data: $"{ArtifactStore.Monitoring}/dash/window.csv"));
+
+        using var http = new HttpClient { BaseAddress = host.BaseAddress };
+        using var page = await http.GetAsync("/"); // anonymous: the page asks for no key, its API calls do
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType!.MediaType);
+        Assert.DoesNotContain("http", Regex.Replace(await page.Content.ReadAsStringAsync(), "https?://www.w3.org/[^\"]*", ""), StringComparison.Ordinal); // nothing loaded from elsewhere
+
+        var dom = await RenderAsync(new Uri(host.BaseAddress!, $"/?code={host.Keys.Function}"));
+
+        Assert.Contains("Models (", dom, StringComparison.Ordinal);
+        Assert.Matches(@"<h2>dash</h2>", dom);
+        Assert.Matches(@"<td>(LightGbm|Linear) \(selected\)</td>", dom);
+        Assert.Contains("<th>fold 2</th>", dom, StringComparison.Ordinal);
+        Assert.Matches(@"<progress id=""progress"" max=""7"" value=""7"">", dom);
+        Assert.Equal(4, Regex.Matches(Svg(dom, "trial-chart"), "<circle").Count);
+        Assert.Single(Regex.Matches(Svg(dom, "drift-chart"), "<circle"));
+        Assert.Contains("Drift checks (1)", dom, StringComparison.Ordinal);
+        Assert.DoesNotContain("<p class=\"error\">", dom, StringComparison.Ordinal); // no call of the page failed
+
+        // A wrong key is shown as the API's answer, not as an empty page.
+        Assert.Contains("The key is not valid.", await RenderAsync(new Uri(host.BaseAddress!, "/?code=wrong")), StringComparison.Ordinal);
+    }
+
+    private static string Svg(string dom, string id) =>
+        Regex.Match(dom, $@"<svg id=""{id}"".*?</svg>", RegexOptions.Singleline) is { Success: true } match ? match.Value : throw new Xunit.Sdk.XunitException($"no <svg id=\"{id}\"> in the rendered page");
+
+    /// <summary>The page's DOM after its script ran, from headless Chromium (<c>--dump-dom</c>), without the script itself.</summary>
+    private static async Task<string> RenderAsync(Uri url)
+    {
+        var browser = new[] { "chromium", "chromium-browser", "google-chrome" }
+            .SelectMany(name => (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(dir => Path.Combine(dir, name)))
+            .FirstOrDefault(File.Exists)
+            ?? throw new Xunit.Sdk.XunitException("headless Chromium is needed: apt-get install chromium (.ci/run installs it)");
+        using var process = Process.Start(new ProcessStartInfo(browser)
+        {
+            ArgumentList = { "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--virtual-time-budget=15000", "--dump-dom", url.ToString() },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var dom = process.StandardOutput.ReadToEndAsync();
+        _ = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        await process.WaitForExitAsync(timeout.Token);
+        return Regex.Replace(await dom, "<script>.*?</script>", "", RegexOptions.Singleline); // what was rendered, not the script's text
+    }
+}
