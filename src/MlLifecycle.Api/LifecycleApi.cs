@@ -113,6 +113,26 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
         return new StreamReader(stream).ReadToEnd();
     });
 
+    /// <summary>
+    /// <c>GET /api/models/{model}/versions/{version}/report</c>: the version's report, one self-contained HTML page
+    /// (<see cref="VersionReport"/>) rendered from its stored artifacts; 404 for no such version.
+    /// </summary>
+    public async Task<IResult> ReportAsync(string model, int version, CancellationToken ct)
+    {
+        var folder = $"{model}/{version}";
+        if (await registry.GetVersionAsync(model, version, ct) is not { } record || await store.TryReadAsync(ArtifactStore.Artifacts, $"{folder}/manifest.json", ct) is not { } manifest)
+        {
+            return Problems.NotFound($"{model} v{version} does not exist.");
+        }
+
+        var evaluation = await store.TryReadAsync(ArtifactStore.Artifacts, $"{folder}/evaluation.json", ct);
+        var quality = await store.TryReadAsync(ArtifactStore.Artifacts, $"{folder}/quality.json", ct);
+        var html = VersionReport.Render(Json(manifest)!.Value, Json(evaluation), Json(quality), await registry.ListTuningTrialsAsync(record.RunId, ct));
+        return Results.Text(html, "text/html; charset=utf-8");
+
+        static JsonElement? Json(BinaryData? data) => data is null ? null : JsonDocument.Parse(data.ToMemory()).RootElement.Clone();
+    }
+
     /// <summary><c>GET /api/runs/{runId}</c>: status, stage, the trial tables so far and, when finished, the outcome.</summary>
     public async Task<IResult> GetRunAsync(string runId, DurableTaskClient client, CancellationToken ct)
     {

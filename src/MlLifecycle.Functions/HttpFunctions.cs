@@ -27,6 +27,13 @@ public sealed class HttpFunctions(LifecycleApi api, DeploymentApi deployment, Ex
         [DurableClient] DurableTaskClient client) =>
         new HttpResultAction(await api.ReproduceAsync(model, version, client, request.HttpContext.RequestAborted));
 
+    [Function("VersionReport")]
+    public async Task<IActionResult> VersionReport(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "models/{model}/versions/{version:int}/report")] HttpRequest request,
+        string model,
+        int version) =>
+        new HttpResultAction(await api.ReportAsync(model, version, request.HttpContext.RequestAborted));
+
     [Function("Dashboard")]
     public IActionResult Dashboard([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "dashboard")] HttpRequest request) =>
         new HttpResultAction(LifecycleApi.Dashboard());

@@ -46,6 +46,25 @@ public sealed class DashboardTests(OrchestrationFixture engine) : IClassFixture<
         Assert.Contains("Drift checks (1)", dom, StringComparison.Ordinal);
         Assert.DoesNotContain("<p class=\"error\">", dom, StringComparison.Ordinal); // no call of the page failed
 
+        Assert.Contains($"/api/models/dash/versions/1/report?code={host.Keys.Function}", WebUtility.HtmlDecode(dom), StringComparison.Ordinal);
+
+        // The version's report, rendered: the gate, the confusion matrix over every test row, a bar per trainer, a point
+        // per trial, the ensemble's members, importance bars and the data quality summary.
+        var report = await RenderAsync(new Uri(host.BaseAddress!, $"/api/models/dash/versions/1/report?code={host.Keys.Function}"));
+        Assert.Contains("<h1>dash v1 — ", report, StringComparison.Ordinal);
+        Assert.Contains("champion gate: <b class=\"ok\">passed</b>", report, StringComparison.Ordinal);
+        var matrix = Regex.Match(report, @"<table id=""confusion-matrix"">.*?</table>", RegexOptions.Singleline).Value;
+        var testRows = (await engine.Store.ReadJsonAsync<System.Text.Json.JsonElement>(ArtifactStore.Artifacts, "dash/1/evaluation.json")).GetProperty("testRows").GetInt32();
+        Assert.Equal(testRows, Regex.Matches(matrix, @"<td[^>]*>(\d+)</td>").Sum(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal(2, Regex.Matches(Svg(report, "cv-chart"), "<rect").Count);
+        Assert.Equal(4, Regex.Matches(Svg(report, "trial-chart"), "<circle").Count);
+        Assert.NotEmpty(Regex.Matches(Svg(report, "importance-chart"), "<rect"));
+        Assert.Equal(2, Regex.Matches(Svg(report, "class-chart"), "<rect").Count);
+        Assert.Contains("rows after cleaning", report, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script", report, StringComparison.Ordinal);
+        using var noVersion = await http.GetAsync($"/api/models/dash/versions/9/report?code={host.Keys.Function}");
+        Assert.Equal(HttpStatusCode.NotFound, noVersion.StatusCode);
+
         // A wrong key is shown as the API's answer, not as an empty page.
         Assert.Contains("The key is not valid.", await RenderAsync(new Uri(host.BaseAddress!, "/?code=wrong")), StringComparison.Ordinal);
     }

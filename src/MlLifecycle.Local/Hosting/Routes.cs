@@ -33,6 +33,7 @@ public static class Routes
         api.MapPut("/models/{model}/traffic", (string model, HttpRequest request, DeploymentApi handlers) => handlers.SetTrafficAsync(model, request));
         api.MapGet("/models/{model}/history", (string model, DeploymentApi handlers, CancellationToken ct) => handlers.GetHistoryAsync(model, ct));
         api.MapPut("/models/{model}/versions/{version:int}/stage", (string model, int version, HttpRequest request, DeploymentApi handlers) => handlers.SetStageAsync(model, version, request));
+        api.MapGet("/models/{model}/versions/{version:int}/report", (string model, int version, LifecycleApi handlers, CancellationToken ct) => handlers.ReportAsync(model, version, ct));
         api.MapPost("/models/{model}/versions/{version:int}/reproduce", (string model, int version, LifecycleApi handlers, DurableTaskClient client, CancellationToken ct) => handlers.ReproduceAsync(model, version, client, ct));
         api.MapPost("/models/{model}/feedback", (string model, HttpRequest request, ExperimentApi handlers) => handlers.FeedbackAsync(model, request));
         api.MapGet("/models/{model}/experiment", (string model, ExperimentApi handlers, CancellationToken ct) => handlers.GetExperimentAsync(model, ct));
