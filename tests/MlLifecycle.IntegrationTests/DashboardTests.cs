@@ -2,10 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 using MlLifecycle.Api;
-using MlLifecycle.Local.Hosting;
-using MlLifecycle.Local.Infrastructure;
 using MlLifecycle.Storage;
 using MlLifecycle.Workflows;
 
@@ -23,8 +20,7 @@ public sealed class DashboardTests(OrchestrationFixture engine) : IClassFixture<
     {
         var trained = await engine.RunAsync("dash-1", "dash", TuningTests.ClassificationCsv(150, 31), """{"label": "y", "seed": 2, "validation": {"folds": 3, "trainers": ["LightGbm", "Linear"]}, "tuning": {"strategy": "random", "maxTrials": 4}}""");
         Assert.Equal(RunStatus.Succeeded, trained.Status);
-        var options = new LocalPlatformOptions(AzuriteOptions.Ephemeral, HttpPort: 0, WatchBlobs: false, StorageConnectionString: engine.Platform.StorageConnectionString, HostWorker: false);
-        await using var host = await LocalPlatform.StartAsync(options, NullLoggerFactory.Instance);
+        await using var host = await engine.StartHttpHostAsync();
         await engine.Store.WriteAsync(ArtifactStore.Monitoring, "dash/window.csv", BinaryData.FromBytes(TuningTests.ClassificationCsv(100, 32)));
         await host.Services.GetRequiredService<DriftMonitor>().CheckAsync(new DriftCheckRequest("dash", "check-1", Data: $"{ArtifactStore.Monitoring}/dash/window.csv"));
 

@@ -70,6 +70,18 @@ public sealed class OrchestrationFixture : IAsyncLifetime
         return done.ReadOutputAs<RunResult>()!;
     }
 
+    /// <summary>A second host on this storage serving the HTTP API on a free port, with no worker (this fixture's runs what it starts).</summary>
+    public Task<LocalPlatform> StartHttpHostAsync(params (string Key, string Value)[] settings)
+    {
+        var options = new LocalPlatformOptions(AzuriteOptions.Ephemeral, HttpPort: 0, WatchBlobs: false, StorageConnectionString: Platform.StorageConnectionString, HostWorker: false);
+        foreach (var (key, value) in settings)
+        {
+            options.Settings[key] = value;
+        }
+
+        return LocalPlatform.StartAsync(options, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+    }
+
     public async Task<RunResult> RunAsync(string runId, string model, byte[] csv, string spec, TimeSpan? within = null)
     {
         await StartRunAsync(runId, model, csv, spec);

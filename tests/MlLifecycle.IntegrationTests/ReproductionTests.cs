@@ -3,10 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 using MlLifecycle.Api;
-using MlLifecycle.Local.Hosting;
-using MlLifecycle.Local.Infrastructure;
 using MlLifecycle.Storage;
 using MlLifecycle.Workflows;
 using MlLifecycle.Workflows.Activities;
@@ -63,8 +60,7 @@ public sealed class ReproductionTests(OrchestrationFixture engine) : IClassFixtu
     {
         var trained = await engine.RunAsync("repro-http-original", "reprohttp", TuningTests.ClassificationCsv(120, 22), """{"label": "y", "seed": 5, "validation": {"folds": 2, "trainers": ["LightGbm"]}}""");
         Assert.Equal(RunStatus.Succeeded, trained.Status);
-        var options = new LocalPlatformOptions(AzuriteOptions.Ephemeral, HttpPort: 0, WatchBlobs: false, StorageConnectionString: engine.Platform.StorageConnectionString, HostWorker: false);
-        await using var host = await LocalPlatform.StartAsync(options, NullLoggerFactory.Instance);
+        await using var host = await engine.StartHttpHostAsync();
         using var http = new HttpClient { BaseAddress = host.BaseAddress };
         http.DefaultRequestHeaders.Add(ApiKeys.Header, host.Keys.Admin);
 

@@ -3,11 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 using MlLifecycle.Api;
 using MlLifecycle.Core;
-using MlLifecycle.Local.Hosting;
-using MlLifecycle.Local.Infrastructure;
 using MlLifecycle.Storage;
 using MlLifecycle.Workflows;
 using OpenTelemetry;
@@ -36,11 +33,7 @@ public sealed class TelemetryTests(OrchestrationFixture engine) : IClassFixture<
         var run = await engine.RunAsync("telemetry-1", "telemetry", TuningTests.ClassificationCsv(150, 8), Spec);
         Assert.Equal(RunStatus.Succeeded, run.Status);
 
-        var options = new LocalPlatformOptions(AzuriteOptions.Ephemeral, HttpPort: 0, WatchBlobs: false, StorageConnectionString: engine.Platform.StorageConnectionString, HostWorker: false)
-        {
-            Settings = { ["Serving:TraceSampleRate"] = "1" },
-        };
-        await using (var host = await LocalPlatform.StartAsync(options, NullLoggerFactory.Instance))
+        await using (var host = await engine.StartHttpHostAsync(("Serving:TraceSampleRate", "1")))
         {
             using var http = new HttpClient { BaseAddress = host.BaseAddress };
             http.DefaultRequestHeaders.Add(ApiKeys.Header, host.Keys.Admin);
