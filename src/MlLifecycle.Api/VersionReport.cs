@@ -64,6 +64,13 @@ public static class VersionReport
             Table(html, ["class", "precision", "recall", "F1", "support"], Items(detail, "perClass").Select(c => new[] { E(Text(c, "class")), F(c, "precision"), F(c, "recall"), F(c, "f1"), Text(c, "support") }));
         }
 
+        if (evaluation is { } withCurves && withCurves.TryGetProperty("curves", out var curves) && curves.ValueKind == JsonValueKind.Object)
+        {
+            html.Append("<h2 id=\"curves\">ROC and precision–recall curves (test split)</h2>");
+            html.Append(Curve("roc-chart", Points(curves, "roc"), "false-positive rate", "true-positive rate", diagonal: true));
+            html.Append(Curve("pr-chart", Points(curves, "precisionRecall"), "recall", "precision", diagonal: false));
+        }
+
         html.Append(CultureInfo.InvariantCulture, $"<h2 id=\"cv\">Cross-validation ({E(metric)}, mean ± std over folds)</h2>");
         var winner = manifest.TryGetProperty("selection", out var selection) ? Text(selection, "winner") : "";
         var cv = Items(selection, "trainers")
@@ -162,6 +169,25 @@ public static class VersionReport
         svg.AppendJoin("", points.Select(p => string.Create(CultureInfo.InvariantCulture, $"<circle cx=\"{Sx(p.X):F1}\" cy=\"{Sy(p.Y):F1}\" r=\"4\" fill=\"#2e6bd1\"><title>{p.X:G4}: {p.Y:G6}</title></circle>")));
         return svg.Append("</svg>").ToString();
     }
+
+    /// <summary>A curve in the unit square (both axes 0–1) as an SVG polyline, with the chance diagonal when asked.</summary>
+    private static string Curve(string id, IReadOnlyList<(double X, double Y)> points, string xLabel, string yLabel, bool diagonal)
+    {
+        const int size = 260, pad = 30;
+        static string At(double v, bool flip) => (flip ? pad + ((1 - v) * (size - (2 * pad))) : pad + (v * (size - (2 * pad)))).ToString("F1", CultureInfo.InvariantCulture);
+        var line = string.Join(" ", points.Select(p => $"{At(p.X, false)},{At(p.Y, true)}"));
+        var svg = new StringBuilder().Append(CultureInfo.InvariantCulture, $"<svg id=\"{id}\" width=\"{size}\" height=\"{size}\" role=\"img\"><rect x=\"{pad}\" y=\"{pad}\" width=\"{size - (2 * pad)}\" height=\"{size - (2 * pad)}\" fill=\"none\" stroke=\"#ccd\"/>");
+        if (diagonal)
+        {
+            svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{At(0, false)}\" y1=\"{At(0, true)}\" x2=\"{At(1, false)}\" y2=\"{At(1, true)}\" stroke=\"#ccd\" stroke-dasharray=\"4\"/>");
+        }
+
+        svg.Append(CultureInfo.InvariantCulture, $"<polyline fill=\"none\" stroke=\"#2e6bd1\" stroke-width=\"2\" points=\"{line}\"/><text x=\"{pad}\" y=\"{size - 8}\">{E(xLabel)}</text><text x=\"4\" y=\"{pad - 10}\">{E(yLabel)}</text>");
+        return svg.Append("</svg>").ToString();
+    }
+
+    private static List<(double X, double Y)> Points(JsonElement element, string name) =>
+        [.. Items(element, name).Select(p => (p[0].GetDouble(), p[1].GetDouble()))];
 
     private static void Table(StringBuilder html, IReadOnlyList<string> headers, IEnumerable<string[]> rows)
     {

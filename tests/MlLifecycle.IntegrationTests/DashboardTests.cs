@@ -53,6 +53,10 @@ public sealed class DashboardTests(OrchestrationFixture engine) : IClassFixture<
         var testRows = (await engine.Store.ReadJsonAsync<System.Text.Json.JsonElement>(ArtifactStore.Artifacts, "dash/1/evaluation.json")).GetProperty("testRows").GetInt32();
         Assert.Equal(testRows, Regex.Matches(matrix, @"<td[^>]*>(\d+)</td>").Sum(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)));
         Assert.Equal(2, Regex.Matches(Svg(report, "cv-chart"), "<rect").Count);
+        var roc = Regex.Match(Svg(report, "roc-chart"), @"<polyline[^>]*points=""([^""]+)""").Groups[1].Value.Split(' ');
+        Assert.InRange(roc.Length, 3, Core.Evaluation.Curves.MaxPoints);
+        Assert.Equal(("30.0", "230.0", "230.0", "30.0"), (roc[0].Split(',')[0], roc[0].Split(',')[1], roc[^1].Split(',')[0], roc[^1].Split(',')[1])); // from (0, 0) to (1, 1)
+        Assert.Contains("<polyline", Svg(report, "pr-chart"), StringComparison.Ordinal);
         Assert.Equal(4, Regex.Matches(Svg(report, "trial-chart"), "<circle").Count);
         Assert.NotEmpty(Regex.Matches(Svg(report, "importance-chart"), "<rect"));
         Assert.Equal(2, Regex.Matches(Svg(report, "class-chart"), "<rect").Count);

@@ -38,7 +38,10 @@ public sealed class EvaluateModel(ArtifactStore store, RunDataCache cache, Champ
         var detail = schema.IsClassification ? Metrics.Detail(Pick(labels, test), predictions.Select(p => p.Label).ToList(), schema.Classes!) : null;
         await store.WriteJsonAsync(ArtifactStore.Artifacts, run.BaselineBlob, ModelBaseline.Build(schema, rows, predictions, metrics, metric));
 
-        await store.WriteJsonAsync(ArtifactStore.Artifacts, run.EvaluationBlob, new { testRows = test.Length, metrics, detail, criteria, gate, championMetrics, slices, permutationImportance = importance });
+        var curves = schema.Task == MlTask.BinaryClassification
+            ? Curves.Of(Pick(labels, test).Select(l => l == schema.PositiveClass).ToList(), predictions.Select(p => p.Probabilities?.GetValueOrDefault(schema.PositiveClass!) ?? 0).ToList())
+            : null;
+        await store.WriteJsonAsync(ArtifactStore.Artifacts, run.EvaluationBlob, new { testRows = test.Length, metrics, detail, curves, criteria, gate, championMetrics, slices, permutationImportance = importance });
         return new EvaluationOutcome(metrics, criteria, gate, slices.ToDictionary(s => s.Column, s => s.Gap), importance.Take(10).ToList());
     }
 
