@@ -27,16 +27,16 @@ public sealed class TrainingStarter(ILogger<TrainingStarter> logger)
     {
         var record = await registry.GetVersionAsync(model, version, ct)
             ?? throw new ReproductionRefusedException($"{model} v{version} does not exist.", notFound: true);
-        var data = await store.TryReadAsync(ArtifactStore.Datasets, record.Dataset, ct)
-            ?? throw new ReproductionRefusedException($"{model} v{version} was trained on {ArtifactStore.Datasets}/{record.Dataset}, which no longer exists: upload the same file there to reproduce it.");
+        // The version whose bytes are checked is the version the run reads: its ETag first, then exactly those bytes.
+        var gone = $"{model} v{version} was trained on {ArtifactStore.Datasets}/{record.Dataset}, which no longer exists: upload the same file there to reproduce it.";
+        var etag = (await store.TryGetPropertiesAsync(ArtifactStore.Datasets, record.Dataset, ct))?.ETag.ToString() ?? throw new ReproductionRefusedException(gone);
+        var data = await store.TryReadAsync(ArtifactStore.Datasets, record.Dataset, etag, ct) ?? throw new ReproductionRefusedException(gone);
         if (ArtifactStore.Sha256(data) is var sha && sha != record.DataSha256)
         {
             throw new ReproductionRefusedException($"{ArtifactStore.Datasets}/{record.Dataset} has changed since {model} v{version} was trained on it (SHA-256 {record.DataSha256}, now {sha}): upload the same file there to reproduce it.");
         }
 
         var spec = await store.ReadJsonAsync<ProblemSpec>(ArtifactStore.Artifacts, $"{model}/{version}/spec.json", ct);
-        var etag = (await store.TryGetPropertiesAsync(ArtifactStore.Datasets, record.Dataset, ct))?.ETag.ToString()
-            ?? throw new ReproductionRefusedException($"{ArtifactStore.Datasets}/{record.Dataset} was removed while being read.");
         var request = new TrainingRequest(model, record.Dataset, spec, etag, Promote: false, Reproduce: version);
         return await StartAsync(client, RunIds.ForReproduction(model, version, etag, LifecycleInfo.CodeVersion), request, ct);
     }

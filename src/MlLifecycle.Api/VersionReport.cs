@@ -24,12 +24,12 @@ public static class VersionReport
     public static string Render(JsonElement manifest, JsonElement? evaluation, JsonElement? quality, IReadOnlyList<TuningTrialRecord> trials)
     {
         var model = Text(manifest, "model");
-        var version = Number(manifest, "version");
+        var version = Text(manifest, "version");
         var metric = Text(manifest, "primaryMetric");
         var html = new StringBuilder();
         html.Append(CultureInfo.InvariantCulture, $"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{E(model)} v{version} report</title><style>{Style}</style></head><body>");
         html.Append(CultureInfo.InvariantCulture, $"<h1>{E(model)} v{version} — {E(Text(manifest, "trainer"))} ({E(Text(manifest, "task"))})</h1>");
-        html.Append(CultureInfo.InvariantCulture, $"<p class=\"muted\">run {E(Text(manifest, "runId"))} · created {E(Text(manifest, "createdAt"))} · seed {Number(manifest, "seed")} · data SHA-256 <code>{E(Text(manifest, "dataSha256"))}</code> · model SHA-256 <code>{E(Text(manifest, "artifactSha256"))}</code> · code {E(Text(manifest, "codeVersion"))}</p>");
+        html.Append(CultureInfo.InvariantCulture, $"<p class=\"muted\">run {E(Text(manifest, "runId"))} · created {E(Text(manifest, "createdAt"))} · seed {Text(manifest, "seed")} · data SHA-256 <code>{E(Text(manifest, "dataSha256"))}</code> · model SHA-256 <code>{E(Text(manifest, "artifactSha256"))}</code> · code {E(Text(manifest, "codeVersion"))}</p>");
 
         html.Append("<h2 id=\"gate\">Gate and success criteria</h2>");
         if (manifest.TryGetProperty("gate", out var gate))
@@ -212,8 +212,6 @@ public static class VersionReport
             JsonValueKind.False => "False",
             _ => value.GetRawText(),
         } : "";
-
-    private static string Number(JsonElement element, string name) => Text(element, name);
 
     private static string F(JsonElement element, string name) => element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) ? F(value) : "";
 
