@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
 using MlLifecycle.Core;
 using MlLifecycle.Storage;
@@ -9,7 +10,7 @@ using MlLifecycle.Workflows.Activities;
 namespace MlLifecycle.Api;
 
 /// <summary>Drift checks over HTTP, shared by both hosts (and the CLI's <c>drift</c>): run one now, list the past ones.</summary>
-public sealed class DriftApi(DriftMonitor monitor, ModelRegistry registry, RegistryEvents events, TimeProvider time)
+public sealed partial class DriftApi(DriftMonitor monitor, ModelRegistry registry, ArtifactStore store, RegistryEvents events, TimeProvider time)
 {
     /// <summary>Window of the prediction log an on-demand check covers when none is given.</summary>
     public const int DefaultHours = 24;
@@ -62,6 +63,24 @@ public sealed class DriftApi(DriftMonitor monitor, ModelRegistry registry, Regis
         await registry.ListVersionsAsync(model, ct) is { Count: > 0 }
             ? Results.Json(new { model, checks = await registry.ListDriftChecksAsync(model, ct) }, LifecycleJson.Options)
             : Problems.NotFound($"No model named '{model}' exists.");
+
+    /// <summary>
+    /// <c>GET /api/models/{model}/drift/{checkId}/report</c>: the check's HTML report (<see cref="DriftReportPage"/>),
+    /// rendered from its stored JSON; 404 for an unknown check.
+    /// </summary>
+    public async Task<IResult> ReportAsync(string model, string checkId, CancellationToken ct)
+    {
+        if (!CheckIdPattern().IsMatch(checkId) || await store.TryReadAsync(ArtifactStore.Artifacts, $"{model}/drift/{checkId}.json", ct) is not { } json)
+        {
+            return Problems.NotFound($"Model '{model}' has no drift check '{checkId}'.");
+        }
+
+        using var report = JsonDocument.Parse(json.ToMemory());
+        return Results.Text(DriftReportPage.Render(report.RootElement), "text/html; charset=utf-8");
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9-]{1,100}$")]
+    private static partial Regex CheckIdPattern();
 
     /// <summary>A check of the log's last <paramref name="hours"/> (id by its window, so the same window twice is one row).</summary>
     public DriftCheckRequest LastHours(string model, double hours)

@@ -138,6 +138,13 @@ public sealed class HttpFunctions(LifecycleApi api, DeploymentApi deployment, Ex
         string model) =>
         new HttpResultAction(await drift.ListAsync(model, request.HttpContext.RequestAborted));
 
+    [Function("DriftReport")]
+    public async Task<IActionResult> DriftReport(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "models/{model}/drift/{checkId}/report")] HttpRequest request,
+        string model,
+        string checkId) =>
+        new HttpResultAction(await drift.ReportAsync(model, checkId, request.HttpContext.RequestAborted));
+
     [Function("Health")]
     public async Task<IActionResult> Health(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request) =>

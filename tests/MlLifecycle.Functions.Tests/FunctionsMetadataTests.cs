@@ -47,6 +47,8 @@ public class FunctionsMetadataTests
     [InlineData("GetBatch", "get", "batch/{jobId}")]
     [InlineData("RunDriftCheck", "post", "models/{model}/drift")]
     [InlineData("ListDriftChecks", "get", "models/{model}/drift")]
+    [InlineData("DriftReport", "get", "models/{model}/drift/{checkId}/report")]
+    [InlineData("VersionReport", "get", "models/{model}/versions/{version:int}/report")]
     public void HttpRoutes_MatchTheContract(string function, string method, string route)
     {
         var trigger = Trigger(function);

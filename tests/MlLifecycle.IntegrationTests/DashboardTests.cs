@@ -21,7 +21,7 @@ public sealed class DashboardTests(OrchestrationFixture engine) : IClassFixture<
         var trained = await engine.RunAsync("dash-1", "dash", TuningTests.ClassificationCsv(150, 31), """{"label": "y", "seed": 2, "validation": {"folds": 3, "trainers": ["LightGbm", "Linear"]}, "tuning": {"strategy": "random", "maxTrials": 4}}""");
         Assert.Equal(RunStatus.Succeeded, trained.Status);
         await using var host = await engine.StartHttpHostAsync();
-        await engine.Store.WriteAsync(ArtifactStore.Monitoring, "dash/window.csv", BinaryData.FromBytes(TuningTests.ClassificationCsv(100, 32)));
+        await engine.Store.WriteAsync(ArtifactStore.Monitoring, "dash/window.csv", BinaryData.FromString(ShiftA(TuningTests.ClassificationCsv(150, 32))));
         await host.Services.GetRequiredService<DriftMonitor>().CheckAsync(new DriftCheckRequest("dash", "check-1", Data: $"{ArtifactStore.Monitoring}/dash/window.csv"));
 
         using var http = new HttpClient { BaseAddress = host.BaseAddress };
@@ -65,9 +65,39 @@ public sealed class DashboardTests(OrchestrationFixture engine) : IClassFixture<
         using var noVersion = await http.GetAsync($"/api/models/dash/versions/9/report?code={host.Keys.Function}");
         Assert.Equal(HttpStatusCode.NotFound, noVersion.StatusCode);
 
+        // The drift check's report: the verdict, feature a drifted against its thresholds and not b, and each feature's
+        // distribution, baseline against current, over the same bins (two bars a bin).
+        Assert.Contains($"/api/models/dash/drift/check-1/report?code={host.Keys.Function}", WebUtility.HtmlDecode(dom), StringComparison.Ordinal);
+        var drift = await RenderAsync(new Uri(host.BaseAddress!, $"/api/models/dash/drift/check-1/report?code={host.Keys.Function}"));
+        Assert.Contains("<h1>dash v1 — drift check check-1</h1>", drift, StringComparison.Ordinal);
+        Assert.Contains("alert: <b class=\"bad\">yes</b>", drift, StringComparison.Ordinal);
+        Assert.Matches(@"<tr><td>a</td><td>ks</td><td>[0-9.e-]+ &lt; 0\.05</td><td>[0-9.]+ ≥ 0\.1</td>.*?<b class=""bad"">yes</b></td></tr>", drift);
+        Assert.Matches(@"<tr><td>b</td><td>ks</td>.*?<td>no</td></tr>", drift);
+        foreach (var feature in new[] { "a", "b", "c" })
+        {
+            var bars = Regex.Matches(Svg(drift, $"dist-{feature}"), @"<rect class=""(ref|cur)""").Select(m => m.Groups[1].Value).ToList();
+            Assert.InRange(bars.Count, 4, 20);
+            Assert.Equal(bars.Count / 2, bars.Count(b => b == "cur"));
+        }
+
+        var bins = (await engine.Store.ReadJsonAsync<System.Text.Json.JsonElement>(ArtifactStore.Artifacts, "dash/drift/check-1.json")).GetProperty("features")[0].GetProperty("bins");
+        var (top, topNow) = (bins.GetProperty("reference").EnumerateArray().Last().GetDouble(), bins.GetProperty("current").EnumerateArray().Last().GetDouble());
+        Assert.InRange(top, 0.05, 0.15); // a baseline decile
+        Assert.InRange(topNow, 0.5, 0.7); // 0.5 + U(0, 1) is above the baseline's 0.9 quantile about 60 % of the time
+        Assert.Contains(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{top:P0} → {topNow:P0}"), WebUtility.HtmlDecode(Svg(drift, "dist-a")), StringComparison.Ordinal);
+        Assert.DoesNotContain("<script", drift, StringComparison.Ordinal);
+        using var noCheck = await http.GetAsync($"/api/models/dash/drift/check-9/report?code={host.Keys.Function}");
+        Assert.Equal(HttpStatusCode.NotFound, noCheck.StatusCode);
+        using var badId = await http.GetAsync($"/api/models/dash/drift/..%2F1%2Fmanifest/report?code={host.Keys.Function}");
+        Assert.Equal(HttpStatusCode.NotFound, badId.StatusCode);
+
         // A wrong key is shown as the API's answer, not as an empty page.
         Assert.Contains("The key is not valid.", await RenderAsync(new Uri(host.BaseAddress!, "/?code=wrong")), StringComparison.Ordinal);
     }
+
+    /// <summary>The CSV with 0.5 added to column a (its first): a shift past most of the baseline's range.</summary>
+    private static string ShiftA(byte[] csv) => string.Join('\n', System.Text.Encoding.UTF8.GetString(csv).Split('\n').Select((line, i) =>
+        i == 0 || line.Length == 0 ? line : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{double.Parse(line[..line.IndexOf(',', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture) + 0.5:F4}{line[line.IndexOf(',', StringComparison.Ordinal)..]}")));
 
     private static string Svg(string dom, string id) =>
         Regex.Match(dom, $@"<svg id=""{id}"".*?</svg>", RegexOptions.Singleline) is { Success: true } match ? match.Value : throw new Xunit.Sdk.XunitException($"no <svg id=\"{id}\"> in the rendered page");

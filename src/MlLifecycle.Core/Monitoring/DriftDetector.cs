@@ -31,6 +31,12 @@ public sealed record FeatureDrift
     /// <summary>α of <see cref="DriftThresholds.Alpha"/>.</summary>
     public double Threshold { get; init; }
 
+    /// <summary>Effect floor on <see cref="Distance"/>, from <see cref="DriftThresholds.MinDistance"/>.</summary>
+    public double MinDistance { get; init; }
+
+    /// <summary>Effect floor on <see cref="Psi"/>, from <see cref="DriftThresholds.MinPsi"/>.</summary>
+    public double MinPsi { get; init; }
+
     /// <summary><see cref="PValue"/> below <see cref="Threshold"/> and <see cref="LargeEffect"/>.</summary>
     public bool Drifted { get; init; }
 
@@ -65,6 +71,24 @@ public sealed record FeatureDrift
 
     /// <summary>Why the feature was not tested.</summary>
     public string? Note { get; init; }
+
+    /// <summary>The reference and current shares over the bins <see cref="Psi"/> compares (for the drift report's charts).</summary>
+    public DriftBins? Bins { get; init; }
+}
+
+/// <summary>
+/// Reference and current shares of one feature over the same bins: the profile's PSI bins for numbers (labelled by
+/// their edges), its named categories plus <c>(other)</c> for categories.
+/// </summary>
+public sealed record DriftBins(IReadOnlyList<string> Labels, IReadOnlyList<double> Reference, IReadOnlyList<double> Current)
+{
+    /// <summary>Labels of the <c>edges.Count + 1</c> bins of <see cref="Monitoring.Psi.Proportions"/>: "&lt; a", "a – b", …, "≥ z".</summary>
+    public static IReadOnlyList<string> NumericLabels(IReadOnlyList<double> edges)
+    {
+        static string G(double v) => v.ToString("G4", System.Globalization.CultureInfo.InvariantCulture);
+        return edges.Count == 0 ? ["all"]
+            : [$"< {G(edges[0])}", .. edges.Zip(edges.Skip(1), (a, b) => $"{G(a)} – {G(b)}"), $"≥ {G(edges[^1])}"];
+    }
 }
 
 /// <summary>The verdict on a whole window.</summary>
@@ -120,6 +144,7 @@ public static class DriftDetector
             JensenShannon = Monitoring.JensenShannon.Distance(referenceShares, shares),
             Wasserstein = Monitoring.Wasserstein.DistanceSorted(points, weights, values, default),
             OutOfRangeShare = (double)outside / values.Length,
+            Bins = new DriftBins(DriftBins.NumericLabels(reference.PsiEdges), referenceShares, shares),
         };
         return Decide(result, reference.Count, thresholds, () => KolmogorovSmirnov.PValue(distance, reference.Count, values.Length));
     }
@@ -161,6 +186,7 @@ public static class DriftDetector
             Psi = Monitoring.Psi.Index(referenceShares, shares),
             JensenShannon = Monitoring.JensenShannon.Distance(referenceShares, shares),
             UnseenShare = unseen / count,
+            Bins = new DriftBins([.. reference.Counts.Keys, "(other)"], referenceShares, shares),
         };
         return Decide(result, reference.Count, thresholds, () => test.PValue);
     }
@@ -183,6 +209,10 @@ public static class DriftDetector
         return new DatasetDrift(drifted > 0 && share >= driftedShare, drifted, raw.Count, share, driftedShare, decided);
     }
 
+    /// <summary>A feature the window does not have: reported with its thresholds, not tested.</summary>
+    public static FeatureDrift Absent(FeatureProfile profile, DriftThresholds thresholds, string note) =>
+        Base(profile, FeatureDrift.NoTest, 0, 0, thresholds) with { Note = note };
+
     private static FeatureDrift Adjusted(FeatureDrift feature, double p) => feature with { PValue = p, Drifted = p < feature.Threshold && feature.LargeEffect };
 
     private static FeatureDrift Base(FeatureProfile profile, string test, long rows, long total, DriftThresholds thresholds) => new()
@@ -191,6 +221,8 @@ public static class DriftDetector
         Kind = profile.Kind,
         Test = test,
         Threshold = thresholds.Alpha,
+        MinDistance = thresholds.MinDistance,
+        MinPsi = thresholds.MinPsi,
         Rows = rows,
         MissingRate = total == 0 ? 0 : (double)(total - rows) / total,
         ReferenceMissingRate = profile.MissingRate,

@@ -66,9 +66,9 @@ public sealed record ModelBaseline(
     /// </summary>
     public DatasetDrift CompareFeatures(IReadOnlyDictionary<string, IReadOnlyList<string?>> window, Spec.DriftSpec spec)
     {
-        var results = Features.Select(profile => window.TryGetValue(profile.Feature, out var cells)
-            ? Compare(profile, BooleanFeatures.Contains(profile.Feature) ? [.. Booleans(cells)] : cells, spec.ThresholdsFor(profile.Feature))
-            : new FeatureDrift { Feature = profile.Feature, Kind = profile.Kind, Test = FeatureDrift.NoTest, Threshold = spec.ThresholdsFor(profile.Feature).Alpha, ReferenceMissingRate = profile.MissingRate, Note = "not in the window's data" }).ToList();
+        var results = Features.Select(profile => (Profile: profile, Thresholds: spec.ThresholdsFor(profile.Feature))).Select(f => window.TryGetValue(f.Profile.Feature, out var cells)
+            ? Compare(f.Profile, BooleanFeatures.Contains(f.Profile.Feature) ? [.. Booleans(cells)] : cells, f.Thresholds)
+            : DriftDetector.Absent(f.Profile, f.Thresholds, "not in the window's data")).ToList();
         return DriftDetector.Summarize(results, spec.DriftedShare);
     }
 

@@ -39,6 +39,7 @@ public static class Routes
         api.MapGet("/models/{model}/experiment", (string model, ExperimentApi handlers, CancellationToken ct) => handlers.GetExperimentAsync(model, ct));
         api.MapPost("/models/{model}/drift", (string model, HttpRequest request, DriftApi handlers) => handlers.CheckAsync(model, request));
         api.MapGet("/models/{model}/drift", (string model, DriftApi handlers, CancellationToken ct) => handlers.ListAsync(model, ct));
+        api.MapGet("/models/{model}/drift/{checkId}/report", (string model, string checkId, DriftApi handlers, CancellationToken ct) => handlers.ReportAsync(model, checkId, ct));
         api.MapGet("/health", (LifecycleApi handlers, CancellationToken ct) => handlers.HealthAsync(ct));
         api.MapGet("/dashboard", LifecycleApi.Dashboard);
         app.MapGet("/", LifecycleApi.Dashboard).WithMetadata(new RouteAccess(Access.Anonymous));
