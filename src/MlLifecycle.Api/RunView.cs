@@ -30,6 +30,12 @@ public sealed record RunView(
     DateTimeOffset CreatedAt,
     DateTimeOffset LastUpdatedAt)
 {
+    /// <summary>Work items of the current stage finished so far (folds while cross-validating, trials while tuning); null when the stage has none.</summary>
+    public int? Done { get; init; }
+
+    /// <summary>Work items of the current stage in all.</summary>
+    public int? Total { get; init; }
+
     /// <summary>Cross-validation folds scored so far (trainer, fold, metrics).</summary>
     public IReadOnlyList<FoldResult>? Folds { get; init; }
 
@@ -113,7 +119,11 @@ public sealed record RunView(
             null,
             null,
             instance.CreatedAt,
-            instance.LastUpdatedAt);
+            instance.LastUpdatedAt)
+        {
+            Done = progress?.Done,
+            Total = progress?.Total,
+        };
         return instance.RuntimeStatus switch
         {
             OrchestrationRuntimeStatus.Completed when instance.ReadOutputAs<RunResult>() is { } result => view with

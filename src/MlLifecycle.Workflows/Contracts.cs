@@ -185,7 +185,9 @@ public sealed record RegisterInput(
 public sealed record PromoteInput(string Model, int Version, bool GatePassed, int? ExpectedChampion = null);
 
 /// <summary>Progress shown while a run is going (the orchestration's custom status).</summary>
-public sealed record RunProgress(string Stage, int Step, int Steps);
+/// <param name="Done">Work items of this stage finished so far (cross-validation folds, tuning trials); null when the stage has none.</param>
+/// <param name="Total">Work items of this stage in all.</param>
+public sealed record RunProgress(string Stage, int Step, int Steps, int? Done = null, int? Total = null);
 
 public static class RunStatus
 {

@@ -55,9 +55,11 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
             {
                 context.SetCustomStatus(new RunProgress("splitting train/validation/test and planning folds", 2, Steps));
                 var split = await context.CallActivityAsync<SplitOutcome>(ActivityNames.SplitDataset, run, Retry);
-                context.SetCustomStatus(new RunProgress($"cross-validating {split.Trainers.Count} trainers × {split.Folds} folds ({split.Method})", 3, Steps));
                 var folds = split.Trainers.SelectMany(t => Enumerable.Range(0, split.Folds).Select(f => new FoldInput(run, t, f))).ToList();
-                var results = await FanOutAsync<FoldInput, FoldResult>(context, ActivityNames.EvaluateFold, folds, split.MaxConcurrency);
+                var scored = 0;
+                void FoldsDone() => context.SetCustomStatus(new RunProgress($"cross-validating {split.Trainers.Count} trainers × {split.Folds} folds ({split.Method}): {scored}/{folds.Count} scored", 3, Steps, scored, folds.Count));
+                FoldsDone();
+                var results = await FanOutAsync<FoldInput, FoldResult>(context, ActivityNames.EvaluateFold, folds, split.MaxConcurrency, _ => { scored++; FoldsDone(); });
                 var summaries = ModelSelection.Summarize(results);
                 if (ModelSelection.Best(summaries, data.PrimaryMetric!) is not { } winner)
                 {

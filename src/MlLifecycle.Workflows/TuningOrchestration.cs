@@ -49,11 +49,16 @@ public sealed class TuningOrchestration : TaskOrchestrator<TuningState, TuningRe
                 };
             }
 
-            var bestSoFar = history.Count == 0 ? "" : $", best {history.Max(h => h.Score):F4}";
-            context.SetCustomStatus(new RunProgress($"tuning {input.Trainer} ({tuning.Strategy}): {history.Count}/{tuning.MaxTrials} trials{bestSoFar}", 4, TrainingOrchestration.Steps));
+            var (done, bestSoFar) = (history.Count, history.Count == 0 ? (double?)null : history.Max(h => h.Score));
+            void TrialsDone() => context.SetCustomStatus(new RunProgress($"tuning {input.Trainer} ({tuning.Strategy}): {done}/{tuning.MaxTrials} trials{(bestSoFar is { } b ? $", best {b:F4}" : "")}", 4, TrainingOrchestration.Steps, done, tuning.MaxTrials));
+            TrialsDone();
             var inputs = trials.Select(t => new TrialInput(input.Run, input.Trainer, input.Metric, t, space.Options(t))).ToList();
             // Only what the search needs travels on: a trial's metrics are in the trials table.
-            history.AddRange((await TrainingOrchestration.FanOutAsync<TrialInput, TrialRecord>(context, ActivityNames.RunTrial, inputs, tuning.MaxConcurrency)).Select(r => r with { Metrics = [] }));
+            history.AddRange((await TrainingOrchestration.FanOutAsync<TrialInput, TrialRecord>(context, ActivityNames.RunTrial, inputs, tuning.MaxConcurrency, r =>
+            {
+                (done, bestSoFar) = (done + 1, Math.Max(bestSoFar ?? double.MinValue, r.Score));
+                TrialsDone();
+            })).Select(r => r with { Metrics = [] }));
         }
 
         context.ContinueAsNew(state with { History = history });

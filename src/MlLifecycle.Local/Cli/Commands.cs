@@ -136,15 +136,22 @@ internal static class Commands
         return await WaitAsync(platform, runId, ct);
     }
 
-    /// <summary>Follows a run until it ends. A client whose host goes away starts a worker itself, so the run never waits for nobody.</summary>
-    public static Task<RunView> WaitAsync(LocalPlatform platform, string runId, CancellationToken ct) =>
-        Follow.UntilFinishedAsync(
+    /// <summary>
+    /// Follows a run until it ends: live bars when stderr is a terminal (<see cref="RunDisplay"/>), else a line per change.
+    /// A client whose host goes away starts a worker itself, so the run never waits for nobody.
+    /// </summary>
+    public static Task<RunView> WaitAsync(LocalPlatform platform, string runId, CancellationToken ct)
+    {
+        Task<RunView> Follow(Action<RunView>? show) => Cli.Follow.UntilFinishedAsync(
             platform,
             $"run {runId}",
             async () => await RunView.GetAsync(platform.Client, runId, ct) ?? throw new CliException($"Run '{runId}' does not exist."),
             view => view.Stage is null ? view.Status : $"[{view.Step}/{view.Steps}] {view.Stage}",
             view => view.IsFinished,
-            ct);
+            ct,
+            show);
+        return RunDisplay.Live ? RunDisplay.FollowAsync(RunDisplay.Stderr(), runId, show => Follow(show)) : Follow(null);
+    }
 
     public static async Task<int> ApproveAsync(string runId, bool approved, string? reason, bool json, bool verbose, CancellationToken ct)
     {

@@ -16,7 +16,8 @@ internal static class Follow
     /// <param name="line">The state as one line (printed when it changes).</param>
     /// <param name="finished">Whether the state is final.</param>
     /// <param name="ct">Cancels the wait (not the work).</param>
-    public static async Task<T> UntilFinishedAsync<T>(LocalPlatform platform, string what, Func<Task<T>> poll, Func<T, string> line, Func<T, bool> finished, CancellationToken ct)
+    /// <param name="show">Shows each new state instead of printing its line (a live display).</param>
+    public static async Task<T> UntilFinishedAsync<T>(LocalPlatform platform, string what, Func<Task<T>> poll, Func<T, string> line, Func<T, bool> finished, CancellationToken ct, Action<T>? show = null)
     {
         var stopwatch = Stopwatch.StartNew();
         var hostCheck = Stopwatch.StartNew();
@@ -42,7 +43,15 @@ internal static class Follow
             var text = line(state);
             if (text != last)
             {
-                Console.Error.WriteLine($"{stopwatch.Elapsed.TotalSeconds,6:F1}s  {what}: {text}");
+                if (show is null)
+                {
+                    Console.Error.WriteLine($"{stopwatch.Elapsed.TotalSeconds,6:F1}s  {what}: {text}");
+                }
+                else
+                {
+                    show(state);
+                }
+
                 last = text;
             }
 
