@@ -9,7 +9,7 @@ var json = new Option<bool>("--json") { Description = "Print the result as one J
 var verbose = new Option<bool>("--verbose", "-v") { Description = "Log what the platform does (stderr).", Recursive = true };
 var root = new RootCommand("MlLifecycle: train, register, serve and watch ML.NET models on Azure Functions + Durable Task — locally.") { json, verbose };
 
-var demo = new Command("demo", "Run the whole lifecycle on the bundled credit-g sample and predict held-back rows over HTTP.");
+var demo = new Command("demo", "Tour the whole lifecycle on the bundled credit-g sample: upload, quality, CV and tuning, the champion, predictions over HTTP, then drift, the alert, retraining, a canary and the promotion.");
 demo.SetAction((p, ct) => Guard(() => DemoCommand.RunAsync(p.GetValue(verbose), ct)));
 root.Subcommands.Add(demo);
 

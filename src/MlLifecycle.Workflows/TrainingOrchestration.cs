@@ -20,6 +20,9 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
 {
     public const int Steps = 7;
 
+    /// <summary>The step that cross-validates (its progress counts folds; the run moves past it only when every fold is scored).</summary>
+    public const int CrossValidationStep = 3;
+
     /// <summary>The external event that approves or rejects a version waiting for approval (<see cref="ApprovalDecision"/>).</summary>
     public const string ApprovalEvent = "Approval";
 
@@ -57,7 +60,7 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
                 var split = await context.CallActivityAsync<SplitOutcome>(ActivityNames.SplitDataset, run, Retry);
                 var folds = split.Trainers.SelectMany(t => Enumerable.Range(0, split.Folds).Select(f => new FoldInput(run, t, f))).ToList();
                 var scored = 0;
-                void FoldsDone() => context.SetCustomStatus(new RunProgress($"cross-validating {split.Trainers.Count} trainers × {split.Folds} folds ({split.Method}): {scored}/{folds.Count} scored", 3, Steps, scored, folds.Count));
+                void FoldsDone() => context.SetCustomStatus(new RunProgress($"cross-validating {split.Trainers.Count} trainers × {split.Folds} folds ({split.Method}): {scored}/{folds.Count} scored", CrossValidationStep, Steps, scored, folds.Count));
                 FoldsDone();
                 var results = await FanOutAsync<FoldInput, FoldResult>(context, ActivityNames.EvaluateFold, folds, split.MaxConcurrency, _ => { scored++; FoldsDone(); });
                 var summaries = ModelSelection.Summarize(results);

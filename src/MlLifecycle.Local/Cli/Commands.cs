@@ -146,12 +146,15 @@ internal static class Commands
             platform,
             $"run {runId}",
             async () => await RunView.GetAsync(platform.Client, runId, ct) ?? throw new CliException($"Run '{runId}' does not exist."),
-            view => view.Stage is null ? view.Status : $"[{view.Step}/{view.Steps}] {view.Stage}",
+            Line,
             view => view.IsFinished,
             ct,
             show);
         return RunDisplay.Live ? RunDisplay.FollowAsync(RunDisplay.Stderr(), runId, show => Follow(show)) : Follow(null);
     }
+
+    /// <summary>A run's state as one line: <c>[step/steps] stage</c>, or its status before it has a stage.</summary>
+    public static string Line(RunView view) => view.Stage is null ? view.Status : $"[{view.Step}/{view.Steps}] {view.Stage}";
 
     public static async Task<int> ApproveAsync(string runId, bool approved, string? reason, bool json, bool verbose, CancellationToken ct)
     {
