@@ -20,12 +20,12 @@ public static class DriftReportPage
         var model = Text(report, "model");
         var id = Text(report, "checkId");
         var html = new StringBuilder();
-        html.Append(CultureInfo.InvariantCulture, $"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{E(model)} drift check {E(id)}</title><style>{Style}.ref{{fill:#9aa4b2}}.cur{{fill:#2e6bd1}}</style></head><body>");
+        html.Append(CultureInfo.InvariantCulture, $"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{E(model)} drift check {E(id)}</title><style>{Style}.ref{{fill:#9aa4b2}}.cur{{fill:#2e6bd1}}td{{white-space:nowrap}}</style></head><body>");
         html.Append(CultureInfo.InvariantCulture, $"<h1>{E(model)} v{Text(report, "version")} — drift check {E(id)}</h1>");
         var source = report.TryGetProperty("window", out var window) && window.ValueKind == JsonValueKind.Object
-            ? $"prediction log {E(Text(window, "from"))} – {E(Text(window, "to"))}"
+            ? $"prediction log {When(window, "from")} – {When(window, "to")}"
             : $"data {E(Text(report, "data"))}";
-        html.Append(CultureInfo.InvariantCulture, $"<p class=\"muted\">{source} · {Text(report, "rows")} rows · checked {E(Text(report, "checkedAt"))} · <code>{E(Text(report, "report"))}</code></p>");
+        html.Append(CultureInfo.InvariantCulture, $"<p class=\"muted\">{source} · {Text(report, "rows")} rows · checked {When(report, "checkedAt")} · <code>{E(Text(report, "report"))}</code></p>");
 
         var alert = Text(report, "alert") == "True";
         var features = Items(report, "features").ToList();
@@ -87,7 +87,7 @@ public static class DriftReportPage
         var shown = Enumerable.Range(0, labels.Count).OrderByDescending(i => labels.Count <= MaxBins ? 0 : Math.Max(reference[i], current[i])).Take(MaxBins).Order().ToList();
         const int width = 640, label = 160, row = 22;
         var max = Math.Max(1e-9, shown.Max(i => Math.Max(reference[i], current[i])));
-        var scale = (width - label - 60) / max;
+        var scale = (width - label - 100) / max; // room for "39 % → 31 %" after the longest bar
         var svg = new StringBuilder().Append(CultureInfo.InvariantCulture, $"<svg id=\"{id}\" class=\"distribution\" width=\"{width}\" height=\"{(shown.Count * row) + 6}\" role=\"img\">");
         for (var k = 0; k < shown.Count; k++)
         {

@@ -102,7 +102,14 @@ internal static class HtmlReport
 
     internal static string F(JsonElement element, string name) => element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) ? F(value) : "";
 
-    internal static string F(JsonElement value) => value.ValueKind == JsonValueKind.Number ? value.GetDouble().ToString("0.####", CultureInfo.InvariantCulture) : E(value.ToString());
+    /// <summary>A number to 4 decimals, or in scientific notation when it is not zero there (p-values such as 3.2E-12).</summary>
+    internal static string F(JsonElement value) => value.ValueKind != JsonValueKind.Number ? E(value.ToString())
+        : value.GetDouble() is var v && v != 0 && Math.Abs(v) < 0.00005 ? v.ToString("0.##E+0", CultureInfo.InvariantCulture)
+        : v.ToString("0.####", CultureInfo.InvariantCulture);
+
+    /// <summary>An ISO 8601 time to the second, in UTC.</summary>
+    internal static string When(JsonElement element, string name) =>
+        DateTimeOffset.TryParse(Text(element, name), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) ? at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture) : E(Text(element, name));
 
     internal static string E(string? text) => WebUtility.HtmlEncode(text ?? "");
 }

@@ -71,7 +71,7 @@ public sealed class DashboardTests(OrchestrationFixture engine) : IClassFixture<
         var drift = await RenderAsync(new Uri(host.BaseAddress!, $"/api/models/dash/drift/check-1/report?code={host.Keys.Function}"));
         Assert.Contains("<h1>dash v1 — drift check check-1</h1>", drift, StringComparison.Ordinal);
         Assert.Contains("alert: <b class=\"bad\">yes</b>", drift, StringComparison.Ordinal);
-        Assert.Matches(@"<tr><td>a</td><td>ks</td><td>[0-9.e-]+ &lt; 0\.05</td><td>[0-9.]+ ≥ 0\.1</td>.*?<b class=""bad"">yes</b></td></tr>", drift);
+        Assert.Matches(@"<tr><td>a</td><td>ks</td><td>[0-9.E+-]+ &lt; 0\.05</td><td>[0-9.]+ ≥ 0\.1</td>.*?<b class=""bad"">yes</b></td></tr>", drift);
         Assert.Matches(@"<tr><td>b</td><td>ks</td>.*?<td>no</td></tr>", drift);
         foreach (var feature in new[] { "a", "b", "c" })
         {
