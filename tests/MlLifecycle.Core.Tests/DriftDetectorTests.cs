@@ -80,7 +80,11 @@ public class DriftDetectorTests
 
         Assert.True(json.Length < 60_000, $"{json.Length} characters");
         Assert.Contains("\"psiEdges\"", json, StringComparison.Ordinal);
-        Assert.Equal(DriftDetector.Compare(numbers, current, Defaults), DriftDetector.Compare(back[0], current, Defaults));
+        var (before, after) = (DriftDetector.Compare(numbers, current, Defaults), DriftDetector.Compare(back[0], current, Defaults));
+        Assert.Equal(before with { Bins = null }, after with { Bins = null });
+        Assert.Equal(before.Bins!.Labels, after.Bins!.Labels);
+        Assert.Equal(before.Bins.Reference, after.Bins.Reference);
+        Assert.Equal(before.Bins.Current, after.Bins.Current);
         Assert.Equal(categories.Categorical!.Counts, back[1].Categorical!.Counts);
     }
 
@@ -281,5 +285,43 @@ public class DriftDetectorTests
         }
 
         return DriftDetector.Summarize(features, Spec.DriftSpec.DefaultDriftedShare);
+    }
+
+    [Fact]
+    public void Compare_Numbers_KeepsBothSharesOverPsisBins_LabelledByTheirEdges()
+    {
+        double[] reference = [.. Enumerable.Range(0, 100).Select(i => (double)i)]; // deciles at 9.9, 19.8, …, 89.1
+        double[] current = [.. Enumerable.Range(0, 50).Select(i => 50.0 + i)]; // the upper half only
+
+        var result = DriftDetector.Compare(FeatureProfile.FromNumbers("x", reference), current, Defaults with { MinRows = 10 });
+
+        var bins = result.Bins!;
+        Assert.Equal(10, bins.Labels.Count);
+        Assert.Equal("< 9.9", bins.Labels[0]);
+        Assert.Equal("9.9 – 19.8", bins.Labels[1]);
+        Assert.Equal("≥ 89.1", bins.Labels[^1]);
+        Assert.All(bins.Reference, share => Assert.Equal(0.1, share, 10));
+        Assert.Equal([0, 0, 0, 0, 0, 0.2, 0.2, 0.2, 0.2, 0.2], bins.Current.Select(s => Math.Round(s, 10)));
+        Assert.Equal(Psi.Index([.. bins.Reference], [.. bins.Current]), result.Psi);
+        Assert.Equal((Defaults.MinDistance, Defaults.MinPsi), (result.MinDistance, result.MinPsi));
+    }
+
+    [Fact]
+    public void Compare_Categories_KeepsBothSharesOverTheProfilesCategoriesAndOther()
+    {
+        var profile = FeatureProfile.FromCategories("c", ["a", "a", "a", "b", "c"], maxCategories: 2);
+
+        var result = DriftDetector.Compare(profile, ["a", "b", "b", "z"], Defaults);
+
+        Assert.Equal(["a", "b", "(other)"], result.Bins!.Labels);
+        Assert.Equal([0.6, 0.2, 0.2], result.Bins.Reference);
+        Assert.Equal([0.25, 0.5, 0.25], result.Bins.Current);
+    }
+
+    [Fact]
+    public void NumericLabels_OneBinWithoutEdges()
+    {
+        Assert.Equal(["all"], DriftBins.NumericLabels([]));
+        Assert.Equal(["< 0.5", "≥ 0.5"], DriftBins.NumericLabels([0.5]));
     }
 }
