@@ -308,7 +308,7 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
         try
         {
             await store.Service.GetPropertiesAsync(ct);
-            return Results.Json(new { status = "healthy", storage = "ok", version = LifecycleInfo.CodeVersion }, LifecycleJson.Options);
+            return Results.Json(new { status = "healthy", storage = "ok", version = LifecycleInfo.CodeVersion, activities = ActivityTally.Snapshot() }, LifecycleJson.Options);
         }
         catch (Exception ex) when (ex is Azure.RequestFailedException or HttpRequestException or AggregateException)
         {

@@ -20,6 +20,17 @@ public sealed class DelegateActivity<TInput, TOutput>(Func<TInput, Task<TOutput>
         finally
         {
             Telemetry.ActivityDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new("activity", context.Name.Name), new("outcome", outcome));
+            ActivityTally.Add(context.Name.Name);
         }
     }
+}
+
+/// <summary>How many activities this process ran, by name (ended either way): what a host did, shown by its health route.</summary>
+public static class ActivityTally
+{
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> Counts = new(StringComparer.Ordinal);
+
+    public static void Add(string activity) => Counts.AddOrUpdate(activity, 1, (_, n) => n + 1);
+
+    public static IReadOnlyDictionary<string, long> Snapshot() => new SortedDictionary<string, long>(Counts, StringComparer.Ordinal);
 }
