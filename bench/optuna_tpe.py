@@ -3,7 +3,7 @@
 
 The objective (LightGBM trained by ML.NET, validation AUC) runs in the C# harness, served over stdin/stdout, so both
 TPEs optimize exactly the same function.
-Usage: /usr/bin/python3 bench/optuna_tpe.py <csv> <label> <target> [seeds]   (Debian package python3-optuna)
+Usage: /usr/bin/python3 bench/optuna_tpe.py <csv> <label> <target> [seeds] [json-out]   (Debian package python3-optuna)
 """
 import json
 import subprocess
@@ -12,7 +12,7 @@ import sys
 import optuna
 
 
-def main(csv, label, target, seeds):
+def main(csv, label, target, seeds, json_out=None):
     server = subprocess.Popen(
         ["dotnet", "run", "-c", "Release", "--no-build", "--project", "bench/MlLifecycle.Bench", "--", "tuning", csv, label, "serve"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
@@ -47,7 +47,10 @@ def main(csv, label, target, seeds):
     reached = sorted(n if n is not None else float("inf") for n in needed)
     median = reached[len(reached) // 2]
     print(f"Optuna TPE {optuna.__version__}: trials to reach {target:.4f}: {needed}, median {median}")
+    if json_out:
+        with open(json_out, "w") as f:
+            json.dump({"optuna": optuna.__version__, "needed": needed, "median": None if median == float("inf") else median}, f)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) > 4 else 5)
+    main(sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) > 4 else 5, sys.argv[5] if len(sys.argv) > 5 else None)

@@ -123,7 +123,15 @@ def fit_predict(name, params, x_train, y_train, x_test, features, classification
 def peers(x_train, y_train, x_test, classification, seed):
     x_train, x_test, *features = peer_features(x_train, x_test)
     names = ["sklearn HGB", "XGBoost", "sklearn logistic" if classification else "sklearn ridge"]
-    return {name: fit_predict(name, None, x_train, y_train, x_test, features, classification, seed) for name in names}
+    results = {}
+    for name in names:
+        started = time.time()
+        results[name] = fit_predict(name, None, x_train, y_train, x_test, features, classification, seed)
+        PEER_SECONDS[name] = PEER_SECONDS.get(name, 0) + time.time() - started
+    return results
+
+
+PEER_SECONDS = {}  # fit + predict time of each default peer, summed over the sweep
 
 
 def search_space(name, trial, rows):
@@ -230,6 +238,8 @@ def trainer_of(summary):
 def main():
     parser = argparse.ArgumentParser(description="Side by side with scikit-learn and XGBoost, through the CLI contract.")
     parser.add_argument("--optuna", type=int, default=0, metavar="N", help="Optuna TPE trials for HGB and XGBoost each (default 0: off)")
+    parser.add_argument("--bench-json", type=pathlib.Path, metavar="PATH", help="also write bench/run.sh's suite file (ratios to the best default peer)")
+    parser.add_argument("--quick", action="store_true", help="mark the suite file as a quick run")
     parser.add_argument("cli")
     parser.add_argument("root", type=pathlib.Path)
     parser.add_argument("seeds", type=int)
@@ -266,6 +276,35 @@ def main():
             print(json.dumps(row), flush=True)
     (root / "results.json").write_text(json.dumps(results, indent=1))
     table(results)
+    if args.bench_json:
+        bench_json(results, args.bench_json, args.quick)
+
+
+def bench_json(results, path, quick):
+    """The suite file of bench/run.sh: per dataset, our first metric against the best default peer's (mean over seeds),
+    and our wall time (train + predict through the CLI) against the default peers' fit + predict time."""
+    figures, checks = [], []
+    for name in dict.fromkeys(r["dataset"] for r in results):
+        rows = [r for r in results if r["dataset"] == name]
+        classification = rows[0]["task"] == "classification"
+        metric = "accuracy" if classification else "r2"
+        peers_ = ["sklearn HGB", "XGBoost", "sklearn logistic" if classification else "sklearn ridge"]
+        failed = [r["ours"]["error"] for r in rows if "error" in r["ours"]]
+        checks.append({"name": f"{name}: trained and predicted through the CLI", "passed": not failed, "detail": "; ".join(failed) or f"{len(rows)} seeds"})
+        if failed:
+            continue
+        best = max(peers_, key=lambda p: np.mean([r[p][metric] for r in rows]))
+        figures.append({"name": f"{name} ({rows[0]['rows']} rows) {metric}", "ours": float(np.mean([r["ours"][metric] for r in rows])), "unit": metric,
+                        "peer": best, "peerValue": float(np.mean([r[best][metric] for r in rows])), "better": "higher"})
+    ours_seconds = sum(r["ours"].get("seconds", 0) for r in results)
+    figures.append({"name": f"wall time of the sweep ({len(results)} runs): ours train + predict through the CLI", "ours": ours_seconds, "unit": "s",
+                    "peer": "default peers' fit + predict", "peerValue": sum(PEER_SECONDS.values()), "better": "lower"})
+    for f in figures:
+        f["ratio"] = f["ours"] / f["peerValue"] if f["peerValue"] else None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"suite": "quality", "quick": quick, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                                "figures": figures, "checks": checks, "data": {"peers": {"sklearn": __import__("sklearn").__version__,
+                                "xgboost": xgboost.__version__}, "results": results}}, indent=1))
 
 
 def table(results):

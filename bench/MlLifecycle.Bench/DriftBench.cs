@@ -88,7 +88,18 @@ internal static class DriftBench
                 ratio ours / scipy ks_2samp alone                 {Median(ours) / scipyKs,8:F3}×
                 ratio window check / scipy KS + PSI               {Median(checking) / scipyTotal,8:F3}×
                 """));
-            return agree ? 0 : 1;
+            return new MlLifecycle.Bench.BenchResult(
+                "drift",
+                Environment.GetEnvironmentVariable("BENCH_QUICK") == "1",
+                [
+                    new($"KS + PSI of {features} features × {rows:N0} values, same work", Median(ours), "s", $"scipy ks_2samp + numpy PSI ({peer.Scipy})", scipyTotal, "lower"),
+                    new($"KS of {features} features × {rows:N0} values", Median(ours), "s", "scipy ks_2samp", scipyKs, "lower"),
+                    new("the product's window check against stored profiles", Median(checking), "s", "scipy ks_2samp + numpy PSI", scipyTotal, "lower"),
+                ],
+                [new("statistics agree with scipy/numpy", agree, string.Create(CultureInfo.InvariantCulture, $"max |ΔD| {worstD:G3}, |Δp| {worstP:G3}, |ΔPSI| {worstPsi:G3}, profile |ΔD| {worstProfileD:G3}"))])
+            {
+                Data = new { rows, features, repeats, ours, profiling, checking, scipy = peer },
+            }.Write();
         }
         finally
         {

@@ -16,7 +16,7 @@ using MlLifecycle.Workflows;
 
 // Usage: dotnet run -c Release --project bench/MlLifecycle.Bench -- cv [rows] [features] [repeats]
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- metrics <out-folder> <csv> <label> [<csv> <label> …]
-//        dotnet run -c Release --project bench/MlLifecycle.Bench -- tuning <csv> <label> [seeds | serve]
+//        dotnet run -c Release --project bench/MlLifecycle.Bench -- tuning <csv> <label> [seeds [--optuna] | serve]
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- features <csv> <label> <seeds> [spec.json …]
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- trainer <csv> <label> <splits> <trainer> [name=option:value,… …]
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- serving <baseUrl> <model> [csv] [seconds per run]
@@ -24,6 +24,46 @@ using MlLifecycle.Workflows;
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- ensemble <csv> <label> [repeats]
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- profile <runId>
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- data-stage <csv> <label>
+//        dotnet run -c Release --project bench/MlLifecycle.Bench -- scaleout [--quick]
+//        dotnet run -c Release --project bench/MlLifecycle.Bench -- orchestration [--quick]
+if (args.FirstOrDefault() == "orchestration")
+{
+    var quick = args.Contains("--quick");
+    var fanOuts = await MlLifecycle.Bench.OrchestrationBench.RunAsync(quick ? [64] : [64, 512], quick ? 1 : 3, Console.Out);
+    return new MlLifecycle.Bench.BenchResult(
+        "orchestration",
+        quick,
+        [.. fanOuts.SelectMany(f => new[]
+        {
+            new MlLifecycle.Bench.BenchFigure($"{f.Activities}-way no-op fan-out, wall", f.Seconds, "s", "Task.WhenAll in process", f.InProcessSeconds, "lower"),
+            new MlLifecycle.Bench.BenchFigure($"{f.Activities}-way no-op fan-out, first activity", f.FirstActivitySeconds, "s", "Task.WhenAll in process", f.InProcessSeconds, "lower"),
+        })],
+        [])
+    {
+        Data = fanOuts,
+    }.Write();
+}
+
+if (args.FirstOrDefault() == "scaleout")
+{
+    var quick = args.Contains("--quick");
+    var (hostCounts, trials, chunks) = quick ? (new[] { 1, 2 }, 4, 32) : (new[] { 1, 2, 3 }, 16, 512);
+    var rounds = await MlLifecycle.Bench.ScaleOutBench.RunAsync(hostCounts, trials, chunks, Console.Out);
+    var one = rounds[0];
+    return new MlLifecycle.Bench.BenchResult(
+        "scale-out",
+        quick,
+        [.. rounds.Skip(1).SelectMany(r => new[]
+        {
+            new MlLifecycle.Bench.BenchFigure($"tuning job ({trials} trials), {r.Hosts} hosts", r.TuningSeconds, "s", "1 host", one.TuningSeconds, "lower"),
+            new MlLifecycle.Bench.BenchFigure($"{chunks}-way fan-out (batch chunks), {r.Hosts} hosts", r.FanOutSeconds, "s", "1 host", one.FanOutSeconds, "lower"),
+        })],
+        [.. rounds.Select(r => new MlLifecycle.Bench.BenchCheck($"{r.Hosts} hosts: no trial or chunk ran twice, every host did work, clean stops", !r.Problems().Any(), string.Join("; ", r.Problems().DefaultIfEmpty($"activities per host: {string.Join(", ", r.Work.Select(w => w.Total))}"))))])
+    {
+        Data = rounds,
+    }.Write();
+}
+
 if (args.FirstOrDefault() == "drift")
 {
     int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], CultureInfo.InvariantCulture) : fallback;
@@ -68,7 +108,7 @@ if (args.FirstOrDefault() == "features")
 if (args.FirstOrDefault() == "tuning")
 {
     var bench = new TuningBench(args[1], args[2]);
-    return args.Length > 3 && args[3] == "serve" ? bench.Serve() : bench.Report(args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 5);
+    return args.Length > 3 && args[3] == "serve" ? bench.Serve() : bench.Report(args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 5, withOptuna: args.Contains("--optuna"));
 }
 
 if (args.FirstOrDefault() == "metrics")
@@ -145,7 +185,19 @@ Console.WriteLine($"speed-up vs sequential same work:            {seq / fan,7:F2
 Console.WriteLine($"speed-up vs sequential all cores:            {seqAll / fan,7:F2}×");
 Console.WriteLine($"orchestration overhead share of CV wall:     {Math.Max(0, fan - ideal) / fan,7:P1}  (wall − makespan; target ≤ 10 %)");
 Console.WriteLine($"2-thread scaling of this machine (LightGBM): {seq / seqAll,7:F2}×  (sequential 1 thread / all cores)");
-return 0;
+return new MlLifecycle.Bench.BenchResult(
+    "cv",
+    Environment.GetEnvironmentVariable("BENCH_QUICK") == "1",
+    [
+        new("5-fold CV fanned out as activities, 2 at a time", fan, "s", "the same folds one after another, 1 thread each", seq, "lower"),
+        new("5-fold CV fanned out as activities, 2 at a time", fan, "s", "the same folds one after another, all cores each", seqAll, "lower"),
+        new("orchestration overhead: fan-out wall", fan, "s", "makespan of the measured fold times on 2 slots", ideal, "lower"),
+    ],
+    // The ≤ 10 % overhead budget is for folds of real size; a quick run's folds take milliseconds.
+    Environment.GetEnvironmentVariable("BENCH_QUICK") == "1" ? [] : [new("orchestration overhead ≤ 10 % of the CV wall time", Math.Max(0, fan - ideal) / fan <= 0.10, $"{Math.Max(0, fan - ideal) / fan:P1} of {fan:F2} s")])
+{
+    Data = new { rows, features, repeats, sequential, sequentialAllCores, fanOut, foldCompute, makespan },
+}.Write();
 
 double RunSequential(int? threads)
 {

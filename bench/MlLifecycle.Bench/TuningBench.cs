@@ -17,8 +17,11 @@ internal sealed class TuningBench
     private readonly List<string> _trainLabels, _validationLabels;
     private readonly SearchSpace _space = SearchSpace.Default(Trainers.LightGbm);
 
+    private readonly string _csv, _label;
+
     public TuningBench(string csv, string label)
     {
+        (_csv, _label) = (csv, label);
         using var stream = File.OpenRead(csv);
         var table = CsvLoader.Read(stream);
         _schema = SchemaInference.Infer(table, label);
@@ -56,7 +59,7 @@ internal sealed class TuningBench
         return trace;
     }
 
-    public int Report(int seeds)
+    public int Report(int seeds, bool withOptuna)
     {
         // Random search: 60 full-resource trials per seed; its median best score is the target.
         var random = Enumerable.Range(0, seeds).Select(s => Run(new RandomSearch(_space, s, MaxResource), 60)).ToList();
@@ -74,7 +77,40 @@ internal sealed class TuningBench
         var hyperband = Enumerable.Range(0, seeds).Select(s => ResourceToReach(Run(new Hyperband(_space, s, MaxResource, 3, MaxResource / 27), int.MaxValue), target)).ToList();
         Console.WriteLine($"Hyperband (R = {MaxResource}, η = 3, 4 brackets): Σ resource to reach the target: {Describe(hyperband)} → median share of random's {60 * MaxResource}: {Median(hyperband) / (60 * MaxResource):F2} (target ≤ 0.33)");
         Console.WriteLine($"exact target for optuna_tpe.py: {target.ToString("R", CultureInfo.InvariantCulture)}");
-        return 0;
+        var optuna = withOptuna ? RunOptuna(target, seeds) : null;
+        List<MlLifecycle.Bench.BenchFigure> figures =
+        [
+            new($"our TPE: trials to reach random search's median best AUC ({target:F4})", Median(tpe), "trials", "random search's budget", 60, "lower"),
+            new("Hyperband: resource to reach the same target", Median(hyperband), "boosting rounds", "random search's 60 full trials", 60 * MaxResource, "lower"),
+        ];
+        if (optuna is { } o)
+        {
+            figures.Add(new("our TPE: trials to reach the target", Median(tpe), "trials", $"Optuna TPE {o.Version}", o.Median, "lower"));
+        }
+
+        return new MlLifecycle.Bench.BenchResult("tuning", Environment.GetEnvironmentVariable("BENCH_QUICK") == "1", figures, [])
+        {
+            Data = new { seeds, target, random = randomTrials, tpe, hyperband, optuna },
+        }.Write();
+    }
+
+    private sealed record OptunaResult(string Version, List<int?> Needed, double Median);
+
+    /// <summary>Optuna's TPE on the same objective (<c>optuna_tpe.py</c> calls this harness's <c>serve</c> mode): trials to reach the target; a run that never reaches it counts as infinity.</summary>
+    private OptunaResult RunOptuna(double target, int seeds)
+    {
+        var output = Path.GetTempFileName();
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("/usr/bin/python3", [Path.Combine("bench", "optuna_tpe.py"), _csv, _label, target.ToString("R", CultureInfo.InvariantCulture), $"{seeds}", output]))
+            ?? throw new InvalidOperationException("python3 did not start");
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"optuna_tpe.py exited with {process.ExitCode} (apt-get install -y python3-optuna)");
+        }
+
+        using var json = JsonDocument.Parse(File.ReadAllText(output));
+        var needed = json.RootElement.GetProperty("needed").EnumerateArray().Select(n => n.ValueKind == JsonValueKind.Number ? n.GetInt32() : (int?)null).ToList();
+        return new OptunaResult(json.RootElement.GetProperty("optuna").GetString()!, needed, Median([.. needed.Select(n => n is { } v ? (double)v : double.PositiveInfinity)]));
     }
 
     private static double TrialsToReach(List<(TrialOutcome Outcome, double CumulativeResource)> trace, double target)
