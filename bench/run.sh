@@ -25,12 +25,17 @@ done
 export BENCH_OUT=${BENCH_OUT:-bench/results} BENCH_QUICK=$quick
 mkdir -p "$BENCH_OUT"
 for suite in "${suites[@]}"; do rm -f "$BENCH_OUT/$suite.json"; done
-# The CLI runs of the quality suite get their own Azurite (ports and data), away from a `serve` you may have running.
-export MLLIFECYCLE_AZURITE_BLOB_PORT=${MLLIFECYCLE_AZURITE_BLOB_PORT:-20400} MLLIFECYCLE_AZURITE_QUEUE_PORT=${MLLIFECYCLE_AZURITE_QUEUE_PORT:-20401} \
-  MLLIFECYCLE_AZURITE_TABLE_PORT=${MLLIFECYCLE_AZURITE_TABLE_PORT:-20402}
 work=$(mktemp -d)
+# The CLI runs of the quality suite get their own Azurite (free ports, a temporary data folder), away from a `serve`
+# you may have running.
+read -r blob queue table < <(/usr/bin/python3 -c 'import socket
+s = [socket.socket() for _ in range(3)]
+[x.bind(("127.0.0.1", 0)) for x in s]
+print(*[x.getsockname()[1] for x in s])')
+export MLLIFECYCLE_AZURITE_BLOB_PORT=$blob MLLIFECYCLE_AZURITE_QUEUE_PORT=$queue MLLIFECYCLE_AZURITE_TABLE_PORT=$table
 export MLLIFECYCLE_AZURITE_DATA=${MLLIFECYCLE_AZURITE_DATA:-$work/azurite} MLLIFECYCLE_KEYS_FILE=${MLLIFECYCLE_KEYS_FILE:-$work/keys.json}
 trap 'rm -rf "$work"' EXIT
+trap 'echo "bench: interrupted" >&2; exit 130' INT TERM
 
 # --- peers ----------------------------------------------------------------------------------------------------------
 packages=()
@@ -46,13 +51,16 @@ for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); d
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   echo "bench: installing ${missing[*]}" >&2
-  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 python=/usr/bin/python3 # Debian's, where the peers are
 
 # --- build ----------------------------------------------------------------------------------------------------------
 config=Release; [ "$quick" = 1 ] && config=Debug
-dotnet build bench/MlLifecycle.Bench -c "$config" --nologo -v q >/dev/null
+if ! dotnet build bench/MlLifecycle.Bench -c "$config" --nologo -v q > "$work/build.log" 2>&1; then
+  tail -30 "$work/build.log" >&2; echo "bench: the build failed" >&2; exit 1
+fi
 bench() { dotnet "bench/MlLifecycle.Bench/bin/$config/net10.0/MlLifecycle.Bench.dll" "$@"; }
 cli="src/MlLifecycle.Local/bin/$config/net10.0/mllifecycle"
 

@@ -35,8 +35,7 @@ if (args.FirstOrDefault() == "orchestration")
         quick,
         [.. fanOuts.SelectMany(f => new[]
         {
-            new MlLifecycle.Bench.BenchFigure($"{f.Activities}-way no-op fan-out, wall", f.Seconds, "s", "Task.WhenAll in process", f.InProcessSeconds, "lower"),
-            new MlLifecycle.Bench.BenchFigure($"{f.Activities}-way no-op fan-out, first activity", f.FirstActivitySeconds, "s", "Task.WhenAll in process", f.InProcessSeconds, "lower"),
+            new MlLifecycle.Bench.BenchFigure($"{f.Activities}-way no-op fan-out, wall ({f.PerSecond:F0} activities/s, first activity after {f.FirstActivitySeconds * 1000:F0} ms)", f.Seconds, "s", "Task.WhenAll in process", f.InProcessSeconds, "lower"),
         })],
         [])
     {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Azure.Data.Tables;
@@ -90,6 +91,17 @@ public static class ScaleOutBench
             ["MlLifecycle__DriftSchedule"] = "0 0 0 1 1 *", // once a year: no timer work during the round
         };
         List<(Process Process, int Port)> hosts = [];
+        // A bench stopped by a signal stops its hosts too (the finally below would not run).
+        void KillHosts()
+        {
+            foreach (var (process, _) in hosts.Where(h => !h.Process.HasExited))
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => KillHosts());
+        using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => KillHosts());
         try
         {
             for (var i = 0; i < hostCount; i++)
@@ -141,11 +153,7 @@ public static class ScaleOutBench
         }
         finally
         {
-            foreach (var (process, _) in hosts.Where(h => !h.Process.HasExited))
-            {
-                process.Kill(entireProcessTree: true);
-            }
-
+            KillHosts();
             File.Delete(keysFile);
         }
     }
@@ -179,11 +187,35 @@ public static class ScaleOutBench
         }
 
         var process = Process.Start(info)!;
+        var errors = new Queue<string>();
+        Errors[process.Id] = errors;
         process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            lock (errors)
+            {
+                errors.Enqueue(e.Data ?? "");
+                while (errors.Count > 20)
+                {
+                    errors.Dequeue();
+                }
+            }
+        };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
+    }
+
+    /// <summary>The last lines each host wrote to stderr, for the error that says it failed.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, Queue<string>> Errors = new();
+
+    private static string Tail(Process process)
+    {
+        var errors = Errors.GetValueOrDefault(process.Id) ?? new Queue<string>();
+        lock (errors)
+        {
+            return string.Join('\n', errors);
+        }
     }
 
     private static async Task WaitHealthyAsync(Process process, int port, CancellationToken ct)
@@ -194,7 +226,7 @@ public static class ScaleOutBench
         {
             if (process.HasExited)
             {
-                throw new InvalidOperationException($"serve on port {port} exited {process.ExitCode} while starting");
+                throw new InvalidOperationException($"serve on port {port} exited {process.ExitCode} while starting:\n{Tail(process)}");
             }
 
             try
@@ -215,7 +247,7 @@ public static class ScaleOutBench
             await Task.Delay(250, ct);
         }
 
-        throw new TimeoutException($"serve on port {port} did not answer /api/health within 90 s");
+        throw new TimeoutException($"serve on port {port} did not answer /api/health within 90 s:\n{Tail(process)}");
     }
 
     private static async Task<JsonElement> PostAsync(HttpClient http, string route, object body, CancellationToken ct)
@@ -249,6 +281,11 @@ public static class ScaleOutBench
     /// <summary>SIGTERM, then the exit code (137 if it had to be killed after 30 s).</summary>
     private static async Task<int> StopAsync(Process process)
     {
+        if (process.HasExited)
+        {
+            return process.ExitCode;
+        }
+
         _ = Kill(process.Id, 15);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         try
@@ -263,6 +300,6 @@ public static class ScaleOutBench
         }
     }
 
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
 }

@@ -109,6 +109,7 @@ internal sealed class TuningBench
         }
 
         using var json = JsonDocument.Parse(File.ReadAllText(output));
+        File.Delete(output);
         var needed = json.RootElement.GetProperty("needed").EnumerateArray().Select(n => n.ValueKind == JsonValueKind.Number ? n.GetInt32() : (int?)null).ToList();
         return new OptunaResult(json.RootElement.GetProperty("optuna").GetString()!, needed, Median([.. needed.Select(n => n is { } v ? (double)v : double.PositiveInfinity)]));
     }

@@ -70,13 +70,20 @@ public sealed partial class DriftApi(DriftMonitor monitor, ModelRegistry registr
     /// </summary>
     public async Task<IResult> ReportAsync(string model, string checkId, CancellationToken ct)
     {
-        if (!CheckIdPattern().IsMatch(checkId) || await store.TryReadAsync(ArtifactStore.Artifacts, $"{model}/drift/{checkId}.json", ct) is not { } json)
+        if (!ModelName.IsValid(model) || !CheckIdPattern().IsMatch(checkId) || await store.TryReadAsync(ArtifactStore.Artifacts, $"{model}/drift/{checkId}.json", ct) is not { } json)
         {
             return Problems.NotFound($"Model '{model}' has no drift check '{checkId}'.");
         }
 
-        using var report = JsonDocument.Parse(json.ToMemory());
-        return Results.Text(DriftReportPage.Render(report.RootElement), "text/html; charset=utf-8");
+        try
+        {
+            using var report = JsonDocument.Parse(json.ToMemory());
+            return Results.Text(DriftReportPage.Render(report.RootElement), "text/html; charset=utf-8");
+        }
+        catch (JsonException ex)
+        {
+            return Problems.Conflict($"The stored report of check '{checkId}' is not valid JSON: {ex.Message}");
+        }
     }
 
     [GeneratedRegex("^[A-Za-z0-9-]{1,100}$")]

@@ -21,11 +21,11 @@ public static class DriftReportPage
         var id = Text(report, "checkId");
         var html = new StringBuilder();
         html.Append(CultureInfo.InvariantCulture, $"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{E(model)} drift check {E(id)}</title><style>{Style}.ref{{fill:#9aa4b2}}.cur{{fill:#2e6bd1}}td{{white-space:nowrap}}</style></head><body>");
-        html.Append(CultureInfo.InvariantCulture, $"<h1>{E(model)} v{Text(report, "version")} — drift check {E(id)}</h1>");
+        html.Append(CultureInfo.InvariantCulture, $"<h1>{E(model)} v{E(Text(report, "version"))} — drift check {E(id)}</h1>");
         var source = report.TryGetProperty("window", out var window) && window.ValueKind == JsonValueKind.Object
             ? $"prediction log {When(window, "from")} – {When(window, "to")}"
             : $"data {E(Text(report, "data"))}";
-        html.Append(CultureInfo.InvariantCulture, $"<p class=\"muted\">{source} · {Text(report, "rows")} rows · checked {When(report, "checkedAt")} · <code>{E(Text(report, "report"))}</code></p>");
+        html.Append(CultureInfo.InvariantCulture, $"<p class=\"muted\">{source} · {E(Text(report, "rows"))} rows · checked {When(report, "checkedAt")} · <code>{E(Text(report, "report"))}</code></p>");
 
         var alert = Text(report, "alert") == "True";
         var features = Items(report, "features").ToList();
@@ -54,13 +54,13 @@ public static class DriftReportPage
         }
 
         html.Append("<h2 id=\"concept\">Realized quality</h2>");
-        html.Append(CultureInfo.InvariantCulture, $"<p>{Text(concept, "labelled")} labelled rows (at least {Text(concept, "minLabels")} needed) · {E(Text(concept, "metric"))}: baseline {F(concept, "baseline")}, current {F(concept, "current")} (± {F(concept, "standardError")}), tolerance {F(concept, "tolerance")} · {Text(concept, "unmatched")} labels unmatched</p>");
+        html.Append(CultureInfo.InvariantCulture, $"<p>{E(Text(concept, "labelled"))} labelled rows (at least {E(Text(concept, "minLabels"))} needed) · {E(Text(concept, "metric"))}: baseline {F(concept, "baseline")}, current {F(concept, "current")} (± {F(concept, "standardError")}), tolerance {F(concept, "tolerance")} · {E(Text(concept, "unmatched"))} labels unmatched</p>");
         return html.Append("</body></html>").ToString();
     }
 
     private static string[] Scores(JsonElement f)
     {
-        static string Against(string value, string floor, bool met) => value.Length == 0 ? "" : $"{value} {(met ? "≥" : "<")} {floor}";
+        static string Against(string value, string floor, bool met) => value.Length == 0 || floor.Length == 0 ? value : $"{value} {(met ? "≥" : "<")} {floor}";
         static double? Number(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
         var (distance, psi, pValue) = (Number(f, "distance"), Number(f, "psi"), Number(f, "pValue"));
         return
@@ -81,9 +81,14 @@ public static class DriftReportPage
     /// <summary>Each bin as a row of two bars, baseline over current, both on one scale.</summary>
     private static string Paired(string id, JsonElement bins)
     {
-        var labels = Items(bins, "labels").Select(l => l.GetString() ?? "").ToList();
-        var reference = Items(bins, "reference").Select(v => v.GetDouble()).ToList();
-        var current = Items(bins, "current").Select(v => v.GetDouble()).ToList();
+        var labels = Items(bins, "labels").Select(l => l.ToString()).ToList();
+        var reference = Items(bins, "reference").Select(Share).ToList();
+        var current = Items(bins, "current").Select(Share).ToList();
+        if (labels.Count == 0 || reference.Count != labels.Count || current.Count != labels.Count)
+        {
+            return "<p class=\"muted\">no distribution kept</p>";
+        }
+
         var shown = Enumerable.Range(0, labels.Count).OrderByDescending(i => labels.Count <= MaxBins ? 0 : Math.Max(reference[i], current[i])).Take(MaxBins).Order().ToList();
         const int width = 640, label = 160, row = 22;
         var max = Math.Max(1e-9, shown.Max(i => Math.Max(reference[i], current[i])));
@@ -102,6 +107,9 @@ public static class DriftReportPage
         svg.Append("</svg>");
         return labels.Count > shown.Count ? $"{svg}<p class=\"muted\">the {shown.Count} largest of {labels.Count} bins</p>" : svg.ToString();
     }
+
+    /// <summary>A share as stored (a number; NaN or anything else as 0).</summary>
+    private static double Share(JsonElement value) => value.ValueKind == JsonValueKind.Number && value.GetDouble() is var v && double.IsFinite(v) ? v : 0;
 
     private static string Slug(string name) => string.Concat(name.Select(ch => char.IsAsciiLetterOrDigit(ch) ? ch : '-'));
 }

@@ -23,6 +23,9 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
     /// <summary>The step that cross-validates (its progress counts folds; the run moves past it only when every fold is scored).</summary>
     public const int CrossValidationStep = 3;
 
+    /// <summary>The step that tunes (its progress counts trials), then selects the ensemble and trains.</summary>
+    public const int TuningStep = 4;
+
     /// <summary>The external event that approves or rejects a version waiting for approval (<see cref="ApprovalDecision"/>).</summary>
     public const string ApprovalEvent = "Approval";
 
@@ -75,7 +78,7 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
                 TuningResult? tuning = null;
                 if (split.Tuning.Strategy != TuningStrategy.None)
                 {
-                    context.SetCustomStatus(new RunProgress($"tuning {selection.Winner} ({split.Tuning.Strategy})", 4, Steps));
+                    context.SetCustomStatus(new RunProgress($"tuning {selection.Winner} ({split.Tuning.Strategy})", TuningStep, Steps));
                     var search = new TuningState(new TuningInput(run, selection.Winner, data.PrimaryMetric!, split.Seed, split.Tuning), [], context.CurrentUtcDateTime);
                     tuning = await context.CallSubOrchestratorAsync<TuningResult>(ActivityNames.TuningOrchestration, search, new SubOrchestrationOptions { InstanceId = RunIds.Tuning(run.RunId) });
                     result = result with { Tuning = tuning };
@@ -85,7 +88,7 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
                 result = result with { Ensemble = members };
                 var chosen = members is { Chosen: true } ? members.Members : null;
                 var what = chosen is null ? selection.Winner : $"an ensemble of {string.Join(", ", chosen.Select(m => m.Name))}";
-                context.SetCustomStatus(new RunProgress($"training {what} on train + validation", 4, Steps));
+                context.SetCustomStatus(new RunProgress($"training {what} on train + validation", TuningStep, Steps));
                 var training = await context.CallActivityAsync<TrainOutcome>(ActivityNames.TrainModel, new TrainInput(run, selection.Winner, tuning?.BestOptions, chosen), Retry);
                 context.SetCustomStatus(new RunProgress("evaluating on the test split", 5, Steps));
                 var evaluation = await context.CallActivityAsync<EvaluationOutcome>(ActivityNames.EvaluateModel, run, Retry);
@@ -195,7 +198,7 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
             return null;
         }
 
-        context.SetCustomStatus(new RunProgress($"selecting an ensemble of {candidates.Count} candidates", 4, Steps));
+        context.SetCustomStatus(new RunProgress($"selecting an ensemble of {candidates.Count} candidates", TuningStep, Steps));
         try
         {
             return await context.CallActivityAsync<EnsembleOutcome>(ActivityNames.SelectEnsemble, new EnsembleInput(run, metric, candidates), Retry);

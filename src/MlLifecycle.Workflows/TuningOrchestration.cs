@@ -49,14 +49,15 @@ public sealed class TuningOrchestration : TaskOrchestrator<TuningState, TuningRe
                 };
             }
 
-            var (done, bestSoFar) = (history.Count, history.Count == 0 ? (double?)null : history.Max(h => h.Score));
-            void TrialsDone() => context.SetCustomStatus(new RunProgress($"tuning {input.Trainer} ({tuning.Strategy}): {done}/{tuning.MaxTrials} trials{(bestSoFar is { } b ? $", best {b:F4}" : "")}", 4, TrainingOrchestration.Steps, done, tuning.MaxTrials));
+            static bool Scored(TrialRecord t) => t.Error is null && t.Score > double.MinValue; // a failed trial ranks last, unshown
+            var (done, bestSoFar) = (history.Count, history.Where(Scored).Select(h => (double?)h.Score).Max());
+            void TrialsDone() => context.SetCustomStatus(new RunProgress($"tuning {input.Trainer} ({tuning.Strategy}): {done}/{tuning.MaxTrials} trials{(bestSoFar is { } b ? $", best {b:F4}" : "")}", TrainingOrchestration.TuningStep, TrainingOrchestration.Steps, done, tuning.MaxTrials));
             TrialsDone();
             var inputs = trials.Select(t => new TrialInput(input.Run, input.Trainer, input.Metric, t, space.Options(t))).ToList();
             // Only what the search needs travels on: a trial's metrics are in the trials table.
             history.AddRange((await TrainingOrchestration.FanOutAsync<TrialInput, TrialRecord>(context, ActivityNames.RunTrial, inputs, tuning.MaxConcurrency, r =>
             {
-                (done, bestSoFar) = (done + 1, Math.Max(bestSoFar ?? double.MinValue, r.Score));
+                (done, bestSoFar) = (done + 1, Scored(r) ? Math.Max(bestSoFar ?? double.MinValue, r.Score) : bestSoFar);
                 TrialsDone();
             })).Select(r => r with { Metrics = [] }));
         }

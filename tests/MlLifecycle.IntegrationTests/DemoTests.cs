@@ -12,6 +12,7 @@ namespace MlLifecycle.IntegrationTests;
 /// lifecycle — the champion, predictions over HTTP, the drift alert, retraining, the canary — and ends with the
 /// retrained version promoted by the monitor.
 /// </summary>
+[Collection(ProcessCollection.Name)]
 public sealed class DemoTests(ITestOutputHelper log)
 {
     [Fact]

@@ -7,6 +7,7 @@ namespace MlLifecycle.IntegrationTests;
 /// The scale-out suite of <c>bench/run.sh</c> at a tiny size: two <c>serve</c> processes on one task hub run a tuning
 /// job and a batch job's fan-out; every trial and every chunk runs exactly once, and both hosts do some of the work.
 /// </summary>
+[Collection(ProcessCollection.Name)]
 public sealed class ScaleOutTests(ITestOutputHelper log)
 {
     [Fact]

@@ -123,15 +123,23 @@ internal static class DemoCommand
         Console.WriteLine($"monitor {monitorId} over the log window {from:HH:mm:ss}–{to:HH:mm:ss} (the hourly timer starts the same orchestration for each past hour)");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var canary = SendCanaryTrafficAsync(http, registry, platform.Services.GetRequiredService<InferenceLog>(), model, world, labelIndex, stop.Token);
-        var checkedView = await Follow.UntilFinishedAsync(platform, $"monitor {model}", () => View(platform, monitorId, ct), Commands.Line, v => v.IsFinished || v.Step > 1, ct);
-        if (!checkedView.IsFinished)
+        Dictionary<string, int> traffic;
+        try
         {
-            await Commands.WaitAsync(platform, MonitorOrchestration.RetrainId(model, from), ct);
+            var checkedView = await Follow.UntilFinishedAsync(platform, $"monitor {model}", () => View(platform, monitorId, ct), Commands.Line, v => v.IsFinished || v.Step > 1, ct);
+            if (!checkedView.IsFinished)
+            {
+                await Commands.WaitAsync(platform, MonitorOrchestration.RetrainId(model, from), ct);
+            }
+
+            await Follow.UntilFinishedAsync(platform, $"monitor {model}", () => View(platform, monitorId, ct), Commands.Line, v => v.IsFinished, ct);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            traffic = await canary; // its own failure (a request refused) surfaces here, after the monitor's
         }
 
-        await Follow.UntilFinishedAsync(platform, $"monitor {model}", () => View(platform, monitorId, ct), Commands.Line, v => v.IsFinished, ct);
-        await stop.CancelAsync();
-        var traffic = await canary;
         var instance = await platform.Client.GetInstanceAsync(monitorId, getInputsAndOutputs: true, ct);
         var result = instance?.ReadOutputAs<MonitorResult>() ?? throw new CliException($"monitor {monitorId} ended {instance?.RuntimeStatus}: {instance?.FailureDetails?.ErrorMessage}");
         PrintMonitor(result, traffic);
@@ -148,7 +156,7 @@ internal static class DemoCommand
         Console.WriteLine($"reports:   /api/models/{model}/versions/{run.Version}/report, /api/models/{model}/versions/{champion}/report, /api/models/{model}/drift/{result.Check?.CheckId}/report");
         Console.WriteLine($"artifacts: artifacts/{model}/{run.Version}/ and artifacts/{model}/{champion}/ (model.zip, manifest.json, evaluation.json, baseline.json, …), {result.Check?.Report}");
         Console.WriteLine($"demo finished in {wall.Elapsed.TotalSeconds:F0} s");
-        return result.Loop?.Action == "promoted" ? 0 : Commands.Fail($"the closed loop ended '{result.Loop?.Action}', not promoted");
+        return result.Loop?.Action == "promoted" ? 0 : Commands.Fail($"the tour expected the retrained version promoted; the closed loop ended '{result.Loop?.Action}': {result.Loop?.Reason ?? result.Message}");
     }
 
     private static void Section(Stopwatch wall, string title) => Console.WriteLine($"\n== {title} ({wall.Elapsed.TotalSeconds:F0} s) ==");

@@ -70,10 +70,10 @@ internal sealed class RunDisplay(ProgressContext progress, int width)
         {
             run.Description = Fit($"{view.Status}{(view.Version is { } v ? $": {view.Model} v{v}" : "")}");
             run.Value = view.Status == RunStatus.Succeeded ? run.MaxValue : run.Value; // a failed run's bar stays where it stopped
-            if (view.Tuning is { } tuning && stages.TryGetValue(TuningStep, out var trials))
+            if (view.Tuning is { } tuning && stages.TryGetValue(TrainingOrchestration.TuningStep, out var trials))
             {
                 trials.Value = tuning.Trials; // the last trials may finish between two polls
-                trials.Description = Fit($"tuned ({tuning.Strategy}): {tuning.Trials} trials, best {tuning.BestScore:F4}");
+                trials.Description = Fit($"tuned ({tuning.Strategy}): {tuning.Trials} trials{(tuning.BestScore is { } best ? $", best {best:F4}" : "")}");
             }
 
             foreach (var task in stages.Values.Append(run))
@@ -82,8 +82,6 @@ internal sealed class RunDisplay(ProgressContext progress, int width)
             }
         }
     }
-
-    private const int TuningStep = TrainingOrchestration.CrossValidationStep + 1;
 
     /// <summary>Escaped, and cut to the room the bars leave on one line.</summary>
     private string Fit(string? text)
