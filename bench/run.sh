@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One entry point for the benchmarks: bench/run.sh [suite…] [--quick]
-#   suites: quality cv tuning drift orchestration scale-out (default: all of them)
+#   suites: quality cv tuning drift orchestration scale-out memory (default: all of them)
 #   --quick: small sizes on the Debug build, for CI (the harness cannot rot); the figures are not for reading.
 # Each suite writes $BENCH_OUT/<suite>.json (default bench/results/); the last step prints one table of ratios
 # against the peers measured in the same run. Exit 1 when a suite fails (its process or one of its checks).
@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all=(quality cv tuning drift orchestration scale-out)
+all=(quality cv tuning drift orchestration scale-out memory)
 quick=0
 suites=()
 for arg in "$@"; do
@@ -85,6 +85,7 @@ run_suite() {
     drift) bench drift "$(q 20000 1000000)" "$(q 8 20)" "$(q 1 3)" ;;
     orchestration) if [ "$quick" = 1 ]; then bench orchestration --quick; else bench orchestration; fi ;;
     scale-out) if [ "$quick" = 1 ]; then bench scaleout --quick; else bench scaleout; fi ;;
+    memory) if [ "$quick" = 1 ]; then bench memory --quick; else bench memory; fi ;;
   esac
 }
 

@@ -26,6 +26,27 @@ using MlLifecycle.Workflows;
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- data-stage <csv> <label>
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- scaleout [--quick]
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- orchestration [--quick]
+//        dotnet run -c Release --project bench/MlLifecycle.Bench -- memory [--quick]
+if (args.FirstOrDefault() == "memory")
+{
+    var quick = args.Contains("--quick");
+    var measured = await MlLifecycle.Bench.MemoryBench.RunAsync(quick ? 5_000 : 1_000_000, 20, quick ? 2 : 10, Console.Out);
+    return new MlLifecycle.Bench.BenchResult(
+        "memory",
+        quick,
+        [
+            new($"peak RSS of train on {measured.Rows:N0} rows × {measured.Columns} columns", measured.TrainPeakMb, "MB", "budget: the largest Flex Consumption instance", MlLifecycle.Bench.MemoryBench.TrainBudgetMb, "lower"),
+            new($"RSS of serve with {measured.Models} models loaded", measured.ServeRssMb, "MB", "budget: the instance size bicep/ deploys", MlLifecycle.Bench.MemoryBench.ServeBudgetMb, "lower"),
+        ],
+        [
+            new($"train peak ≤ {MlLifecycle.Bench.MemoryBench.TrainBudgetMb:F0} MB", measured.TrainPeakMb <= MlLifecycle.Bench.MemoryBench.TrainBudgetMb, $"{measured.TrainPeakMb:F0} MB in {measured.TrainSeconds:F0} s"),
+            new($"serve peak ≤ {MlLifecycle.Bench.MemoryBench.ServeBudgetMb:F0} MB with {measured.Models} models (trained and loaded)", measured.ServePeakMb <= MlLifecycle.Bench.MemoryBench.ServeBudgetMb, $"RSS {measured.ServeRssMb:F0} MB, peak {measured.ServePeakMb:F0} MB"),
+        ])
+    {
+        Data = measured,
+    }.Write();
+}
+
 if (args.FirstOrDefault() == "orchestration")
 {
     var quick = args.Contains("--quick");
