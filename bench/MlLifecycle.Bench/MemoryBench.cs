@@ -37,7 +37,7 @@ public static class MemoryBench
             var spec = Path.Combine(folder, "lifecycle.json");
             await File.WriteAllTextAsync(spec, """{"label": "y", "validation": {"folds": 2, "trainers": ["LightGbm"]}}""");
             var watch = Stopwatch.StartNew();
-            using var train = Start(environment, "train", csv, "--label", "y", "--model", "memory", "--spec", spec, "--json");
+            using var train = ScaleOutBench.StartCli(environment, "train", csv, "--label", "y", "--model", "memory", "--spec", spec, "--json");
             var trainPeak = await PeakUntilExitAsync(train);
             var trainSeconds = watch.Elapsed.TotalSeconds;
             if (train.ExitCode != 0)
@@ -49,12 +49,12 @@ public static class MemoryBench
 
             var port = Azurite.FreePort();
             var serveEnvironment = new Dictionary<string, string>(environment) { ["Serving__MaxLoadedModels"] = $"{models}" };
-            using var serve = Start(serveEnvironment, "serve", "--port", port.ToString(CultureInfo.InvariantCulture));
+            using var serve = ScaleOutBench.StartCli(serveEnvironment, "serve", "--port", port.ToString(CultureInfo.InvariantCulture));
             try
             {
                 using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromMinutes(2) };
                 http.DefaultRequestHeaders.Add(ApiKeys.Header, keys.Admin);
-                await WaitHealthyAsync(http, serve);
+                await ScaleOutBench.WaitHealthyAsync(serve, port);
                 var blobs = new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient(ArtifactStore.Datasets);
                 List<string> runs = [];
                 for (var m = 0; m < models; m++)
@@ -114,28 +114,6 @@ public static class MemoryBench
         return Encoding.UTF8.GetBytes(text.ToString());
     }
 
-    private static Process Start(IReadOnlyDictionary<string, string> environment, params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mllifecycle.dll"));
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        foreach (var (key, value) in environment)
-        {
-            info.Environment[key] = value;
-        }
-
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
     /// <summary>Polls the process's high-water mark every 100 ms until it exits; the last reading is its peak (VmHWM only grows).</summary>
     private static async Task<double> PeakUntilExitAsync(Process process)
     {
@@ -164,28 +142,5 @@ public static class MemoryBench
         {
             return (0, 0);
         }
-    }
-
-    private static async Task WaitHealthyAsync(HttpClient http, Process serve)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (DateTime.UtcNow < deadline && !serve.HasExited)
-        {
-            try
-            {
-                using var response = await http.GetAsync("api/health");
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-
-            await Task.Delay(250);
-        }
-
-        throw new InvalidOperationException("serve did not become healthy");
     }
 }

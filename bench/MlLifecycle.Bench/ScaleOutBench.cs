@@ -172,11 +172,15 @@ public static class ScaleOutBench
         return Encoding.UTF8.GetBytes(text.ToString());
     }
 
-    private static Process StartServe(IReadOnlyDictionary<string, string> environment, int port)
+    private static Process StartServe(IReadOnlyDictionary<string, string> environment, int port) =>
+        StartCli(environment, "serve", "--port", port.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>Starts <c>mllifecycle {args}</c> (the CLI built beside this harness) with the environment; its stderr's last lines are kept for errors.</summary>
+    internal static Process StartCli(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mllifecycle.dll"));
-        foreach (var arg in new[] { "serve", "--port", port.ToString(CultureInfo.InvariantCulture) })
+        foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
         }
@@ -218,7 +222,7 @@ public static class ScaleOutBench
         }
     }
 
-    private static async Task WaitHealthyAsync(Process process, int port, CancellationToken ct)
+    internal static async Task WaitHealthyAsync(Process process, int port, CancellationToken ct = default)
     {
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(5) };
         var deadline = DateTime.UtcNow.AddSeconds(90);

@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Net.Http.Json;
-using System.Text;
 using MlLifecycle.Storage;
 using MlLifecycle.Workflows;
 
@@ -9,18 +7,8 @@ namespace MlLifecycle.IntegrationTests;
 [Collection(PlatformCollection.Name)]
 public class TuningTests(PlatformFixture platform)
 {
-    internal static byte[] ClassificationCsv(int rows, int seed)
-    {
-        var random = new Random(seed);
-        var text = new StringBuilder("a,b,c,y\n");
-        for (var i = 0; i < rows; i++)
-        {
-            double a = random.NextDouble(), b = random.NextDouble(), c = random.NextDouble();
-            text.Append(CultureInfo.InvariantCulture, $"{a:F4},{b:F4},{c:F4},{(a + b * b + 0.2 * random.NextDouble() > 0.8 ? "yes" : "no")}\n");
-        }
-
-        return Encoding.UTF8.GetBytes(text.ToString());
-    }
+    /// <summary>A seeded binary classification CSV (a, b, c, y), the one the scale-out suite trains on.</summary>
+    internal static byte[] ClassificationCsv(int rows, int seed) => MlLifecycle.Bench.ScaleOutBench.Csv(rows, seed);
 
     [Fact]
     public async Task EightTrialsAtConcurrencyTwo_RunEightTrialActivities_AndRecordEightRows()
