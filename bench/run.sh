@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One entry point for the benchmarks: bench/run.sh [suite…] [--quick]
-#   suites: quality cv tuning drift orchestration scale-out memory (default: all of them)
+#   suites: quality cv tuning inference drift orchestration scale-out memory (default: all of them)
 #   --quick: small sizes on the Debug build, for CI (the harness cannot rot); the figures are not for reading.
 # Each suite writes $BENCH_OUT/<suite>.json (default bench/results/); the last step prints one table of ratios
 # against the peers measured in the same run. Exit 1 when a suite fails (its process or one of its checks).
@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all=(quality cv tuning drift orchestration scale-out memory)
+all=(quality cv tuning inference drift orchestration scale-out memory)
 quick=0
 suites=()
 for arg in "$@"; do
@@ -82,6 +82,17 @@ run_suite() {
       fi ;;
     cv) bench cv "$(q 5000 150000)" 20 "$(q 1 3)" ;;
     tuning) if [ "$quick" = 1 ]; then bench tuning samples/credit-g.csv class 1; else bench tuning samples/credit-g.csv class 5 --optuna; fi ;;
+    inference)
+      # serve on the suite's Azurite with credit-g as champion (trained as its client), then the Serving bench against it.
+      port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+      "$cli" serve --port "$port" > "$work/serve.log" 2>&1 < /dev/null &
+      serve=$!
+      for _ in $(seq 1 90); do curl -sf "http://127.0.0.1:$port/api/health" >/dev/null && break; sleep 1; done
+      status=0
+      echo '{"label": "class", "validation": {"folds": 2, "trainers": ["LightGbm"]}}' > "$work/serving-spec.json"
+      "$cli" train samples/credit-g.csv --label class --model credit-g --spec "$work/serving-spec.json" >/dev/null && bench serving "http://127.0.0.1:$port/" credit-g samples/credit-g.csv "$(q 1 20)" || status=$?
+      kill -TERM "$serve"; wait "$serve" || true
+      return $status ;;
     drift) bench drift "$(q 20000 1000000)" "$(q 8 20)" "$(q 1 3)" ;;
     orchestration) if [ "$quick" = 1 ]; then bench orchestration --quick; else bench orchestration; fi ;;
     scale-out) if [ "$quick" = 1 ]; then bench scaleout --quick; else bench scaleout; fi ;;

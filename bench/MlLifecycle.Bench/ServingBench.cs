@@ -75,7 +75,7 @@ internal static class ServingBench
                         check.EnsureSuccessStatusCode();
                     }
 
-                    await ClosedLoopAsync(client, url, bodies, TimeSpan.FromSeconds(3)); // warm-up: JIT, all connections open
+                    await ClosedLoopAsync(client, url, bodies, TimeSpan.FromSeconds(Math.Min(3, duration.TotalSeconds))); // warm-up: JIT, all connections open
                     var open = await OpenLoopAsync(client, url, bodies, duration);
                     var closed = await ClosedLoopAsync(client, url, bodies, duration);
                     results.Add((target, rowsPerRequest, open, closed));
@@ -131,7 +131,21 @@ internal static class ServingBench
         }
 
         Console.WriteLine($"- in-process single-row p50 = **{Us(one.P50)}** (target ≤ 20 µs)");
-        return 0;
+        static double Seconds(long ticks) => (double)ticks / Stopwatch.Frequency;
+        List<MlLifecycle.Bench.BenchFigure> figures = [];
+        foreach (var rowsPerRequest in new[] { 1, BatchRows })
+        {
+            var (b, p) = (results.Single(r => r.Target == "bare Kestrel" && r.Rows == rowsPerRequest), results.Single(r => r.Target == "predict" && r.Rows == rowsPerRequest));
+            figures.Add(new($"predict, {rowsPerRequest} row(s)/request: saturation throughput ({Connections} connections)", p.Closed.PerSecond, "req/s", "bare Kestrel, same client", b.Closed.PerSecond, "higher"));
+            figures.Add(new($"predict, {rowsPerRequest} row(s)/request: p99 at {Rate} req/s{(KeptUp(p.Open) ? "" : " (did not keep up: a lower bound)")}", Seconds(p.Open.P99) * 1000, "ms", "bare Kestrel, same client", Seconds(b.Open.P99) * 1000, "lower"));
+        }
+
+        figures.Add(new("in-process single-row scoring, p50", Seconds(one.P50) * 1e6, "µs", "the serving issue's target", 20, "lower"));
+        figures.Add(new($"in-process scoring of {BatchRows} rows, p50 per row", Seconds(batch.P50) * 1e6 / BatchRows, "µs", "the single-row p50", Seconds(one.P50) * 1e6, "lower"));
+        return new MlLifecycle.Bench.BenchResult("inference", Environment.GetEnvironmentVariable("BENCH_QUICK") == "1", figures, [])
+        {
+            Data = results.Select(r => new { r.Target, r.Rows, open = new { r.Open.PerSecond, p50Ms = Seconds(r.Open.P50) * 1000, p99Ms = Seconds(r.Open.P99) * 1000, r.Open.Errors }, closed = new { r.Closed.PerSecond, p50Ms = Seconds(r.Closed.P50) * 1000, p99Ms = Seconds(r.Closed.P99) * 1000, r.Closed.Errors } }).ToList(),
+        }.Write();
     }
 
     /// <summary>The bare endpoint: <c>serving-bare</c> mode of this program. Prints its address; stops when stdin closes.</summary>
