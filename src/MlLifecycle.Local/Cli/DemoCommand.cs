@@ -127,9 +127,10 @@ internal static class DemoCommand
         try
         {
             var checkedView = await Follow.UntilFinishedAsync(platform, $"monitor {model}", () => View(platform, monitorId, ct), Commands.Line, v => v.IsFinished || v.Step > 1, ct);
-            if (!checkedView.IsFinished)
+            var retrainId = MonitorOrchestration.RetrainId(model, from);
+            if (!checkedView.IsFinished && await RetrainStartedAsync(platform, monitorId, retrainId, ct))
             {
-                await Commands.WaitAsync(platform, MonitorOrchestration.RetrainId(model, from), ct);
+                await Commands.WaitAsync(platform, retrainId, ct);
             }
 
             await Follow.UntilFinishedAsync(platform, $"monitor {model}", () => View(platform, monitorId, ct), Commands.Line, v => v.IsFinished, ct);
@@ -258,6 +259,25 @@ internal static class DemoCommand
         }
 
         return arms;
+    }
+
+    /// <summary>
+    /// Waits until the monitor's retrain run exists: the monitor reports "retraining" in the step that schedules it,
+    /// and the run's instance appears only once a worker takes that message. False when the monitor ends first.
+    /// </summary>
+    private static async Task<bool> RetrainStartedAsync(LocalPlatform platform, string monitorId, string retrainId, CancellationToken ct)
+    {
+        while (await RunView.GetAsync(platform.Client, retrainId, ct) is null)
+        {
+            if ((await View(platform, monitorId, ct)).IsFinished)
+            {
+                return false;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200), ct);
+        }
+
+        return true;
     }
 
     private static void PrintMonitor(MonitorResult result, Dictionary<string, int> traffic)
