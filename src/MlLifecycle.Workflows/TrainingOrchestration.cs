@@ -35,6 +35,7 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
     {
         var run = new RunContext(context.InstanceId, request.Model, request.Dataset, request.Spec, request.ETag);
         var result = new RunResult(run.RunId, run.Model, RunStatus.Failed, run.Dataset, StartedAt: context.CurrentUtcDateTime);
+        Task<TrainOutcome>? refitting = null;
         try
         {
             context.SetCustomStatus(new RunProgress("validating data", 1, Steps));
@@ -88,16 +89,23 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
                 result = result with { Ensemble = members };
                 var chosen = members is { Chosen: true } ? members.Members : null;
                 var what = chosen is null ? selection.Winner : $"an ensemble of {string.Join(", ", chosen.Select(m => m.Name))}";
-                context.SetCustomStatus(new RunProgress($"training {what} on train + validation", TuningStep, Steps));
-                var training = await context.CallActivityAsync<TrainOutcome>(ActivityNames.TrainModel, new TrainInput(run, selection.Winner, tuning?.BestOptions, chosen), Retry);
+                var allRows = $"on all {split.Train + split.Validation + split.Test} rows, the model to serve";
+                var training = context.CallActivityAsync<TrainOutcome>(ActivityNames.TrainModel, new TrainInput(run, selection.Winner, tuning?.BestOptions, chosen), Retry);
+
+                // The model to serve does not depend on the evaluation: it trains beside the evaluated one (each
+                // training holds one core) unless the spec caps the run at one activity at a time.
+                Task<TrainOutcome> Refit() => context.CallActivityAsync<TrainOutcome>(ActivityNames.RefitModel, new TrainInput(run, selection.Winner, tuning?.BestOptions, chosen), Retry);
+                refitting = split.Refit && split.MaxConcurrency > 1 ? Refit() : null;
+                context.SetCustomStatus(new RunProgress($"training {what} on train + validation{(refitting is null ? "" : $", and {allRows}")}", TuningStep, Steps));
+                var trained = await training;
                 context.SetCustomStatus(new RunProgress("evaluating on the test split", 5, Steps));
                 var evaluation = await context.CallActivityAsync<EvaluationOutcome>(ActivityNames.EvaluateModel, run, Retry);
-                result = result with { Metrics = evaluation.Test, Criteria = evaluation.Criteria, Gate = evaluation.Gate, Importance = evaluation.Importance, Features = training.Features };
+                result = result with { Metrics = evaluation.Test, Criteria = evaluation.Criteria, Gate = evaluation.Gate, Importance = evaluation.Importance, Features = trained.Features };
                 TrainOutcome? refit = null;
                 if (split.Refit)
                 {
-                    context.SetCustomStatus(new RunProgress($"training {what} on all {split.Train + split.Validation + split.Test} rows, the model to serve", 6, Steps));
-                    refit = await context.CallActivityAsync<TrainOutcome>(ActivityNames.RefitModel, new TrainInput(run, selection.Winner, tuning?.BestOptions, chosen), Retry);
+                    context.SetCustomStatus(new RunProgress($"training {what} {allRows}", 6, Steps));
+                    refit = await (refitting ?? Refit());
                     result = result with { RefitRows = refit.Rows, Features = refit.Features };
                 }
 
@@ -114,7 +122,7 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
                 }
 
                 context.SetCustomStatus(new RunProgress("registering", 6, Steps));
-                var version = await context.CallActivityAsync<int>(ActivityNames.RegisterModel, new RegisterInput(run, data.Task!.Value, data.Label!, data.PrimaryMetric!, data.Seed, data.DataSha256!, data.Data!, training.Trainer, training.Seconds, evaluation, selection, tuning, refit, members), Retry);
+                var version = await context.CallActivityAsync<int>(ActivityNames.RegisterModel, new RegisterInput(run, data.Task!.Value, data.Label!, data.PrimaryMetric!, data.Seed, data.DataSha256!, data.Data!, trained.Trainer, trained.Seconds, evaluation, selection, tuning, refit, members), Retry);
                 result = result with { Version = version };
                 var promote = evaluation.Gate.Passed && request.Promote;
                 if (promote && split.ApprovalHours is { } hours)
@@ -141,6 +149,19 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
         {
             // Whatever went wrong, the run ends with a message and a runs row, not as a bare failed orchestration.
             result = result with { Status = RunStatus.Failed, Message = $"{ex.GetType().Name}: {ex.Message}" };
+        }
+
+        if (refitting is { IsCompleted: false })
+        {
+            // The evaluated model's training or evaluation failed: the run ends once the refit beside it has, so none of its work outlives it.
+            try
+            {
+                await refitting;
+            }
+            catch (TaskFailedException)
+            {
+                // Its failure changes nothing: the run has already failed.
+            }
         }
 
         return await FinishAsync(context, result);

@@ -194,7 +194,8 @@ public sealed class TrainingOrchestrationTests(OrchestrationFixture engine) : IC
         var notRefit = await engine.RunAsync("norefit-1", "norefit", Classification, spec.Replace("\"seed\": 7", "\"seed\": 7, \"split\": {\"refit\": false}", StringComparison.Ordinal));
 
         Assert.Equal((RunStatus.Succeeded, RunStatus.Succeeded, RunStatus.Succeeded), (first.Status, second.Status, notRefit.Status));
-        Assert.Equal([TrainModel, EvaluateModel, RefitModel, RegisterModel], (await engine.ScheduledAsync("refit-1")).Where(n => n is TrainModel or EvaluateModel or RefitModel or RegisterModel));
+        // The model to serve trains beside the evaluated one: both are scheduled before the evaluation.
+        Assert.Equal([TrainModel, RefitModel, EvaluateModel, RegisterModel], (await engine.ScheduledAsync("refit-1")).Where(n => n is TrainModel or EvaluateModel or RefitModel or RegisterModel));
         // Tuning's trials are candidates of ensemble selection too, with the options they were scored with.
         var candidates = Assert.IsType<EnsembleInput>(Assert.Single(engine.Probe.Inputs("refit-1", SelectEnsemble))).Candidates;
         Assert.Equal(["LightGbm", "LightGbm-trial-0", "LightGbm-trial-1"], candidates.Select(c => c.Name).Order(StringComparer.Ordinal));
@@ -254,7 +255,7 @@ public sealed class TrainingOrchestrationTests(OrchestrationFixture engine) : IC
         Assert.False(result.Champion);
         Assert.False(result.Gate!.Passed);
         Assert.StartsWith("success criteria not met: accuracy ", result.Gate.Reason, StringComparison.Ordinal);
-        Assert.Equal([ValidateDataset, SplitDataset, EvaluateFold, EvaluateFold, TrainModel, EvaluateModel, RefitModel, RegisterModel, PromoteModel, RecordRun], await engine.ScheduledAsync("gate-1"));
+        Assert.Equal([ValidateDataset, SplitDataset, EvaluateFold, EvaluateFold, TrainModel, RefitModel, EvaluateModel, RegisterModel, PromoteModel, RecordRun], await engine.ScheduledAsync("gate-1"));
         Assert.False(Assert.IsType<PromoteInput>(Assert.Single(engine.Probe.Inputs("gate-1", PromoteModel))).GatePassed);
         var version = await engine.Registry.GetVersionAsync("gate", 1);
         Assert.Equal((VersionStatus.Registered, false, result.Gate.Reason), (version!.Status, version.Gate!.Passed, version.Gate.Reason));
@@ -396,7 +397,9 @@ public sealed class TrainingOrchestrationTests(OrchestrationFixture engine) : IC
         Assert.Equal(RunStatus.Failed, result.Status);
         Assert.Equal("TrainModel failed: the model could not be written", result.Message);
         Assert.Null(result.Version);
-        Assert.Equal([ValidateDataset, SplitDataset, EvaluateFold, EvaluateFold, TrainModel, RecordRun], await engine.ScheduledAsync("trainfail-1"));
+        // The refit beside the failed training is waited for, so nothing of the run goes on after it ends.
+        Assert.Equal([ValidateDataset, SplitDataset, EvaluateFold, EvaluateFold, TrainModel, RefitModel, RecordRun], await engine.ScheduledAsync("trainfail-1"));
+        Assert.Equal(1, engine.Probe.Completed("trainfail-1", RefitModel));
         Assert.Empty(await engine.Registry.ListVersionsAsync("trainfail"));
         var row = Assert.Single(await engine.Registry.ListRunsAsync("trainfail"));
         Assert.Equal((RunStatus.Failed, result.Message), (row.Status, row.Message));
