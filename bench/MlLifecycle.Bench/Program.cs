@@ -51,16 +51,18 @@ if (args.FirstOrDefault() == "orchestration")
 {
     var quick = args.Contains("--quick");
     var fanOuts = await MlLifecycle.Bench.OrchestrationBench.RunAsync(quick ? [64] : [64, 512], quick ? 1 : 3, Console.Out);
+    var lifecycle = await MlLifecycle.Bench.LifecycleBench.RunAsync(quick ? 1_000 : 200_000, 20, quick ? """{"label": "y", "validation": {"folds": 2, "trainers": ["Linear"]}}""" : null, Console.Out);
     return new MlLifecycle.Bench.BenchResult(
         "orchestration",
         quick,
-        [.. fanOuts.SelectMany(f => new[]
-        {
-            new MlLifecycle.Bench.BenchFigure($"{f.Activities}-way no-op fan-out, wall ({f.PerSecond:F0} activities/s, first activity after {f.FirstActivitySeconds * 1000:F0} ms)", f.Seconds, "s", "Task.WhenAll in process", f.InProcessSeconds, "lower"),
-        })],
+        [
+            .. fanOuts.Select(f => new MlLifecycle.Bench.BenchFigure($"{f.Activities}-way no-op fan-out, wall ({f.PerSecond:F0} activities/s, first activity after {f.FirstActivitySeconds * 1000:F0} ms)", f.Seconds, "s", "Task.WhenAll in process", f.InProcessSeconds, "lower")),
+            new($"{(quick ? "quick (2 folds, Linear)" : "default")} training run on {lifecycle.Rows:N0} rows × {lifecycle.Columns} columns, wall ({lifecycle.Activities} activities)", lifecycle.WallSeconds, "s", "Σ activity busy time ÷ cores", lifecycle.BusySeconds / lifecycle.Cores, "lower"),
+            new($"its overhead share (wall − Σ busy ÷ cores) ÷ wall; no activity running {lifecycle.IdleShare:P1} of the wall", lifecycle.OverheadShare * 100, "%", "the issue's target", 10, "lower"),
+        ],
         [])
     {
-        Data = fanOuts,
+        Data = new { fanOuts, lifecycle },
     }.Write();
 }
 
