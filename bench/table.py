@@ -2,8 +2,8 @@
 """One Markdown table from the suite files bench/run.sh collects: python3 bench/table.py <folder> <suite>...
 
 Each row is a figure of ours against the peer measured in the same run; ratio = ours / peer, and the last column says
-whether ours is ahead (ours against the peer's value itself, so a negative R² reads right; "better" is lower for
-times, higher for scores). Exit 1 when a suite file is missing or one of
+whether ours is ahead, behind or tied (ours against the peer's value itself, so a negative R² reads right; "better"
+is lower for times, higher for scores). Exit 1 when a suite file is missing or one of
 its checks failed.
 """
 import json
@@ -31,7 +31,8 @@ def main(folder, suites):
                 ratio = f["ours"] / f["peerValue"]
             ours, peer = f["ours"], f["peerValue"]
             comparable = all(isinstance(v, (int, float)) and math.isfinite(v) for v in (ours, peer))
-            ahead = "" if not comparable else ("yes" if (ours < peer if f["better"] == "lower" else ours > peer) else "no")
+            ahead = "" if not comparable else "tie" if ours == peer else (
+                "yes" if (ours < peer if f["better"] == "lower" else ours > peer) else "no")
             print(f"| {suite} | {f['name']} | {number(f['ours'])} {f['unit']} | {f['peer']} | {number(f['peerValue'])} | "
                   f"{'' if ratio is None else number(ratio) + '×'} | {ahead} |")
         for c in result.get("checks", []):
