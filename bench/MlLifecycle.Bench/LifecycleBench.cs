@@ -58,21 +58,7 @@ public static class LifecycleBench
             await platform.Services.GetRequiredService<ArtifactStore>().WriteAsync(ArtifactStore.Datasets, "lifecycle/lifecycle.json", BinaryData.FromString(spec));
         }
 
-        var upload = await platform.Services.GetRequiredService<ArtifactStore>().Blob(ArtifactStore.Datasets, Blob)
-            .UploadAsync(BinaryData.FromBytes(MemoryBench.Csv(rows, columns - 1, seed: 11)), new BlobUploadOptions { Metadata = new Dictionary<string, string> { ["label"] = "y" } });
-        var runId = await platform.Services.GetRequiredService<TrainingStarter>().StartForBlobAsync(platform.Client, Blob, upload.Value.ETag.ToString())
-            ?? throw new InvalidOperationException("not started");
-        RunView? view;
-        while ((view = await RunView.GetAsync(platform.Client, runId)) is not { IsFinished: true })
-        {
-            await Task.Delay(200);
-        }
-
-        if (view.Status != RunStatus.Succeeded)
-        {
-            throw new InvalidOperationException($"run {runId} ended {view.Status}: {view.Message}");
-        }
-
+        var runId = await TrainAsync(platform, Blob, MemoryBench.Csv(rows, columns - 1, seed: 11), new() { Metadata = new Dictionary<string, string> { ["label"] = "y" } });
         var events = await ProfileBench.ReadHistoryAsync(platform.StorageConnectionString, runId);
         var started = events.Single(e => e.Type == "ExecutionStarted").At;
         var ended = events.Single(e => e.Type == "ExecutionCompleted").At;
@@ -103,5 +89,20 @@ public static class LifecycleBench
         }
 
         return measured;
+    }
+
+    /// <summary>Uploads a dataset, starts its run as the blob trigger would, and waits for it to succeed; its run id.</summary>
+    public static async Task<string> TrainAsync(LocalPlatform platform, string blob, byte[] csv, BlobUploadOptions options)
+    {
+        var upload = await platform.Services.GetRequiredService<ArtifactStore>().Blob(ArtifactStore.Datasets, blob).UploadAsync(BinaryData.FromBytes(csv), options);
+        var runId = await platform.Services.GetRequiredService<TrainingStarter>().StartForBlobAsync(platform.Client, blob, upload.Value.ETag.ToString())
+            ?? throw new InvalidOperationException($"'{blob}' is not a dataset path");
+        RunView? view;
+        while ((view = await RunView.GetAsync(platform.Client, runId)) is not { IsFinished: true })
+        {
+            await Task.Delay(200);
+        }
+
+        return view.Status == RunStatus.Succeeded ? runId : throw new InvalidOperationException($"run {runId} ended {view.Status}: {view.Message}");
     }
 }

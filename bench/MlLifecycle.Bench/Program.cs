@@ -164,23 +164,10 @@ using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole().SetMinimumLev
 await using var platform = await LocalPlatform.StartAsync(new LocalPlatformOptions(AzuriteOptions.Ephemeral, WatchBlobs: false), loggers);
 var store = platform.Services.GetRequiredService<ArtifactStore>();
 var registry = platform.Services.GetRequiredService<ModelRegistry>();
-var starter = platform.Services.GetRequiredService<TrainingStarter>();
 await store.WriteAsync(ArtifactStore.Datasets, "bench/lifecycle.json", BinaryData.FromString(Spec));
 for (var r = 0; r < repeats; r++)
 {
-    var blob = $"bench/data-{r}.csv";
-    var upload = await store.Blob(ArtifactStore.Datasets, blob).UploadAsync(BinaryData.FromBytes(csv), new BlobUploadOptions());
-    var runId = await starter.StartForBlobAsync(platform.Client, blob, upload.Value.ETag.ToString()) ?? throw new InvalidOperationException("not started");
-    RunView? view;
-    while ((view = await RunView.GetAsync(platform.Client, runId)) is not { IsFinished: true })
-    {
-        await Task.Delay(200);
-    }
-
-    if (view.Status != RunStatus.Succeeded)
-    {
-        throw new InvalidOperationException($"run failed: {view.Message}");
-    }
+    var runId = await MlLifecycle.Bench.LifecycleBench.TrainAsync(platform, $"bench/data-{r}.csv", csv, new BlobUploadOptions());
 
     // CV wall time from the orchestration history: first fold scheduled → last fold completed.
     var events = await ProfileBench.ReadHistoryAsync(platform.StorageConnectionString, runId);
