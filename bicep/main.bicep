@@ -20,6 +20,13 @@ param location string = resourceGroup().location
 @description('NCRONTAB schedule (with seconds) of the drift check timer; becomes MlLifecycle__DriftSchedule.')
 param driftSchedule string = '0 0 * * * *'
 
+@description('Memory per Flex Consumption instance in MB, and the memory budget of a training run (MlLifecycle__MemoryBudgetMb): 4096 trains about 10 million rows of 20 columns, 2048 about half that.')
+@allowed([
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
 // Deterministic per resource group, so redeployments are idempotent while names stay globally unique.
 var suffix = uniqueString(resourceGroup().id, appName)
 var functionAppName = 'func-${appName}-${suffix}'
@@ -70,6 +77,7 @@ module functionApp 'modules/functionapp.bicep' = {
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     appInsightsConnectionString: monitor.outputs.appInsightsConnectionString
     driftSchedule: driftSchedule
+    instanceMemoryMB: instanceMemoryMB
     tags: tags
     siteTags: {
       'azd-service-name': 'api'

@@ -24,19 +24,20 @@ internal static class DataStageBench
                 stopwatch.Restart();
             }
 
-            var data = CsvLoader.Read(new MemoryStream(bytes));
+            var data = TableReader.ReadCsv(new MemoryStream(bytes));
             Step("read CSV");
             var inspection = SchemaInference.Inspect(data, spec);
             Step("infer schema");
             var cleaning = Cleaner.Clean(data, inspection.Schema, spec.EffectiveCleaning);
-            var (table, schema) = HistoryFields.Declare(cleaning.Data, inspection.Schema, spec);
             Step("clean");
-            ValidationPlan.Create(table, schema, spec, "bench");
-            Step("split plan");
             QualityReport.Build(data, inspection.Schema, [], cleaning);
             Step("quality report");
-            CsvLoader.Write(table, new MemoryStream());
-            Step("write CSV");
+            data.Retain(cleaning.Keep);
+            var (table, schema) = HistoryFields.Declare(data, inspection.Schema, spec);
+            ValidationPlan.Create(table, schema, spec, "bench");
+            Step("split plan");
+            TableFile.Write(table, new MemoryStream());
+            Step("write table");
             FeatureRows.FromTable(table, schema);
             Step("feature rows");
             Console.WriteLine($"{Path.GetFileName(csv)}, {pass}: {string.Join(", ", steps)}");

@@ -13,9 +13,9 @@ internal static class EnsembleBench
     public static int Run(string csv, string label, int repeats)
     {
         using var file = File.OpenRead(csv);
-        var data = CsvLoader.Read(file);
+        var data = TableReader.ReadCsv(file);
         var schema = SchemaInference.Infer(data, label);
-        var (rows, labels) = FeatureRows.FromTable(data, schema);
+        var (rows, labels) = FeatureRows.Cells(data, schema);
         var models = Trainers.All.Select(t => TrainedModel.Train(schema, rows, labels, seed: 1, trainer: t)).ToList();
         List<(string Name, TrainedModel Model)> cases =
         [

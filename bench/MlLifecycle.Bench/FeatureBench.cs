@@ -17,13 +17,13 @@ internal static class FeatureBench
     public static int Run(string csv, string label, int seeds, IReadOnlyList<string> specFiles)
     {
         using var stream = File.OpenRead(csv);
-        var table = CsvLoader.Read(stream);
+        var table = TableReader.ReadCsv(stream);
         var raw = new ProblemSpec { Label = label, Features = new FeaturesSpec { MissingIndicators = false, Selection = new SelectionSpec { NearConstant = 1, Correlation = 1 } } };
-        List<(string Name, TabularData Table, ProblemSpec Spec)> variants = [("raw", DatesAsDayNumbers(table, label), raw), ("default", table, new ProblemSpec { Label = label })];
+        List<(string Name, ColumnTable Table, ProblemSpec Spec)> variants = [("raw", DatesAsDayNumbers(table, label), raw), ("default", table, new ProblemSpec { Label = label })];
         variants.AddRange(specFiles.Select(f => (Path.GetFileNameWithoutExtension(f), table, SpecReader.Parse(File.ReadAllText(f)) with { Label = label })));
         // When a variant has lags, every variant is scored on the same time-series folds (later rows only), else on seeded splits.
         var timeOrder = variants.Select(v => v.Spec.Validation?.OrderBy).FirstOrDefault(o => o is not null);
-        Console.WriteLine($"{Path.GetFileName(csv)}: {table.Rows.Count} rows, label {label}, " +
+        Console.WriteLine($"{Path.GetFileName(csv)}: {table.RowCount} rows, label {label}, " +
             (timeOrder is null ? $"{seeds} seeded 70/15/15 splits (train on train + validation)" : $"{seeds} expanding time-series folds by '{timeOrder}'") + "; mean ± sd of the test metric");
         foreach (var trainer in new[] { Trainers.LightGbm, Trainers.Linear })
         {
@@ -31,8 +31,8 @@ internal static class FeatureBench
             foreach (var (name, data, spec) in variants)
             {
                 var schema = SchemaInference.Inspect(data, spec).Schema;
-                var (prepared, declared) = HistoryFields.Declare(Cleaner.Clean(data, schema, spec.EffectiveCleaning).Data, schema, spec);
-                var (rows, labels) = FeatureRows.FromTable(prepared, declared);
+                var (prepared, declared) = HistoryFields.Declare(Cleaner.Clean(data, schema, spec.EffectiveCleaning).Apply(data), schema, spec);
+                var (rows, labels) = FeatureRows.Cells(prepared, declared);
                 List<Dictionary<string, double>> scores = [];
                 var (before, after) = (0, 0);
                 foreach (var (seed, fit, test) in Evaluations(prepared, rows.Count, labels, declared.IsClassification, seeds, timeOrder))
@@ -63,7 +63,7 @@ internal static class FeatureBench
     }
 
     /// <summary>(seed, training rows, test rows) of each evaluation.</summary>
-    internal static IEnumerable<(int Seed, int[] Fit, int[] Test)> Evaluations(TabularData table, int rows, List<string> labels, bool stratify, int count, string? timeOrder)
+    internal static IEnumerable<(int Seed, int[] Fit, int[] Test)> Evaluations(ColumnTable table, int rows, List<string> labels, bool stratify, int count, string? timeOrder)
     {
         if (timeOrder is not null)
         {
@@ -75,10 +75,11 @@ internal static class FeatureBench
     }
 
     /// <summary>Without feature engineering a date is just a number: days since 0001-01-01.</summary>
-    private static TabularData DatesAsDayNumbers(TabularData table, string label)
+    private static ColumnTable DatesAsDayNumbers(ColumnTable columns, string label)
     {
-        var dates = SchemaInference.Infer(table, label).Columns.Where(c => c.Kind == ColumnKind.DateTime).Select(c => table.IndexOf(c.Name)).ToHashSet();
-        return new TabularData(table.Columns, table.Rows.Select(r => r.Select((cell, c) => dates.Contains(c) && cell is not null && SchemaInference.TryParseDate(cell, out var d)
+        var dates = SchemaInference.Infer(columns, label).Columns.Where(c => c.Kind == ColumnKind.DateTime).Select(c => columns.IndexOf(c.Name)).ToHashSet();
+        var table = columns.ToRows();
+        return ColumnTable.FromRows(table.Columns, table.Rows.Select(r => r.Select((cell, c) => dates.Contains(c) && cell is not null && SchemaInference.TryParseDate(cell, out var d)
             ? (d.Ticks / TimeSpan.TicksPerDay).ToString(CultureInfo.InvariantCulture)
             : cell).ToArray()).ToList());
     }

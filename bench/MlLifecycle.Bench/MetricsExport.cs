@@ -17,9 +17,9 @@ internal static class MetricsExport
         foreach (var (csv, label) in datasets)
         {
             using var stream = File.OpenRead(csv);
-            var table = CsvLoader.Read(stream);
+            var table = TableReader.ReadCsv(stream);
             var schema = SchemaInference.Infer(table, label);
-            var (rows, labels) = FeatureRows.FromTable(table, schema);
+            var (rows, labels) = FeatureRows.Cells(table, schema);
             var split = DataSplit.Holdout(schema.Rows, 42, strata: schema.IsClassification ? labels : null);
             var model = TrainedModel.Train(schema, split.Train.Select(i => rows[i]).ToList(), split.Train.Select(i => labels[i]).ToList(), 42);
             var predictions = model.Predict(split.Test.Select(i => rows[i]).ToList());

@@ -148,11 +148,11 @@ var csv = Synthetic(rows, features, seed: 7);
 Console.WriteLine($"dataset: {rows} rows × {features} numeric features, binary label; 5-fold CV of LightGBM; {Environment.ProcessorCount} cores; {repeats} repeats");
 
 // Sequential baseline: the same plan and the same per-fold work (one thread per fold, as the activities use).
-var table = CsvLoader.Read(new MemoryStream(csv));
+var table = TableReader.ReadCsv(new MemoryStream(csv));
 var spec = SpecReader.Parse(Spec);
 var schema = SchemaInference.Inspect(table, spec).Schema;
 var plan = ValidationPlan.Create(table, schema, spec, "bench");
-var (featureRows, labels) = FeatureRows.FromTable(table, schema);
+var (featureRows, labels) = FeatureRows.Cells(table, schema);
 List<double> sequential = [], sequentialAllCores = [], fanOut = [], foldCompute = [], makespan = [];
 for (var r = 0; r < repeats; r++)
 {

@@ -14,9 +14,9 @@ internal static class TrainerBench
     public static int Run(string csv, string label, int splits, string trainer, IReadOnlyList<string> variants)
     {
         using var stream = File.OpenRead(csv);
-        var table = CsvLoader.Read(stream);
+        var table = TableReader.ReadCsv(stream);
         var schema = SchemaInference.Infer(table, label);
-        var (rows, labels) = FeatureRows.FromTable(table, schema);
+        var (rows, labels) = FeatureRows.Cells(table, schema);
         string[] shown = schema.Task switch { MlTask.Regression => ["r2", "rmse"], MlTask.BinaryClassification => ["auc", "logLoss"], _ => ["accuracy", "macroF1", "logLoss"] };
         Console.WriteLine($"{Path.GetFileName(csv)}: {rows.Count} rows, {trainer}, {splits} seeded splits; mean ± sd, Δ paired by split");
         List<Dictionary<string, double>>? first = null;

@@ -23,9 +23,9 @@ internal sealed class TuningBench
     {
         (_csv, _label) = (csv, label);
         using var stream = File.OpenRead(csv);
-        var table = CsvLoader.Read(stream);
+        var table = TableReader.ReadCsv(stream);
         _schema = SchemaInference.Infer(table, label);
-        var (rows, labels) = FeatureRows.FromTable(table, _schema);
+        var (rows, labels) = FeatureRows.Cells(table, _schema);
         var split = DataSplit.Holdout(_schema.Rows, 42, strata: labels);
         (_train, _trainLabels) = (split.Train.Select(i => rows[i]).ToList(), split.Train.Select(i => labels[i]).ToList());
         (_validation, _validationLabels) = (split.Validation.Select(i => rows[i]).ToList(), split.Validation.Select(i => labels[i]).ToList());

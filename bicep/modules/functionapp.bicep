@@ -108,6 +108,11 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
           name: 'MlLifecycle__DriftSchedule'
           value: driftSchedule
         }
+        {
+          // The data stage refuses a dataset whose estimated peak exceeds the instance's memory.
+          name: 'MlLifecycle__MemoryBudgetMb'
+          value: string(instanceMemoryMB)
+        }
       ]
     }
     functionAppConfig: {

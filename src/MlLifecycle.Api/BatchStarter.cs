@@ -22,7 +22,7 @@ public sealed class BatchStarter(ILogger<BatchStarter> logger)
     /// </summary>
     public async Task<string?> StartForBlobAsync(DurableTaskClient client, string blobName, string etag, IDictionary<string, string>? metadata, CancellationToken ct = default)
     {
-        if (StartOnce.ModelOf(blobName, logger) is not { } model)
+        if (StartOnce.ModelOf(blobName, file => file.EndsWith(".csv", StringComparison.OrdinalIgnoreCase), logger) is not { } model)
         {
             return null;
         }

@@ -39,7 +39,7 @@ public sealed class LifecycleApi(ArtifactStore store, ModelRegistry registry, Mo
         if (IsLocalPath(dataset))
         {
             return Problems.BadRequest(
-                $"Field 'dataset' is a blob name in the '{ArtifactStore.Datasets}' container of the form '{{model}}/{{file}}.csv'; '{dataset}' looks like a local file path. "
+                $"Field 'dataset' is a blob name in the '{ArtifactStore.Datasets}' container of the form '{{model}}/{{file}}' (.csv, .csv.gz or .parquet); '{dataset}' looks like a local file path. "
                 + $"Local files are uploaded with the CLI (train <csv>) or to the '{ArtifactStore.Datasets}' container first.",
                 "dataset");
         }

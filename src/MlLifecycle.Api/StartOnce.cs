@@ -8,11 +8,14 @@ namespace MlLifecycle.Api;
 /// <summary>What the training and batch starters share: the model of a blob trigger's upload, and starting an orchestration once per id.</summary>
 internal static class StartOnce
 {
-    /// <summary>The model of an upload <c>{model}/{file}.csv</c> (the blob triggers' path); null, logged, for any other name.</summary>
-    public static string? ModelOf(string blobName, ILogger logger)
+    /// <summary>
+    /// The model of an upload <c>{model}/{file}</c> (the blob triggers' path) whose file <paramref name="starts"/> a job;
+    /// null, logged, for any other name.
+    /// </summary>
+    public static string? ModelOf(string blobName, Func<string, bool> starts, ILogger logger)
     {
         var parts = blobName.Split('/');
-        if (parts.Length != 2 || !parts[1].EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
+        if (parts.Length != 2 || !starts(parts[1]))
         {
             return null;
         }

@@ -10,9 +10,13 @@ namespace MlLifecycle.Api;
 /// <summary>Schedules training runs under deterministic ids: a trigger seen twice finds the run it already started.</summary>
 public sealed class TrainingStarter(ILogger<TrainingStarter> logger)
 {
-    /// <summary>Starts the run of a blob upload (blob trigger in both hosts); null when the blob is not a dataset.</summary>
+    /// <summary>
+    /// Starts the run of a blob upload to <c>datasets/{model}/</c> (blob trigger in both hosts): every file but the
+    /// model's spec, so a file of another format is rejected with a reason and quarantined, not ignored. Null when the
+    /// blob is the spec or not under a model's folder.
+    /// </summary>
     public async Task<string?> StartForBlobAsync(DurableTaskClient client, string blobName, string etag, CancellationToken ct = default) =>
-        StartOnce.ModelOf(blobName, logger) is { } model
+        StartOnce.ModelOf(blobName, file => file != LifecycleInfo.SpecFileName, logger) is { } model
             ? await StartAsync(client, RunIds.ForBlob(blobName, etag), new TrainingRequest(model, blobName, ETag: etag), ct)
             : null;
 

@@ -65,8 +65,11 @@ public static class VersionReport
             html.Append(Curve("pr-chart", Points(curves, "precisionRecall"), "recall", "precision", diagonal: false));
         }
 
-        html.Append(CultureInfo.InvariantCulture, $"<h2 id=\"cv\">Cross-validation ({E(metric)}, mean ± std over folds)</h2>");
         var winner = manifest.TryGetProperty("selection", out var selection) ? Text(selection, "winner") : "";
+        var sample = selection.ValueKind == JsonValueKind.Object && selection.TryGetProperty("sampleRows", out var rows) && rows.ValueKind == JsonValueKind.Number
+            ? string.Create(CultureInfo.InvariantCulture, $", on a stratified sample of {rows.GetInt32():N0} rows")
+            : "";
+        html.Append(CultureInfo.InvariantCulture, $"<h2 id=\"cv\">Cross-validation ({E(metric)}, mean ± std over folds{sample})</h2>");
         var cv = Items(selection, "trainers")
             .Where(t => t.TryGetProperty("metrics", out var m) && m.TryGetProperty(metric, out _))
             .Select(t => (Label: Text(t, "trainer") + (Text(t, "trainer") == winner ? " (selected)" : ""), Value: t.GetProperty("metrics").GetProperty(metric).GetProperty("mean").GetDouble(), Error: t.GetProperty("metrics").GetProperty(metric).GetProperty("std").GetDouble()))

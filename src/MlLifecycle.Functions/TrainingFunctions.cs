@@ -18,16 +18,19 @@ public sealed class TrainingFunctions(TrainingStarter starter)
     public static Task<TuningResult?> RunTuning([OrchestrationTrigger] TaskOrchestrationContext context, TuningState state) =>
         new TuningOrchestration().RunAsync(context, state);
 
-    /// <summary>An upload to <c>datasets/{model}/{file}.csv</c> starts one run per blob version (Event Grid source on Flex Consumption).</summary>
+    /// <summary>
+    /// An upload to <c>datasets/{model}/{file}</c> (<c>.csv</c>, <c>.csv.gz</c>, <c>.parquet</c>; any other file is
+    /// rejected with a reason) starts one run per blob version (Event Grid source on Flex Consumption).
+    /// </summary>
     [Function(nameof(DatasetUploaded))]
     public async Task DatasetUploaded(
-        [BlobTrigger("datasets/{model}/{file}.csv", Source = BlobTriggerSource.EventGrid, Connection = "AzureWebJobsStorage")] BlobClient blob,
+        [BlobTrigger("datasets/{model}/{file}", Source = BlobTriggerSource.EventGrid, Connection = "AzureWebJobsStorage")] BlobClient blob,
         string model,
         string file,
         [DurableClient] DurableTaskClient client,
         CancellationToken ct)
     {
         var properties = await blob.GetPropertiesAsync(cancellationToken: ct);
-        await starter.StartForBlobAsync(client, $"{model}/{file}.csv", properties.Value.ETag.ToString(), ct);
+        await starter.StartForBlobAsync(client, $"{model}/{file}", properties.Value.ETag.ToString(), ct);
     }
 }

@@ -106,9 +106,15 @@ public sealed class ArtifactStore(BlobServiceClient service)
     public async Task QuarantineAsync(string datasetName, string? etag, object reason, CancellationToken ct = default)
     {
         await WriteJsonAsync(Quarantine, $"{datasetName}.reason.json", reason, ct);
-        if (await TryReadAsync(Datasets, datasetName, etag, ct) is { } content)
+        try
         {
-            await WriteAsync(Quarantine, datasetName, content, ct: ct);
+            // A copy inside the storage account: the file, however large, never passes through this process.
+            var copy = await Blob(Quarantine, datasetName).StartCopyFromUriAsync(Blob(Datasets, datasetName).Uri, new BlobCopyFromUriOptions { SourceConditions = IfMatch(etag) }, ct);
+            await copy.WaitForCompletionAsync(ct);
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            // That version is gone: a newer upload under the same name has its own run.
         }
     }
 
@@ -125,6 +131,13 @@ public sealed class ArtifactStore(BlobServiceClient service)
             return null;
         }
     }
+
+    /// <summary>
+    /// Opens a blob for writing: the content goes up in blocks as it is written and replaces the blob when the stream is
+    /// disposed (content too large to hold in memory at once).
+    /// </summary>
+    public async Task<Stream> OpenWriteAsync(string container, string name, CancellationToken ct = default) =>
+        await Blob(container, name).OpenWriteAsync(overwrite: true, new BlobOpenWriteOptions { HttpHeaders = new BlobHttpHeaders { ContentType = ContentType(name) } }, ct);
 
     /// <summary>
     /// Stages part <paramref name="index"/> of a blob written in parts: it stays invisible until

@@ -17,7 +17,7 @@ public sealed class ChampionScorer(ArtifactStore store, ModelRegistry registry, 
     /// The champion's metrics on this run's test rows; null metrics when there is no champion, or when it is not
     /// compared (and why): it was split otherwise, so it may have trained on these rows, or it cannot read this data.
     /// </summary>
-    public async Task<(int? Version, Dictionary<string, double>? Metrics, string? Unscored)> ScoreAsync(string model, DatasetSchema schema, ProblemSpec spec, TabularData data, int[] test)
+    public async Task<(int? Version, Dictionary<string, double>? Metrics, string? Unscored)> ScoreAsync(string model, DatasetSchema schema, ProblemSpec spec, ColumnTable data, int[] test)
     {
         if (await registry.ResolveAliasAsync(model, ModelRegistry.Champion) is not { } version || await registry.GetVersionAsync(model, version) is not { } record)
         {
@@ -35,10 +35,10 @@ public sealed class ChampionScorer(ArtifactStore store, ModelRegistry registry, 
         var (file, sha) = record.EvaluatedSha256 is { } evaluated ? (ModelRegistry.EvaluatedModelFile, evaluated) : ("model.zip", record.ArtifactSha256);
         var zip = await store.TryReadAsync(ArtifactStore.Artifacts, $"{model}/{version}/{file}") ?? BinaryData.Empty;
         var championSchema = await store.ReadJsonAsync<DatasetSchema>(ArtifactStore.Artifacts, $"{model}/{version}/schema.json");
-        var labelIndex = data.IndexOf(championSchema.Label.Name);
-        var newClasses = championSchema.IsClassification && labelIndex >= 0 && test.Any(i => data.Rows[i][labelIndex] is { } l && !championSchema.Classes!.Contains(l));
+        var label = data.Find(championSchema.Label.Name);
+        var newClasses = championSchema.IsClassification && label is not null && test.Any(i => label.Text(i) is { } l && !championSchema.Classes!.Contains(l));
         if (ArtifactStore.Sha256(zip) != sha || championSchema.Task != schema.Task || championSchema.PositiveClass != schema.PositiveClass
-            || labelIndex < 0 || newClasses || championSchema.Features.Any(c => data.IndexOf(c.Name) < 0)
+            || label is null || newClasses || championSchema.Features.Any(c => data.IndexOf(c.Name) < 0)
             || championSchema.Features.Any(c => c.History != schema.Features.FirstOrDefault(f => f.Name == c.Name)?.History)) // same history fields, built the same way
         {
             logger.LogWarning("Champion v{Version} of {Model} cannot be scored on this run's data; the gate checks the criteria only", version, model);
@@ -46,7 +46,7 @@ public sealed class ChampionScorer(ArtifactStore store, ModelRegistry registry, 
         }
 
         var champion = TrainedModel.Load(zip.ToStream(), championSchema, record.Trainer);
-        var (rows, labels) = FeatureRows.FromTable(new TabularData(data.Columns, test.Select(i => data.Rows[i]).ToList()), championSchema);
-        return (version, ModelScoring.Score(champion, rows, labels, Enumerable.Range(0, rows.Count).ToArray()), null);
+        var (rows, labels) = FeatureRows.FromTable(data, championSchema);
+        return (version, ModelScoring.Score(champion, rows, labels, test), null);
     }
 }

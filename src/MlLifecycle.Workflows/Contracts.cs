@@ -26,9 +26,9 @@ public sealed record RunContext(string RunId, string Model, string Dataset, Prob
     [JsonIgnore]
     public string Folder => $"{Model}/runs/{RunId}";
 
-    /// <summary>The cleaned data the run trains on.</summary>
+    /// <summary>The cleaned table the run trains on (<see cref="Core.Data.TableFile"/>).</summary>
     [JsonIgnore]
-    public string DataBlob => $"{Folder}/data.csv";
+    public string DataBlob => $"{Folder}/table.bin";
 
     [JsonIgnore]
     public string SchemaBlob => $"{Folder}/schema.json";
@@ -86,7 +86,8 @@ public sealed record QuarantineInput(RunContext Run, IReadOnlyList<Anomaly> Anom
 /// <param name="ApprovalHours">How long promotion waits for an approval; null when the spec does not ask for one.</param>
 /// <param name="Refit">Train the evaluated configuration again on every row and serve that (spec <c>split.refit</c>).</param>
 /// <param name="Ensemble">Try ensemble selection over the candidates' out-of-fold predictions (spec <c>validation.ensemble</c>).</param>
-public sealed record SplitOutcome(int Train, int Validation, int Test, CvMethod Method, int Folds, IReadOnlyList<string> Trainers, int MaxConcurrency, TuningSpec Tuning, int Seed, double? ApprovalHours = null, bool Refit = false, bool Ensemble = false);
+/// <param name="SampleRows">Rows of the stratified sample model selection and tuning read; null when they read every train and validation row.</param>
+public sealed record SplitOutcome(int Train, int Validation, int Test, CvMethod Method, int Folds, IReadOnlyList<string> Trainers, int MaxConcurrency, TuningSpec Tuning, int Seed, double? ApprovalHours = null, bool Refit = false, bool Ensemble = false, int? SampleRows = null);
 
 /// <summary>The event a waiting run takes: approve or reject the promotion of the version it registered.</summary>
 public sealed record ApprovalDecision(bool Approved, string By, string? Reason = null);
@@ -137,8 +138,8 @@ public sealed record TrainOutcome(string Trainer, string ModelSha256, double Sec
 /// <summary>The final model's inputs: how many the chain offered, how many selection kept, which it dropped and why, and synthetic rows added.</summary>
 public sealed record FeatureSummary(int Inputs, int Kept, IReadOnlyList<string> Dropped, int SyntheticRows);
 
-/// <summary>Cross-validation result: mean ± std per trainer and the selected one.</summary>
-public sealed record SelectionSummary(CvMethod Method, int Folds, string Winner, IReadOnlyList<TrainerSummary> Trainers);
+/// <summary>Cross-validation result: mean ± std per trainer and the selected one, and the rows of the sample it read (null: every train and validation row).</summary>
+public sealed record SelectionSummary(CvMethod Method, int Folds, string Winner, IReadOnlyList<TrainerSummary> Trainers, int? SampleRows = null);
 
 /// <summary>Test metrics, criteria, the champion gate and the largest gap of each slice.</summary>
 public sealed record EvaluationOutcome(

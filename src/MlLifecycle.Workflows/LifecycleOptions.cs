@@ -7,9 +7,24 @@ public sealed class LifecycleOptions
 {
     public const string Section = "MlLifecycle";
 
-    /// <summary>Uploads larger than this are rejected (<c>FileTooLarge</c>). Default 256 MiB.</summary>
+    /// <summary>
+    /// The memory a run's process may use, in MB: the instance it runs on (<c>instanceMemoryMB</c> in <c>bicep/</c>;
+    /// 4,096 is the largest Flex Consumption instance). A dataset whose estimated peak exceeds it is refused when it is
+    /// opened (<c>OverMemoryBudget</c>). Default 2,048, the instance <c>bicep/</c> deploys.
+    /// </summary>
+    [Range(512, 1 << 20)]
+    public int MemoryBudgetMb { get; set; } = 2048;
+
+    /// <summary>
+    /// Uploads larger than this are rejected (<c>FileTooLarge</c>) before any is read. Default: the memory budget in
+    /// bytes — a file larger than that cannot fit in it as a table (a cell's text takes at least 2 bytes, its value 4
+    /// or 8), whatever its rows; compressed files are held to the budget by their rows instead.
+    /// </summary>
     [Range(1, long.MaxValue)]
-    public long MaxDatasetBytes { get; set; } = 256L * 1024 * 1024;
+    public long? MaxDatasetBytes { get; set; }
+
+    /// <summary><see cref="MaxDatasetBytes"/>, or its default.</summary>
+    public long EffectiveMaxDatasetBytes => MaxDatasetBytes ?? (long)MemoryBudgetMb << 20;
 
     /// <summary>Rows per chunk of a batch scoring job (one activity scores one chunk). Default 10 000.</summary>
     [Range(100, 1_000_000)]

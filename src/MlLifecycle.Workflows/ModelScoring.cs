@@ -7,7 +7,7 @@ namespace MlLifecycle.Workflows;
 /// <summary>Row picking and scoring shared by the activities that train or evaluate models.</summary>
 internal static class ModelScoring
 {
-    public static List<T> Pick<T>(List<T> items, int[] indexes) => indexes.Select(i => items[i]).ToList();
+    public static IReadOnlyList<T> Pick<T>(IReadOnlyList<T> items, int[] indexes) => new Picked<T>(items, indexes);
 
     /// <summary>
     /// Trains one candidate on the <paramref name="train"/> rows of a run (one thread: candidates run side by side) and
@@ -23,8 +23,8 @@ internal static class ModelScoring
         var stopwatch = Stopwatch.StartNew();
         try
         {
-            var model = TrainedModel.Train(data.Schema, Pick(data.Rows, train), Pick(data.Labels, train), data.Spec.EffectiveSeed, data.Spec, trainer, threads: 1, options);
-            var predictions = model.Predict(Pick(data.Rows, validation));
+            var model = TrainedModel.Train(data.Schema, data.Rows.Subset(train), Pick(data.Labels, train), data.Spec.EffectiveSeed, data.Spec, trainer, threads: 1, options);
+            var predictions = model.Predict(data.Rows.Subset(validation));
             // An undefined metric (AUC of a one-class fold) or an overflowing one is left out: results must serialize.
             var metrics = Metrics.For(model.Schema, Pick(data.Labels, validation), predictions).Where(m => double.IsFinite(m.Value)).ToDictionary();
             return (metrics, null, stopwatch.Elapsed.TotalSeconds, new OutOfFoldPredictions(validation, [.. predictions.Select(p => PredictionVectors.Of(data.Schema, p))]));
@@ -37,8 +37,6 @@ internal static class ModelScoring
     }
 
     /// <summary>Metrics of a model on some rows.</summary>
-    public static Dictionary<string, double> Score(TrainedModel model, List<string?[]> rows, List<string> labels, int[] indexes)
-    {
-        return Metrics.For(model.Schema, Pick(labels, indexes), model.Predict(Pick(rows, indexes)));
-    }
+    public static Dictionary<string, double> Score(TrainedModel model, FeatureSource rows, IReadOnlyList<string> labels, int[] indexes) =>
+        Metrics.For(model.Schema, Pick(labels, indexes), model.Predict(rows.Subset(indexes)));
 }

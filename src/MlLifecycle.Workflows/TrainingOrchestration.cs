@@ -64,17 +64,18 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
                 var split = await context.CallActivityAsync<SplitOutcome>(ActivityNames.SplitDataset, run, Retry);
                 var folds = split.Trainers.SelectMany(t => Enumerable.Range(0, split.Folds).Select(f => new FoldInput(run, t, f))).ToList();
                 var scored = 0;
-                void FoldsDone() => context.SetCustomStatus(new RunProgress($"cross-validating {split.Trainers.Count} trainers × {split.Folds} folds ({split.Method}): {scored}/{folds.Count} scored", CrossValidationStep, Steps, scored, folds.Count));
+                var sampled = split.SampleRows is { } sample ? $" on a stratified sample of {sample:N0} of {split.Train + split.Validation:N0} rows" : "";
+                void FoldsDone() => context.SetCustomStatus(new RunProgress($"cross-validating {split.Trainers.Count} trainers × {split.Folds} folds ({split.Method}){sampled}: {scored}/{folds.Count} scored", CrossValidationStep, Steps, scored, folds.Count));
                 FoldsDone();
                 var results = await FanOutAsync<FoldInput, FoldResult>(context, ActivityNames.EvaluateFold, folds, split.MaxConcurrency, _ => { scored++; FoldsDone(); });
                 var summaries = ModelSelection.Summarize(results);
                 if (ModelSelection.Best(summaries, data.PrimaryMetric!) is not { } winner)
                 {
-                    result = result with { Selection = new SelectionSummary(split.Method, split.Folds, "", summaries) };
+                    result = result with { Selection = new SelectionSummary(split.Method, split.Folds, "", summaries, split.SampleRows) };
                     throw new CandidatesFailedException(ModelSelection.Failures(summaries));
                 }
 
-                var selection = new SelectionSummary(split.Method, split.Folds, winner, summaries);
+                var selection = new SelectionSummary(split.Method, split.Folds, winner, summaries, split.SampleRows);
                 result = result with { Selection = selection };
                 TuningResult? tuning = null;
                 if (split.Tuning.Strategy != TuningStrategy.None)

@@ -26,6 +26,13 @@ public class AugmentationTests
         return (rows, labels);
     }
 
+    /// <summary>Augments rows of cells and reads the result back as cells (missing as null).</summary>
+    private static (List<string?[]> Rows, IReadOnlyList<string> Labels, AugmentationReport? Report) Apply(DatasetSchema schema, List<string?[]> rows, IReadOnlyList<string> labels, AugmentationSpec spec, int seed)
+    {
+        var (outRows, outLabels, report) = Augmentation.Apply(schema, FeatureSource.FromCells(rows), labels, spec, seed);
+        return ([.. Enumerable.Range(0, outRows.Count).Select(r => Enumerable.Range(0, schema.Features.Count).Select(f => outRows.Text(f, r) is { Length: > 0 } t ? t : null).ToArray())], outLabels, report);
+    }
+
     /// <summary>A feature of the synthetic rows (those after the first <paramref name="original"/>), NaN when missing.</summary>
     private static List<double> Synthetic(List<string?[]> rows, int original, int feature) =>
         [.. rows.Skip(original).Select(r => (double)FeatureRows.ToSingle(r[feature]))];
@@ -39,7 +46,7 @@ public class AugmentationTests
         List<string?[]> rows = [.. Enumerable.Range(0, 30).Select(i => new string?[] { Cell(i + 0.5) })];
         List<string> labels = [.. Enumerable.Repeat("a", 25), .. Enumerable.Repeat("b", 2), .. Enumerable.Repeat("c", 3)];
 
-        var (outRows, outLabels, report) = Augmentation.Apply(Schema(["a", "b", "c"], X), rows, labels, Smote(ratio), seed: 1);
+        var (outRows, outLabels, report) = Apply(Schema(["a", "b", "c"], X), rows, labels, Smote(ratio), seed: 1);
 
         Assert.NotNull(report);
         Assert.Equal(synthetic, report.SyntheticRows);
@@ -56,7 +63,7 @@ public class AugmentationTests
         // Minority {0, 10}: its only neighbour pair, so every synthetic value is in [0, 10]; the column is not integer.
         var (rows, labels) = OneColumn(Enumerable.Range(0, 20).Select(i => -50.5 + 10 * i), [0, 10]);
 
-        var result = Augmentation.Apply(Schema(["a", "b"], X), rows, labels, Smote(), seed: 7);
+        var result = Apply(Schema(["a", "b"], X), rows, labels, Smote(), seed: 7);
 
         var values = Synthetic(result.Rows, 22, 0);
         Assert.Equal(18, values.Count);
@@ -72,7 +79,7 @@ public class AugmentationTests
         List<string?[]> rows = [.. Enumerable.Range(0, 20).Select(i => new string?[] { Cell(i + 0.5), Cell(3 * i + 0.5) }), ["0", "0"], ["10", "20"]];
         List<string> labels = [.. Enumerable.Repeat("a", 20), "b", "b"];
 
-        var result = Augmentation.Apply(Schema(["a", "b"], X, Y), rows, labels, Smote(), seed: 3);
+        var result = Apply(Schema(["a", "b"], X, Y), rows, labels, Smote(), seed: 3);
 
         var x = Synthetic(result.Rows, 22, 0);
         var y = Synthetic(result.Rows, 22, 1);
@@ -89,7 +96,7 @@ public class AugmentationTests
             ["0", "0"], ["0", "1"], ["30", "0"], ["30", "1"]];
         List<string> labels = [.. Enumerable.Repeat("a", 100), .. Enumerable.Repeat("b", 4)];
 
-        var result = Augmentation.Apply(Schema(["a", "b"], X, Y), rows, labels, Smote(neighbors: 1), seed: 5);
+        var result = Apply(Schema(["a", "b"], X, Y), rows, labels, Smote(neighbors: 1), seed: 5);
 
         var x = Synthetic(result.Rows, 104, 0);
         var y = Synthetic(result.Rows, 104, 1);
@@ -104,7 +111,7 @@ public class AugmentationTests
         // Minority 0, 1, 100, 101 with k = 1: pairs 0–1 and 100–101, never a value in (1, 100).
         var (rows, labels) = OneColumn(Enumerable.Range(0, 30).Select(i => i * 5 + 0.5), [0, 1, 100, 101]);
 
-        var result = Augmentation.Apply(Schema(["a", "b"], X), rows, labels, Smote(neighbors: 1), seed: 2);
+        var result = Apply(Schema(["a", "b"], X), rows, labels, Smote(neighbors: 1), seed: 2);
 
         var values = Synthetic(result.Rows, 34, 0);
         Assert.Equal(26, values.Count);
@@ -117,7 +124,7 @@ public class AugmentationTests
         List<string?[]> rows = [.. Enumerable.Range(0, 30).Select(i => new string?[] { "Rome", Cell(i + 0.5) }), ["Oslo", "1.5"], ["Lima", "2.5"], ["Pisa", null]];
         List<string> labels = [.. Enumerable.Repeat("a", 30), "b", "b", "b"];
 
-        var result = Augmentation.Apply(Schema(["a", "b"], City, X), rows, labels, Smote(), seed: 4);
+        var result = Apply(Schema(["a", "b"], City, X), rows, labels, Smote(), seed: 4);
 
         var synthetic = result.Rows.Skip(33).ToList();
         Assert.Equal(27, synthetic.Count);
@@ -133,7 +140,7 @@ public class AugmentationTests
     {
         var (rows, labels) = OneColumn(Enumerable.Range(0, 20).Select(i => (double)i), [0, 10]);
 
-        var result = Augmentation.Apply(Schema(["a", "b"], X), rows, labels, Smote(), seed: 7);
+        var result = Apply(Schema(["a", "b"], X), rows, labels, Smote(), seed: 7);
 
         var cells = result.Rows.Skip(22).Select(r => r[0]!).ToList();
         Assert.Equal(18, cells.Count);
@@ -148,12 +155,12 @@ public class AugmentationTests
         var (rows, labels) = OneColumn([1.5, 2.5, 3.5, 4.5], [7.5, 9.5]);
         var snapshot = rows.Select(r => r.ToArray()).ToList();
 
-        var result = Augmentation.Apply(Schema(["a", "b"], X), rows, labels, Smote(), seed: 1);
+        var result = Apply(Schema(["a", "b"], X), rows, labels, Smote(), seed: 1);
 
         Assert.Equal(8, result.Rows.Count);
         for (var i = 0; i < rows.Count; i++)
         {
-            Assert.Same(rows[i], result.Rows[i]);
+            Assert.Equal(snapshot[i], result.Rows[i]);
             Assert.Equal(snapshot[i], rows[i]);
         }
 
@@ -165,7 +172,7 @@ public class AugmentationTests
     {
         var (rows, labels) = OneColumn(Enumerable.Range(0, 20).Select(i => i + 0.5), [0.5, 3.5, 9.5]);
         var schema = Schema(["a", "b"], X);
-        string Run(int seed) => string.Join(",", Augmentation.Apply(schema, rows, labels, Smote(), seed).Rows.Skip(23).Select(r => r[0]));
+        string Run(int seed) => string.Join(",", Apply(schema, rows, labels, Smote(), seed).Rows.Skip(23).Select(r => r[0]));
 
         Assert.Equal(Run(11), Run(11));
         Assert.NotEqual(Run(11), Run(12));
@@ -181,7 +188,7 @@ public class AugmentationTests
         var columnStd = Math.Sqrt(x.Sum(v => (v - x.Average()) * (v - x.Average())) / (x.Count - 1)); // ≈ 577.9
         var spec = new AugmentationSpec { Method = AugmentationMethod.Jitter, Noise = 0.1 };
 
-        var result = Augmentation.Apply(Schema(["a", "b"], X, Y), rows, labels, spec, seed: 9);
+        var result = Apply(Schema(["a", "b"], X, Y), rows, labels, spec, seed: 9);
 
         var values = Synthetic(result.Rows, 2002, 0);
         Assert.Equal(2000, values.Count);
@@ -200,7 +207,7 @@ public class AugmentationTests
         var (rows, labels) = OneColumn(Enumerable.Range(0, 100).Select(i => i + 0.5), [99.5]);
         var spec = new AugmentationSpec { Method = AugmentationMethod.Jitter, Noise = 1 };
 
-        var result = Augmentation.Apply(Schema(["a", "b"], X), rows, labels, spec, seed: 1);
+        var result = Apply(Schema(["a", "b"], X), rows, labels, spec, seed: 1);
 
         var values = Synthetic(result.Rows, 101, 0);
         Assert.Equal(99, values.Count);
@@ -216,7 +223,7 @@ public class AugmentationTests
         rows.AddRange([["8.5"], ["9.5"]]);
         labels.AddRange(["c", "c"]);
 
-        var (_, _, report) = Augmentation.Apply(Schema(["a", "b", "c"], X), rows, labels, Smote(), seed: 1);
+        var (_, _, report) = Apply(Schema(["a", "b", "c"], X), rows, labels, Smote(), seed: 1);
 
         Assert.NotNull(report);
         Assert.Equal(3, report.SyntheticRows);
@@ -231,7 +238,7 @@ public class AugmentationTests
         List<string?[]> rows = [["Rome"], ["Rome"], ["Rome"], ["Oslo"]];
         List<string> labels = ["a", "a", "a", "b"];
 
-        var (outRows, _, report) = Augmentation.Apply(Schema(["a", "b"], City), rows, labels, Smote(), seed: 1);
+        var (outRows, _, report) = Apply(Schema(["a", "b"], City), rows, labels, Smote(), seed: 1);
 
         Assert.Equal(4, outRows.Count);
         Assert.NotNull(report);
@@ -245,23 +252,23 @@ public class AugmentationTests
     {
         var schema = new DatasetSchema(0, X, MlTask.Regression, null, null, [Y]);
 
-        Assert.Throws<ArgumentException>(() => Augmentation.Apply(schema, [["1"], ["2"]], ["1.5", "2.5"], Smote(), seed: 1));
+        Assert.Throws<ArgumentException>(() => Augmentation.Apply(schema, FeatureSource.FromCells([["1"], ["2"]]), ["1.5", "2.5"], Smote(), seed: 1));
     }
 
     [Fact]
-    public void Apply_None_ReturnsCopiesAndNullReport()
+    public void Apply_None_ReturnsTheRowsUntouchedAndNullReport()
     {
         var (rows, labels) = OneColumn([1.5, 2.5, 3.5], [7.5]);
+        var source = FeatureSource.FromCells(rows);
         var regression = new DatasetSchema(0, X, MlTask.Regression, null, null, [Y]);
 
-        var (outRows, outLabels, report) = Augmentation.Apply(Schema(["a", "b"], X), rows, labels, new AugmentationSpec(), seed: 1);
-        var (_, _, regressionReport) = Augmentation.Apply(regression, rows, labels, new AugmentationSpec(), seed: 1);
+        var (outRows, outLabels, report) = Augmentation.Apply(Schema(["a", "b"], X), source, labels, new AugmentationSpec(), seed: 1);
+        var (_, _, regressionReport) = Augmentation.Apply(regression, source, labels, new AugmentationSpec(), seed: 1);
 
         Assert.Null(report);
         Assert.Null(regressionReport); // training calls Apply for every task with the default spec
-        Assert.NotSame(rows, outRows);
-        Assert.Equal(rows, outRows);
-        Assert.Equal(labels, outLabels);
+        Assert.Same(source, outRows); // a view of the same rows: nothing copied
+        Assert.Same(labels, outLabels);
     }
 
     [Fact]
@@ -270,7 +277,7 @@ public class AugmentationTests
         // 5 001 minority rows: neighbours come from 5 000 random candidates.
         var (rows, labels) = OneColumn(Enumerable.Range(0, 5200).Select(i => 10000.5 + i), Enumerable.Range(0, 5001).Select(i => i + 0.25));
 
-        var result = Augmentation.Apply(Schema(["a", "b"], X), rows, labels, Smote(), seed: 1);
+        var result = Apply(Schema(["a", "b"], X), rows, labels, Smote(), seed: 1);
 
         Assert.Equal(199, result.Report!.SyntheticRows);
         Assert.Equal(5200, result.Report.ClassCountsAfter["b"]);

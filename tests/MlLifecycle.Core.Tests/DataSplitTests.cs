@@ -48,10 +48,14 @@ public class DataSplitTests
     private static List<string?[]> Rows(int count, int offset = 0) =>
         [.. Enumerable.Range(offset, count).Select(i => new string?[] { i.ToString(System.Globalization.CultureInfo.InvariantCulture), (i % 7).ToString(System.Globalization.CultureInfo.InvariantCulture), i % 3 == 0 ? null : "x" })];
 
+    /// <summary>The rows' typed content: a number, a small integer and a category.</summary>
+    private static RowContent Content(List<string?[]> rows) =>
+        new(ColumnTable.FromRows(["id", "k", "c"], rows), [("id", ColumnKind.Numeric), ("k", ColumnKind.Numeric), ("c", ColumnKind.Categorical)]);
+
     [Fact]
     public void Hashed_2000Rows_SplitsNear70_15_15Disjointly()
     {
-        var split = DataSplit.Hashed(Rows(2000), "credit");
+        var split = DataSplit.Hashed(Content(Rows(2000)), "credit");
 
         Assert.InRange(split.Train.Length, 1330, 1470);
         Assert.InRange(split.Validation.Length, 240, 360);
@@ -66,9 +70,9 @@ public class DataSplitTests
         var original = Rows(600);
         var grown = original.Concat(Rows(400, offset: 600)).Reverse().ToList();
 
-        var a = Parts(original, DataSplit.Hashed(original, "m"));
-        var b = Parts(grown, DataSplit.Hashed(grown, "m"));
-        var other = Parts(original, DataSplit.Hashed(original, "n"));
+        var a = Parts(original, DataSplit.Hashed(Content(original), "m"));
+        var b = Parts(grown, DataSplit.Hashed(Content(grown), "m"));
+        var other = Parts(original, DataSplit.Hashed(Content(original), "n"));
 
         Assert.All(a, kv => Assert.Equal(kv.Value, b[kv.Key]));
         Assert.True(a.Count(kv => kv.Value != other[kv.Key]) > 100, "another salt moves rows");
@@ -79,7 +83,7 @@ public class DataSplitTests
     {
         var rows = Rows(200).Concat(Rows(200)).ToList();
 
-        var split = DataSplit.Hashed(rows, "dups");
+        var split = DataSplit.Hashed(Content(rows), "dups");
 
         Assert.All(Enumerable.Range(0, 200), i => Assert.Equal(split.Test.Contains(i), split.Test.Contains(i + 200)));
     }
@@ -93,7 +97,7 @@ public class DataSplitTests
 
         foreach (var salt in Enumerable.Range(0, 200).Select(i => $"salt{i}"))
         {
-            var split = DataSplit.Hashed(rows, salt, strata: labels);
+            var split = DataSplit.Hashed(Content(rows), salt, strata: labels);
             Assert.Contains(split.Train, i => labels[i] == "rare");
             Assert.NotEmpty(split.Test);
         }
@@ -102,7 +106,7 @@ public class DataSplitTests
     [Fact]
     public void Hashed_TooFewRows_ThrowsTooFewRows()
     {
-        var ex = Assert.Throws<DataValidationException>(() => DataSplit.Hashed(Rows(5), "m"));
+        var ex = Assert.Throws<DataValidationException>(() => DataSplit.Hashed(Content(Rows(5)), "m"));
 
         Assert.Equal(AnomalyCodes.TooFewRows, ex.Code);
     }

@@ -6,11 +6,11 @@ namespace MlLifecycle.Core.Tests;
 
 public class InspectionTests
 {
-    private static TabularData Table(string[] columns, params string?[][] rows) => new(columns, rows);
+    private static ColumnTable Table(string[] columns, params string?[][] rows) => ColumnTable.FromRows(columns, rows);
 
     private static string I(int i) => i.ToString(CultureInfo.InvariantCulture);
 
-    private static Inspection Inspect(TabularData table, ProblemSpec? spec = null) => SchemaInference.Inspect(table, spec ?? new ProblemSpec { Label = "y" });
+    private static Inspection Inspect(ColumnTable table, ProblemSpec? spec = null) => SchemaInference.Inspect(table, spec ?? new ProblemSpec { Label = "y" });
 
     [Fact]
     public void Inspect_InfersBooleanDateTextAndCategorical()
@@ -183,7 +183,7 @@ public class QualityReportTests
 
         rows.Add(rows[1]);
         rows.Add(rows[2]);
-        var table = new TabularData(["x", "cat", "leak", "k", "y"], rows);
+        var table = ColumnTable.FromRows(["x", "cat", "leak", "k", "y"], rows);
         var inspection = SchemaInference.Inspect(table, new ProblemSpec { Label = "y" });
         var cleaning = Cleaner.Clean(table, inspection.Schema, new CleaningSpec());
 
@@ -206,7 +206,7 @@ public class QualityReportTests
     public void Build_RegressionFeatureProportionalToLabel_IsLeakageSuspect()
     {
         var rows = Enumerable.Range(0, 30).Select(i => new string?[] { (2 * i).ToString(CultureInfo.InvariantCulture), ((i * 7) % 11).ToString(CultureInfo.InvariantCulture), (i + 0.5).ToString(CultureInfo.InvariantCulture) }).ToList();
-        var table = new TabularData(["double", "noise", "y"], rows);
+        var table = ColumnTable.FromRows(["double", "noise", "y"], rows);
         var inspection = SchemaInference.Inspect(table, new ProblemSpec { Label = "y" });
 
         var report = QualityReport.Build(table, inspection.Schema, inspection.Anomalies, Cleaner.Clean(table, inspection.Schema, new CleaningSpec()));
@@ -217,7 +217,7 @@ public class QualityReportTests
 
 public class CleanerTests
 {
-    private static readonly TabularData Table = new(
+    private static readonly ColumnTable Table = ColumnTable.FromRows(
         ["x", "c", "y"],
         [["1", "a", "p"], ["1", "a", "p"], ["2", null, "q"], ["3", "b", null], [null, "b", "q"], ["1", "a", "q"]]);
 
@@ -229,7 +229,7 @@ public class CleanerTests
         var result = Cleaner.Clean(Table, Schema, new CleaningSpec());
 
         Assert.Equal(1, result.DuplicatesRemoved);
-        Assert.Equal(4, result.Data.Rows.Count); // 6 − 1 without label − 1 duplicate
+        Assert.Equal([0, 2, 4, 5], result.Keep); // 6 − 1 without label − 1 duplicate
         Assert.Equal(0, result.MissingRowsRemoved);
     }
 
@@ -239,7 +239,7 @@ public class CleanerTests
         var result = Cleaner.Clean(Table, Schema, new CleaningSpec { Missing = MissingPolicy.Drop, DropDuplicates = false });
 
         Assert.Equal(2, result.MissingRowsRemoved);
-        Assert.Equal(3, result.Data.Rows.Count);
+        Assert.Equal([0, 1, 5], result.Keep);
     }
 }
 
@@ -260,7 +260,7 @@ public class SchemaValidatorTests
     [Fact]
     public void Validate_Batch_ReportsEachAnomalyWithCountAndRows()
     {
-        var batch = new TabularData(
+        var batch = ColumnTable.FromRows(
             ["age", "city", "vip", "extra"],
             [["30", "Oslo", "yes", "1"], ["70", "Lima", "maybe", "2"], ["x", null, "no", "3"], [null, "Paris", "no", "4"]]);
 
@@ -279,7 +279,7 @@ public class SchemaValidatorTests
     [Fact]
     public void Validate_MissingColumn_IsError_AndLabelOnlyWhenRequired()
     {
-        var batch = new TabularData(["age", "vip"], [["30", "no"]]);
+        var batch = ColumnTable.FromRows(["age", "vip"], [["30", "no"]]);
 
         var inference = SchemaValidator.Validate(batch, Stored, requireLabel: false);
         var training = SchemaValidator.Validate(batch, Stored, requireLabel: true);
@@ -297,11 +297,11 @@ public class SchemaValidatorTests
 
         foreach (var chunk in rows.Chunk(10))
         {
-            check.Add(new TabularData(columns, chunk));
+            check.Add(ColumnTable.FromRows(columns, chunk));
         }
 
         var anomalies = check.Anomalies();
-        var whole = SchemaValidator.Validate(new TabularData(columns, rows), Stored, requireLabel: false);
+        var whole = SchemaValidator.Validate(ColumnTable.FromRows(columns, rows), Stored, requireLabel: false);
         Assert.Equal(whole.Select(a => $"{a.Code} {a.Column} {a.Count} {string.Join(',', a.Rows ?? [])} {a.Message}"), anomalies.Select(a => $"{a.Code} {a.Column} {a.Count} {string.Join(',', a.Rows ?? [])} {a.Message}"));
         var wrongType = Assert.Single(anomalies, a => a.Code == AnomalyCodes.TypeMismatch);
         Assert.Equal(7, wrongType.Count);

@@ -10,7 +10,7 @@ namespace MlLifecycle.Core.Tests;
 public class EnsembleSelectionTests
 {
     private static readonly DatasetSchema Binary = SchemaInference.Infer(
-        new TabularData(["x", "y"], [.. Enumerable.Range(0, 20).Select(i => new string?[] { $"{i}", i % 4 == 0 ? "pos" : "neg" })]), "y");
+        ColumnTable.FromRows(["x", "y"], [.. Enumerable.Range(0, 20).Select(i => new string?[] { $"{i}", i % 4 == 0 ? "pos" : "neg" })]), "y");
 
     /// <summary>Regression rows whose truth is the mean of candidates A and B (A = y + e, B = y − e), and a noisy C.</summary>
     private static (double[][][] Candidates, Func<int[], double[][], double> Score) Regression(int rows, int seed)
@@ -131,14 +131,14 @@ public class EnsembleSelectionTests
     public void TrainedModelEnsemble_PredictsTheWeightedAverage_AndRoundTripsThroughItsZip()
     {
         var random = new Random(6);
-        var data = new TabularData(["x1", "color", "y"], [.. Enumerable.Range(0, 300).Select(_ =>
+        var data = ColumnTable.FromRows(["x1", "color", "y"], [.. Enumerable.Range(0, 300).Select(_ =>
         {
             var x1 = random.NextDouble() * 10;
             var color = random.Next(3) switch { 0 => "red", 1 => "green", _ => "blue" };
             return new string?[] { x1.ToString("F3", CultureInfo.InvariantCulture), color, x1 + (color == "red" ? 2 : 0) + random.NextDouble() * 3 > 6.5 ? "pos" : "neg" };
         })]);
         var schema = SchemaInference.Infer(data, "y");
-        var (rows, labels) = FeatureRows.FromTable(data, schema);
+        var (rows, labels) = TestRows.Cells(data, schema);
         var tree = TrainedModel.Train(schema, rows, labels, seed: 1, trainer: Trainers.LightGbm);
         var linear = TrainedModel.Train(schema, rows, labels, seed: 1, trainer: Trainers.Linear);
 
@@ -167,9 +167,9 @@ public class EnsembleSelectionTests
     [InlineData("""[{"File":"nested.zip","Trainer":"Ensemble","Weight":1}]""")]
     public void Load_MalformedEnsemble_IsRefusedWithAClearError(string members)
     {
-        var data = new TabularData(["x", "y"], [.. Enumerable.Range(0, 60).Select(i => new string?[] { $"{i}", i % 3 == 0 ? "pos" : "neg" })]);
+        var data = ColumnTable.FromRows(["x", "y"], [.. Enumerable.Range(0, 60).Select(i => new string?[] { $"{i}", i % 3 == 0 ? "pos" : "neg" })]);
         var schema = SchemaInference.Infer(data, "y");
-        var (rows, labels) = FeatureRows.FromTable(data, schema);
+        var (rows, labels) = TestRows.Cells(data, schema);
         using var single = new MemoryStream();
         TrainedModel.Train(schema, rows, labels, seed: 1).Save(single);
         using var zip = new MemoryStream();
@@ -198,13 +198,13 @@ public class EnsembleSelectionTests
     public void TrainedModelEnsemble_Multiclass_AveragesEachClassInSchemaOrder()
     {
         var random = new Random(8);
-        var data = new TabularData(["x1", "x2", "y"], [.. Enumerable.Range(0, 300).Select(_ =>
+        var data = ColumnTable.FromRows(["x1", "x2", "y"], [.. Enumerable.Range(0, 300).Select(_ =>
         {
             double x1 = random.NextDouble() * 3, x2 = random.NextDouble();
             return new string?[] { x1.ToString("F3", CultureInfo.InvariantCulture), x2.ToString("F3", CultureInfo.InvariantCulture), x1 < 1 ? "a" : x1 < 2 ? "b" : "c" };
         })]);
         var schema = SchemaInference.Infer(data, "y");
-        var (rows, labels) = FeatureRows.FromTable(data, schema);
+        var (rows, labels) = TestRows.Cells(data, schema);
         var tree = TrainedModel.Train(schema, rows, labels, seed: 1, trainer: Trainers.FastTree);
         var linear = TrainedModel.Train(schema, rows, labels, seed: 1, trainer: Trainers.Linear);
 

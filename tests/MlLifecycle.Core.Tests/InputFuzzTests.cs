@@ -89,7 +89,7 @@ public class InputFuzzTests(ITestOutputHelper output)
     /// <summary>The data stage of a run, as the ValidateDataset activity runs it, without storage.</summary>
     private static void Prepare(byte[] csv, ProblemSpec spec)
     {
-        var data = CsvLoader.Read(new MemoryStream(csv));
+        var data = TableReader.ReadCsv(new MemoryStream(csv));
         var inspection = SchemaInference.Inspect(data, spec);
         if (inspection.Rejected)
         {
@@ -98,10 +98,11 @@ public class InputFuzzTests(ITestOutputHelper output)
 
         SpecReader.Validate(spec with { Task = inspection.Schema.Task });
         var cleaning = Cleaner.Clean(data, inspection.Schema, spec.EffectiveCleaning);
-        var (table, schema) = HistoryFields.Declare(cleaning.Data, inspection.Schema, spec);
-        ValidationPlan.Create(table, schema, spec, "fuzz");
         QualityReport.Build(data, inspection.Schema, inspection.Anomalies, cleaning);
-        CsvLoader.Write(table, Stream.Null);
+        data.Retain(cleaning.Keep);
+        var (table, schema) = HistoryFields.Declare(data, inspection.Schema, spec);
+        ValidationPlan.Create(table, schema, spec, "fuzz");
+        TableFile.Write(table, Stream.Null);
     }
 
     private static (string Key, string? Failure) Outcome(Action act)

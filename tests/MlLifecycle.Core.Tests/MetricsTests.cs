@@ -8,9 +8,9 @@ public class MetricsTests
     [Fact]
     public void BootstrapStandardError_Accuracy_IsNearTheBinomialOne()
     {
-        var table = new Data.TabularData(["x", "y"], [.. Enumerable.Range(0, 400).Select(i => new string?[] { i.ToString(System.Globalization.CultureInfo.InvariantCulture), i % 2 == 0 ? "p" : "n" })]);
+        var table = Data.ColumnTable.FromRows(["x", "y"], [.. Enumerable.Range(0, 400).Select(i => new string?[] { i.ToString(System.Globalization.CultureInfo.InvariantCulture), i % 2 == 0 ? "p" : "n" })]);
         var schema = Data.SchemaInference.Infer(table, "y");
-        var actual = table.Rows.Select(r => r[1]!).ToList();
+        var actual = TestRows.Texts(table, "y").Select(t => t!).ToList();
         var predictions = actual.Select((a, i) => new Training.Prediction(i % 5 == 0 ? (a == "p" ? "n" : "p") : a, null, new Dictionary<string, double> { ["p"] = 0.5, ["n"] = 0.5 })).ToList();
 
         var error = Metrics.BootstrapStandardError(schema, actual, predictions, "accuracy");

@@ -8,9 +8,9 @@ public class ModelArchiveTests
 {
     private static readonly Lazy<(byte[] Zip, DatasetSchema Schema)> Saved = new(() =>
     {
-        var data = new TabularData(["x", "y"], [.. Enumerable.Range(0, 60).Select(i => new string?[] { $"{i % 10}", i % 10 > 4 ? "a" : "b" })]);
+        var data = ColumnTable.FromRows(["x", "y"], [.. Enumerable.Range(0, 60).Select(i => new string?[] { $"{i % 10}", i % 10 > 4 ? "a" : "b" })]);
         var schema = SchemaInference.Infer(data, "y");
-        var (rows, labels) = FeatureRows.FromTable(data, schema);
+        var (rows, labels) = TestRows.Cells(data, schema);
         using var zip = new MemoryStream();
         TrainedModel.Train(schema, rows, labels, seed: 1, trainer: Trainers.Linear).Save(zip);
         return (zip.ToArray(), schema);

@@ -82,7 +82,7 @@ public class LeakageTests
             labels.Add(i % 2 == 0 ? "a" : "b");
         }
 
-        var table = new TabularData(["x", "c", "y"], rows.Select((r, i) => new[] { r[0], r[1], labels[i] }).ToList());
+        var table = ColumnTable.FromRows(["x", "c", "y"], rows.Select((r, i) => new[] { r[0], r[1], labels[i] }).ToList());
         var schema = SchemaInference.Infer(table, "y");
         var cleaning = new CleaningSpec { NumericImputation = NumericImputation.Mean, Outliers = OutlierPolicy.Clip, Scaling = Scaling.Standard };
         var train = Enumerable.Range(0, 70).ToList();
@@ -104,7 +104,7 @@ public class LeakageTests
     {
         var rows = Enumerable.Range(0, 60).Select(i => new string?[] { (i % 5).ToString(CultureInfo.InvariantCulture), i < 40 ? (i % 4 == 0 ? "rare" : "common") : i % 2 == 0 ? "late" : null }).ToList();
         var labels = Enumerable.Range(0, 60).Select(i => i % 2 == 0 ? "a" : "b").ToList();
-        var table = new TabularData(["x", "c", "y"], rows.Select((r, i) => new[] { r[0], r[1], labels[i] }).ToList());
+        var table = ColumnTable.FromRows(["x", "c", "y"], rows.Select((r, i) => new[] { r[0], r[1], labels[i] }).ToList());
         var schema = SchemaInference.Infer(table, "y");
 
         var model = TrainedModel.Train(schema, rows[..40], labels[..40], seed: 1, new ProblemSpec { Cleaning = new CleaningSpec { CategoricalImputation = CategoricalImputation.Mode } });
@@ -118,7 +118,7 @@ public class LeakageTests
         var random = new Random(3);
         var rows = Enumerable.Range(0, 200).Select(_ => new string?[] { (random.NextDouble() * 10).ToString("R", CultureInfo.InvariantCulture) }).ToList();
         var labels = rows.Select(r => double.Parse(r[0]!, CultureInfo.InvariantCulture) > 5 ? "hi" : "lo").ToList();
-        var table = new TabularData(["x", "y"], rows.Select((r, i) => new[] { r[0], labels[i] }).ToList());
+        var table = ColumnTable.FromRows(["x", "y"], rows.Select((r, i) => new[] { r[0], labels[i] }).ToList());
         var schema = SchemaInference.Infer(table, "y");
         var model = TrainedModel.Train(schema, rows, labels, seed: 1);
         using var zip = new MemoryStream();

@@ -4,7 +4,7 @@ namespace MlLifecycle.Core.Tests;
 
 public class SchemaInferenceTests
 {
-    private static TabularData Table(string[] columns, params string?[][] rows) => new(columns, rows);
+    private static ColumnTable Table(string[] columns, params string?[][] rows) => ColumnTable.FromRows(columns, rows);
 
     [Theory]
     [InlineData("2024-03-01", 2024, 3, 1)]

@@ -8,7 +8,7 @@ namespace MlLifecycle.Core.Tests;
 public class TrainedModelTests
 {
     /// <summary>y = "pos" when x1 + (color == red ? 2 : 0) > 5, with some missing x1.</summary>
-    private static TabularData Separable(int rows, int seed)
+    private static ColumnTable Separable(int rows, int seed)
     {
         var random = new Random(seed);
         var data = new List<string?[]>();
@@ -21,7 +21,7 @@ public class TrainedModelTests
             data.Add([i % 17 == 0 ? null : x1.ToString("F3", CultureInfo.InvariantCulture), color, noise, y]);
         }
 
-        return new TabularData(["x1", "color", "noise", "y"], data);
+        return ColumnTable.FromRows(["x1", "color", "noise", "y"], data);
     }
 
     /// <summary>
@@ -32,9 +32,9 @@ public class TrainedModelTests
     public void LightGbm_TrainingsSideBySideAskingForDifferentThreads_AllFinishAlike()
     {
         using var file = File.OpenRead(Path.Combine(AppContext.BaseDirectory, "data", "credit-g.csv"));
-        var data = CsvLoader.Read(file);
+        var data = TableReader.ReadCsv(file);
         var schema = SchemaInference.Infer(data, "class");
-        var (rows, labels) = FeatureRows.FromTable(data, schema);
+        var (rows, labels) = TestRows.Cells(data, schema);
         List<double> Positive(int? threads) => TrainedModel.Train(schema, rows, labels, seed: 3, threads: threads).Predict(rows).Select(p => p.Probabilities![schema.PositiveClass!]).ToList();
         var expected = Positive(1);
 
@@ -59,9 +59,9 @@ public class TrainedModelTests
             double x = random.NextDouble() * 10, city = random.Next(100);
             return new string?[] { notes[i % notes.Length], $"c{city}", x.ToString("F3", CultureInfo.InvariantCulture), (2 * x + city % 3 + random.NextDouble()).ToString("F3", CultureInfo.InvariantCulture) };
         }).ToList();
-        var table = new TabularData(["note", "city", "x", "y"], rows);
+        var table = ColumnTable.FromRows(["note", "city", "x", "y"], rows);
         var schema = SchemaInference.Infer(table, "y");
-        var (features, labels) = FeatureRows.FromTable(table, schema);
+        var (features, labels) = TestRows.Cells(table, schema);
 
         var model = TrainedModel.Train(schema, features[..600], labels[..600], seed: 1, trainer: Trainers.Linear);
         var metrics = Metrics.For(schema, labels[600..], model.Predict(features[600..]));
@@ -88,8 +88,8 @@ public class TrainedModelTests
             words[random.Next(20)] = i % 2 == 0 ? "alpha" : words[0];
             return new string?[] { string.Join(' ', words), i % 2 == 0 ? "yes" : "no" };
         }).ToList();
-        var schema = SchemaInference.Infer(new TabularData(["note", "y"], rows), "y");
-        var (features, labels) = FeatureRows.FromTable(new TabularData(["note", "y"], rows), schema);
+        var schema = SchemaInference.Infer(ColumnTable.FromRows(["note", "y"], rows), "y");
+        var (features, labels) = TestRows.Cells(ColumnTable.FromRows(["note", "y"], rows), schema);
 
         var model = TrainedModel.Train(schema, features[..600], labels[..600], seed: 1, trainer: trainer);
         var metrics = Metrics.For(schema, labels[600..], model.Predict(features[600..]));
@@ -105,8 +105,8 @@ public class TrainedModelTests
         var train = Separable(400, 1);
         var test = Separable(200, 2);
         var schema = SchemaInference.Infer(train, "y");
-        var (rows, labels) = FeatureRows.FromTable(train, schema);
-        var (testRows, testLabels) = FeatureRows.FromTable(test, schema);
+        var (rows, labels) = TestRows.Cells(train, schema);
+        var (testRows, testLabels) = TestRows.Cells(test, schema);
 
         var model = TrainedModel.Train(schema, rows, labels, seed: 42);
         var predictions = model.Predict(testRows);
@@ -122,7 +122,7 @@ public class TrainedModelTests
     {
         var data = Separable(300, 3);
         var schema = SchemaInference.Infer(data, "y");
-        var (rows, labels) = FeatureRows.FromTable(data, schema);
+        var (rows, labels) = TestRows.Cells(data, schema);
         var model = TrainedModel.Train(schema, rows, labels, seed: 5);
         using var zip = new MemoryStream();
         model.Save(zip);
@@ -141,7 +141,7 @@ public class TrainedModelTests
     {
         var data = Separable(300, 4);
         var schema = SchemaInference.Infer(data, "y");
-        var (rows, labels) = FeatureRows.FromTable(data, schema);
+        var (rows, labels) = TestRows.Cells(data, schema);
         byte[] Saved()
         {
             using var zip = new MemoryStream();
@@ -181,10 +181,10 @@ public class TrainedModelTests
             };
             return new string?[] { i % 13 == 0 ? null : x1.ToString("F3", CultureInfo.InvariantCulture), color, when, target };
         }).ToList();
-        var data = new TabularData(["x1", "color", "when", "target"], rows);
+        var data = ColumnTable.FromRows(["x1", "color", "when", "target"], rows);
         var label = "target";
         var schema = SchemaInference.Infer(data, label);
-        var (features, labels) = FeatureRows.FromTable(data, schema);
+        var (features, labels) = TestRows.Cells(data, schema);
         var model = TrainedModel.Train(schema, features[..300], labels[..300], seed: 4);
         var fresh = features[300..].Append(features[300].Select((c, i) => i == 0 ? null : c).ToArray()).Append(features[301].Select((c, i) => schema.Features[i].Kind == ColumnKind.Categorical ? "never-seen" : c).ToArray()).ToList();
 
@@ -203,7 +203,7 @@ public class TrainedModelTests
     {
         var data = Separable(300, 4);
         var schema = SchemaInference.Infer(data, "y");
-        var (rows, labels) = FeatureRows.FromTable(data, schema);
+        var (rows, labels) = TestRows.Cells(data, schema);
 
         var a = TrainedModel.Train(schema, rows, labels, seed: 9).Predict(rows);
         var b = TrainedModel.Train(schema, rows, labels, seed: 9).Predict(rows);
@@ -220,9 +220,9 @@ public class TrainedModelTests
             var x = random.NextDouble() * 10;
             return new string?[] { x.ToString("R", CultureInfo.InvariantCulture), (3 * x + 1).ToString("R", CultureInfo.InvariantCulture) };
         }).ToList();
-        var table = new TabularData(["x", "y"], rows);
+        var table = ColumnTable.FromRows(["x", "y"], rows);
         var schema = SchemaInference.Infer(table, "y");
-        var (features, labels) = FeatureRows.FromTable(table, schema);
+        var (features, labels) = TestRows.Cells(table, schema);
 
         var predictions = TrainedModel.Train(schema, features[..400], labels[..400], seed: 1).Predict(features[400..]);
         var metrics = Metrics.Regression(labels[400..].Select(double.Parse).ToList(), predictions.Select(p => p.Score!.Value).ToList());
@@ -241,9 +241,9 @@ public class TrainedModelTests
             var x = (i % 3) * 10 + random.NextDouble() * 5;
             return new string?[] { x.ToString("R", CultureInfo.InvariantCulture), cls };
         }).ToList();
-        var table = new TabularData(["x", "band"], rows);
+        var table = ColumnTable.FromRows(["x", "band"], rows);
         var schema = SchemaInference.Infer(table, "band");
-        var (features, labels) = FeatureRows.FromTable(table, schema);
+        var (features, labels) = TestRows.Cells(table, schema);
 
         var predictions = TrainedModel.Train(schema, features, labels, seed: 2).Predict([["1.0"], ["12.5"], ["24"]]);
 
@@ -266,9 +266,9 @@ public class TrainedModelTests
             var x = random.NextDouble() * 10;
             return new string?[] { x.ToString("R", CultureInfo.InvariantCulture), random.Next(3) == 0 ? "plain" : "common", x < 5 ? "a" : "b" };
         }).Concat(Enumerable.Range(0, 4).Select(i => new string?[] { (2 + (i * 2)).ToString(CultureInfo.InvariantCulture), "odd", "rare" })).ToList();
-        var table = new TabularData(["x", "kind", "y"], rows);
+        var table = ColumnTable.FromRows(["x", "kind", "y"], rows);
         var schema = SchemaInference.Infer(table, "y");
-        var (features, labels) = FeatureRows.FromTable(table, schema);
+        var (features, labels) = TestRows.Cells(table, schema);
 
         var predictions = TrainedModel.Train(schema, features, labels, seed: 2, trainer: trainer).Predict([["5", "odd"], ["2", "common"], ["8", "plain"]]);
 
@@ -298,9 +298,9 @@ public class TrainedModelTests
             var rare = random.NextDouble() < (x > 8 ? 0.3 : 0.02);
             return new string?[] { x.ToString("R", CultureInfo.InvariantCulture), rare ? "rare" : "common" };
         }).ToList();
-        var table = new TabularData(["x", "y"], rows);
+        var table = ColumnTable.FromRows(["x", "y"], rows);
         var schema = SchemaInference.Infer(table, "y");
-        var (features, labels) = FeatureRows.FromTable(table, schema);
+        var (features, labels) = TestRows.Cells(table, schema);
         string?[][] probes = [["9.5"], ["2"]];
 
         var plain = TrainedModel.Train(schema, features, labels, seed: 3, trainer: trainer).Predict(probes);
@@ -334,9 +334,9 @@ public class TrainedModelTests
             var x = random.NextDouble() * 10;
             return new string?[] { x.ToString("R", CultureInfo.InvariantCulture), (3 * x + 1 + random.NextDouble() - 0.5).ToString("R", CultureInfo.InvariantCulture) };
         }).ToList();
-        var table = new TabularData(["x", "y"], rows);
+        var table = ColumnTable.FromRows(["x", "y"], rows);
         var schema = SchemaInference.Infer(table, "y");
-        var (features, labels) = FeatureRows.FromTable(table, schema);
+        var (features, labels) = TestRows.Cells(table, schema);
 
         var model = TrainedModel.Train(schema, features, labels, seed: 1, trainer: Trainers.Linear);
 
@@ -354,22 +354,22 @@ public class TrainedModelTests
     {
         var binary = Separable(400, 11);
         var schema = SchemaInference.Infer(binary, "y");
-        var (rows, labels) = FeatureRows.FromTable(binary, schema);
+        var (rows, labels) = TestRows.Cells(binary, schema);
         var binaryModel = TrainedModel.Train(schema, rows[..300], labels[..300], seed: 1, trainer: trainer, threads: 1);
         var binaryPredictions = binaryModel.Predict(rows[300..]);
         var accuracy = binaryPredictions.Zip(labels[300..]).Count(p => p.First.Label == p.Second) / 100.0;
 
         var random = new Random(12);
         var multiRows = Enumerable.Range(0, 300).Select(i => new string?[] { ((i % 3) * 10 + random.NextDouble() * 5).ToString("R", CultureInfo.InvariantCulture), ((i % 3) switch { 0 => "low", 1 => "mid", _ => "high" }) }).ToList();
-        var multiTable = new TabularData(["x", "band"], multiRows);
+        var multiTable = ColumnTable.FromRows(["x", "band"], multiRows);
         var multiSchema = SchemaInference.Infer(multiTable, "band");
-        var (mx, my) = FeatureRows.FromTable(multiTable, multiSchema);
+        var (mx, my) = TestRows.Cells(multiTable, multiSchema);
         var multi = TrainedModel.Train(multiSchema, mx, my, seed: 1, trainer: trainer, threads: 1).Predict([["2"], ["12"], ["22"]]);
 
         var regRows = Enumerable.Range(0, 300).Select(i => new string?[] { (i / 30.0).ToString("R", CultureInfo.InvariantCulture), (2 * i / 30.0 + 1).ToString("R", CultureInfo.InvariantCulture) }).ToList();
-        var regTable = new TabularData(["x", "y"], regRows);
+        var regTable = ColumnTable.FromRows(["x", "y"], regRows);
         var regSchema = SchemaInference.Infer(regTable, "y");
-        var (rx, ry) = FeatureRows.FromTable(regTable, regSchema);
+        var (rx, ry) = TestRows.Cells(regTable, regSchema);
         var reg = TrainedModel.Train(regSchema, rx, ry, seed: 1, trainer: trainer, threads: 1).Predict([["5"]]);
 
         Assert.Equal(trainer, binaryModel.Trainer);
@@ -396,7 +396,7 @@ public class TrainedModelTests
         var random = new Random(3);
         var rows = Enumerable.Range(0, 400).Select(i => new string?[] { i % 3 == 0 ? null : random.Next(100).ToString(CultureInfo.InvariantCulture) }).ToList();
         var labels = rows.Select(r => r[0] is null ? "pos" : "neg").ToList();
-        var schema = SchemaInference.Infer(new TabularData(["x", "y"], rows.Select((r, i) => new[] { r[0], labels[i] }).ToList()), "y");
+        var schema = SchemaInference.Infer(ColumnTable.FromRows(["x", "y"], rows.Select((r, i) => new[] { r[0], labels[i] }).ToList()), "y");
 
         double Accuracy(TrainedModel model) => model.Predict(rows[300..]).Select((p, i) => p.Label == labels[300 + i] ? 1.0 : 0).Average();
         var with = TrainedModel.Train(schema, rows[..300], labels[..300], 1, trainer: Trainers.Linear);
@@ -415,7 +415,7 @@ public class TrainedModelTests
         var days = Enumerable.Range(0, 200).Select(d => new DateTime(2023, 1, 1).AddDays(d * 3)).ToList();
         var rows = days.Select(d => new string?[] { d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) }).ToList();
         var labels = days.Select(d => d.Month is >= 4 and <= 9 ? "summer" : "winter").ToList();
-        var schema = SchemaInference.Infer(new TabularData(["date", "season"], rows.Select((r, i) => new[] { r[0], labels[i] }).ToList()), "season");
+        var schema = SchemaInference.Infer(ColumnTable.FromRows(["date", "season"], rows.Select((r, i) => new[] { r[0], labels[i] }).ToList()), "season");
 
         var model = TrainedModel.Train(schema, rows, labels, 1, trainer: trainer);
 

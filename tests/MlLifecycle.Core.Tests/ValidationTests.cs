@@ -223,7 +223,7 @@ public class PermutationImportanceTests
         var rows = Enumerable.Range(0, 40).Select(i => new string?[] { (i % 2).ToString(CultureInfo.InvariantCulture), "same", (i % 3).ToString(CultureInfo.InvariantCulture) }).ToList();
         var expected = rows.Select(r => r[0]).ToList();
 
-        var importance = PermutationImportance.Compute(["signal", "constant", "noise"], rows, subset => subset.Select((r, i) => r[0] == expected[i] ? 1.0 : 0.0).Average(), higherIsBetter: true, seed: 1);
+        var importance = PermutationImportance.Compute(["signal", "constant", "noise"], FeatureSource.FromCells(rows), subset => Enumerable.Range(0, subset.Count).Select(i => subset.Text(0, i) == expected[i] ? 1.0 : 0.0).Average(), higherIsBetter: true, seed: 1);
 
         Assert.Equal("signal", importance[0].Feature);
         Assert.True(importance[0].Drop > 0.2, $"drop {importance[0].Drop}");
@@ -238,7 +238,7 @@ public class PermutationImportanceTests
         var expected = rows.Select(r => r[0]).ToList();
         var scored = 0;
 
-        var importance = PermutationImportance.Compute(["signal", "constant", "noise"], rows, subset => { scored++; return subset.Select((r, i) => r[0] == expected[i] ? 1.0 : 0.0).Average(); }, higherIsBetter: true, seed: 1, only: [0, 2]);
+        var importance = PermutationImportance.Compute(["signal", "constant", "noise"], FeatureSource.FromCells(rows), subset => { scored++; return Enumerable.Range(0, subset.Count).Select(i => subset.Text(0, i) == expected[i] ? 1.0 : 0.0).Average(); }, higherIsBetter: true, seed: 1, only: [0, 2]);
 
         Assert.Equal(["signal", "noise"], importance.Select(i => i.Feature));
         Assert.Equal(1 + (2 * 3), scored);
@@ -268,7 +268,7 @@ public class DateFeatureTests
         var schema = new DatasetSchema(1, new ColumnSchema("y", ColumnKind.Categorical, 0, 2, null, null, null), MlTask.BinaryClassification, ["a", "b"], "b",
             [new ColumnSchema("when", ColumnKind.DateTime, 0, 1, null, null, null)]);
 
-        var values = MlLifecycle.Core.Training.FeatureRows.Inputs(schema).ToDictionary(c => c.Name, c => c.Number!(["2024-12-29 06:00"])); // a Sunday
+        var values = MlLifecycle.Core.Training.FeatureRows.Inputs(schema).ToDictionary(c => c.Name, c => c.Number!(FeatureSource.FromCells([["2024-12-29 06:00"]]), 0)); // a Sunday
 
         Assert.Equal(2024, values["f0_year"]);
         Assert.Equal(20086.25f, values["f0_days"]);
@@ -284,7 +284,7 @@ public class DateFeatureTests
 
 public class DerivedFeatureTests
 {
-    private static readonly TabularData Table = new(
+    private static readonly ColumnTable Table = ColumnTable.FromRows(
         ["a", "b", "c", "y"],
         Enumerable.Range(0, 60).Select(i => new string?[] { (i % 7 + 1).ToString(CultureInfo.InvariantCulture), i % 5 == 0 ? "0" : (i % 4).ToString(CultureInfo.InvariantCulture), i % 2 == 0 ? "x" : "z", (i % 7) * (i % 4) > 6 ? "hi" : "lo" }).ToList());
 
@@ -304,7 +304,8 @@ public class DerivedFeatureTests
             Buckets = new() { ["a"] = [2, 5] },
         });
 
-        var inputs = MlLifecycle.Core.Training.FeatureRows.Inputs(schema).Where(c => c.Name.StartsWith('d')).ToDictionary(c => c.Name, c => c.Number!);
+        var inputs = MlLifecycle.Core.Training.FeatureRows.Inputs(schema).Where(c => c.Name.StartsWith('d'))
+            .ToDictionary(c => c.Name, c => (Func<string?[], float>)(cells => c.Number!(FeatureSource.FromCells([cells]), 0)));
 
         Assert.Equal(12f, inputs["d0_product"](["3", "4", "x"]));
         Assert.Equal(0.75f, inputs["d1_ratio"](["3", "4", "x"]));
@@ -325,7 +326,7 @@ public class DerivedFeatureTests
     public void SavedModel_WithDeclaredFeatures_PredictsLikeTheTrainedOne()
     {
         var schema = Schema(new FeaturesSpec { Interactions = [new InteractionSpec(["a", "b"])] });
-        var (rows, labels) = MlLifecycle.Core.Training.FeatureRows.FromTable(Table, schema);
+        var (rows, labels) = TestRows.Cells(Table, schema);
         var model = MlLifecycle.Core.Training.TrainedModel.Train(schema, rows, labels, seed: 3);
         using var zip = new MemoryStream();
         model.Save(zip);

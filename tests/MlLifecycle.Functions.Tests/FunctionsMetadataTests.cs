@@ -81,7 +81,7 @@ public class FunctionsMetadataTests
         var trigger = Trigger("DatasetUploaded");
 
         Assert.Equal("blobTrigger", trigger.GetProperty("type").GetString());
-        Assert.Equal("datasets/{model}/{file}.csv", trigger.GetProperty("path").GetString());
+        Assert.Equal("datasets/{model}/{file}", trigger.GetProperty("path").GetString());
         Assert.Contains(Functions["DatasetUploaded"], b => b.GetProperty("type").GetString() == "durableClient");
     }
 

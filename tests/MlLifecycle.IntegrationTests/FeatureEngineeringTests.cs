@@ -70,10 +70,8 @@ public class FeatureEngineeringTests(PlatformFixture platform)
         var problem = await noHistory.Content.ReadFromJsonAsync<JsonElement>();
 
         Assert.Equal(CvMethod.TimeSeries, run.Selection!.Method); // the lags' order also orders the split and the folds
-        var split = JsonDocument.Parse((await platform.Store.ReadAsync(ArtifactStore.Artifacts, $"sales/runs/{run.RunId}/split.json")).ToString()).RootElement.GetProperty("split");
-        int Last(string part) => split.GetProperty(part).EnumerateArray().Max(i => i.GetInt32() % 150); // rows are store-major: row i is day i % 150
-        int First(string part) => split.GetProperty(part).EnumerateArray().Min(i => i.GetInt32() % 150);
-        Assert.True(Last("train") < First("test"), "every test day comes after every training day");
+        var split = (await platform.Store.ReadJsonAsync<Core.Validation.ValidationPlan>(ArtifactStore.Artifacts, $"sales/runs/{run.RunId}/split.json")).Split;
+        Assert.True(split.Train.Max(i => i % 150) < split.Test.Min(i => i % 150), "every test day comes after every training day"); // rows are store-major: row i is day i % 150
         Assert.True(run.Metrics!["r2"] > 0.5, $"r2 {run.Metrics["r2"]}");
         Assert.Contains(transforms, t => t.StartsWith("d0_lag:", StringComparison.Ordinal));    // lag(sales, 1)
         Assert.Contains(transforms, t => t.StartsWith("d2_mean:", StringComparison.Ordinal));   // rolling_mean(sales, 7)

@@ -100,7 +100,7 @@ public class TrainingApiTests(PlatformFixture platform)
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("dataset", body.GetProperty("field").GetString());
-        Assert.Contains("blob name in the 'datasets' container of the form '{model}/{file}.csv'", detail, StringComparison.Ordinal);
+        Assert.Contains("blob name in the 'datasets' container of the form '{model}/{file}' (.csv, .csv.gz or .parquet)", detail, StringComparison.Ordinal);
         Assert.Contains("uploaded with the CLI (train <csv>)", detail, StringComparison.Ordinal);
     }
 
@@ -108,6 +108,72 @@ public class TrainingApiTests(PlatformFixture platform)
 
     private static byte[] Numbers(int rows, Func<int, string> x) =>
         Csv("x,name,class\n" + string.Concat(Enumerable.Range(0, rows).Select(i => $"{x(i)},n{i % 4},{(i % 2 == 0 ? "a" : "b")}\n")));
+
+    private static byte[] Gzip(byte[] content)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest))
+        {
+            gzip.Write(content);
+        }
+
+        return output.ToArray();
+    }
+
+    /// <summary><see cref="Numbers"/> as Parquet: x a double, name a string, class a string.</summary>
+    private static async Task<byte[]> ParquetOfNumbersAsync(int rows, Func<int, double> x, bool withLabel = true)
+    {
+        List<Parquet.Schema.DataField> fields = [new Parquet.Schema.DataField<double>("x"), new Parquet.Schema.DataField<string>("name")];
+        if (withLabel)
+        {
+            fields.Add(new Parquet.Schema.DataField<string>("class"));
+        }
+
+        var schema = new Parquet.Schema.ParquetSchema(fields);
+        using var stream = new MemoryStream();
+        await using (var writer = await Parquet.ParquetWriter.CreateAsync(schema, stream))
+        {
+            using var group = writer.CreateRowGroup();
+            await group.WriteAsync<double>(schema.DataFields[0], Enumerable.Range(0, rows).Select(x).ToArray());
+            await group.WriteAsync(schema.DataFields[1], Enumerable.Range(0, rows).Select(i => $"n{i % 4}").ToArray());
+            if (withLabel)
+            {
+                await group.WriteAsync(schema.DataFields[2], Enumerable.Range(0, rows).Select(i => i % 2 == 0 ? "a" : "b").ToArray());
+            }
+        }
+
+        return stream.ToArray();
+    }
+
+    /// <summary>A Parquet file with a list column.</summary>
+    private static async Task<byte[]> NestedParquetAsync()
+    {
+        var schema = new Parquet.Schema.ParquetSchema(new Parquet.Schema.DataField<int>("id"), new Parquet.Schema.ListField("tags", new Parquet.Schema.DataField<string>("element")));
+        using var stream = new MemoryStream();
+        await using (var writer = await Parquet.ParquetWriter.CreateAsync(schema, stream))
+        {
+            using var group = writer.CreateRowGroup();
+            await group.WriteAsync<int>(schema.DataFields[0], new[] { 1, 2 });
+            await group.WriteAsync(schema.DataFields[1], ["a", "b", "c"], new int[] { 0, 1, 0 });
+        }
+
+        return stream.ToArray();
+    }
+
+    /// <summary>Uploads of the other formats that cannot be read: (blob, content, expected code, expected column, whether a copy is quarantined).</summary>
+    public static TheoryData<string, byte[], string, string?, bool> BadFiles()
+    {
+        var parquet = ParquetOfNumbersAsync(40, i => i).GetAwaiter().GetResult();
+        return new()
+        {
+            { "bad-parquet-cut/d.parquet", parquet[..(parquet.Length / 2)], AnomalyCodes.MalformedParquet, null, true },
+            { "bad-parquet-csv/d.parquet", Numbers(40, i => $"{i}"), AnomalyCodes.MalformedParquet, null, true },
+            { "bad-parquet-nested/d.parquet", NestedParquetAsync().GetAwaiter().GetResult(), AnomalyCodes.NestedColumn, "tags", true },
+            { "bad-parquet-nolabel/d.parquet", ParquetOfNumbersAsync(40, i => i, withLabel: false).GetAwaiter().GetResult(), AnomalyCodes.MissingLabel, "class", false },
+            { "bad-gzip/d.csv.gz", Numbers(40, i => $"{i}"), AnomalyCodes.InvalidGzip, null, true },
+            { "bad-format/notes.txt", Csv("these are notes\n"), AnomalyCodes.UnsupportedFormat, null, true },
+        };
+    }
 
     /// <summary>
     /// One upload per defect class: (model, content, label, expected code, expected column, whether the file is at
@@ -133,9 +199,35 @@ public class TrainingApiTests(PlatformFixture platform)
 
     [Theory]
     [MemberData(nameof(BadUploads))]
-    public async Task BadUpload_IsRejected_KeepsTheUploadQuarantinesACopyOfABadFileAndRegistersNothing(string model, byte[] content, string? label, string code, string? column, bool fileAtFault)
+    public Task BadUpload_IsRejected_KeepsTheUploadQuarantinesACopyOfABadFileAndRegistersNothing(string model, byte[] content, string? label, string code, string? column, bool fileAtFault) =>
+        AssertRejectedAsync($"{model}/upload.csv", content, label, code, column, fileAtFault);
+
+    [Theory]
+    [MemberData(nameof(BadFiles))]
+    public Task BadFileOfAnotherFormat_IsRejectedAndQuarantinedWithItsReason(string blob, byte[] content, string code, string? column, bool fileAtFault) =>
+        AssertRejectedAsync(blob, content, "class", code, column, fileAtFault);
+
+    /// <summary>The same rows as CSV, gzip-compressed CSV and Parquet train to the same test metrics, whichever file the trigger saw.</summary>
+    [Fact]
+    public async Task SameRowsAsCsvGzipAndParquet_TrainToTheSameMetrics()
     {
-        var blob = $"{model}/upload.csv";
+        var csv = Numbers(120, i => $"{i % 17}.5");
+        var runs = new List<Api.RunView>();
+        foreach (var (file, content) in new[] { ("same-rows-csv/d.csv", csv), ("same-rows-gz/d.csv.gz", Gzip(csv)), ("same-rows-pq/d.parquet", await ParquetOfNumbersAsync(120, i => i % 17 + 0.5)) })
+        {
+            await platform.Store.WriteAsync(ArtifactStore.Datasets, $"{file.Split('/')[0]}/lifecycle.json", BinaryData.FromString("""{"label": "class", "split": {"salt": "same"}, "validation": {"folds": 3, "trainers": ["LightGbm"]}}"""));
+            var etag = await platform.UploadAsync(file, content);
+            runs.Add(await platform.WaitForRunAsync(RunIds.ForBlob(file, etag)));
+        }
+
+        Assert.All(runs, r => Assert.Equal(RunStatus.Succeeded, r.Status));
+        Assert.All(runs, r => Assert.Equal(runs[0].Metrics, r.Metrics));
+        Assert.All(runs, r => Assert.Equal(120, r.Data!.RowsRead));
+    }
+
+    private async Task AssertRejectedAsync(string blob, byte[] content, string? label, string code, string? column, bool fileAtFault)
+    {
+        var model = blob.Split('/')[0];
         var etag = await platform.UploadAsync(blob, content, label);
 
         var run = await platform.WaitForRunAsync(RunIds.ForBlob(blob, etag));

@@ -130,7 +130,7 @@ public sealed class TrainingOrchestrationTests(OrchestrationFixture engine) : IC
         for (var i = 0; i < 240; i++)
         {
             double x1 = random.NextDouble() * 10, x2 = random.NextDouble() * 6;
-            csv.Append(CultureInfo.InvariantCulture, $"{x1:F4},{x2:F4},{5 * x1 + 2 * Math.Sin(3 * x2) + random.NextDouble():F4}\n");
+            csv.Append(CultureInfo.InvariantCulture, $"{x1:F4},{x2:F4},{20 * x1 + 2 * Math.Sin(3 * x2) + random.NextDouble():F4}\n");
         }
 
         var result = await engine.RunAsync("ensemble-1", "ensemble", Encoding.UTF8.GetBytes(csv.ToString()), """{"label": "y", "seed": 7, "validation": {"folds": 3, "trainers": ["LightGbm", "Linear"]}}""");
@@ -160,7 +160,7 @@ public sealed class TrainingOrchestrationTests(OrchestrationFixture engine) : IC
         Assert.Equal(ensemble.Members.Select(m => m.Weight), manifest.GetProperty("ensemble").GetProperty("members").EnumerateArray().Select(m => m.GetProperty("weight").GetDouble()));
 
         // The served ensemble equals its members with their weights, each trained on every row with the run's seed.
-        var data = CsvLoader.Read((await engine.Store.ReadAsync(ArtifactStore.Artifacts, run.DataBlob)).ToStream());
+        var data = TableFile.Read((await engine.Store.ReadAsync(ArtifactStore.Artifacts, run.DataBlob)).ToStream());
         var schema = await engine.Store.ReadJsonAsync<DatasetSchema>(ArtifactStore.Artifacts, run.SchemaBlob);
         var spec = await engine.Store.ReadJsonAsync<Core.Spec.ProblemSpec>(ArtifactStore.Artifacts, run.SpecBlob);
         var (rows, labels) = Core.Training.FeatureRows.FromTable(data, schema);
@@ -202,8 +202,8 @@ public sealed class TrainingOrchestrationTests(OrchestrationFixture engine) : IC
         Assert.Equal(first.Tuning!.Leaders.Select(l => LifecycleJson.Serialize(l.Options)), candidates.Where(c => c.Options is not null).Select(c => LifecycleJson.Serialize(c.Options)));
         Assert.False(first.Ensemble!.Chosen, first.Ensemble.Reason);
         var run = new RunContext("refit-1", "refit", "refit/data.csv", null);
-        var data = CsvLoader.Read((await engine.Store.ReadAsync(ArtifactStore.Artifacts, run.DataBlob)).ToStream());
-        Assert.Equal(data.Rows.Count, first.RefitRows);
+        var data = TableFile.Read((await engine.Store.ReadAsync(ArtifactStore.Artifacts, run.DataBlob)).ToStream());
+        Assert.Equal(data.RowCount, first.RefitRows);
         var version = (await engine.Registry.GetVersionAsync("refit", 1))!;
         var served = await engine.Store.ReadAsync(ArtifactStore.Artifacts, "refit/1/model.zip");
         var evaluated = await engine.Store.ReadAsync(ArtifactStore.Artifacts, $"refit/1/{ModelRegistry.EvaluatedModelFile}");
@@ -224,9 +224,9 @@ public sealed class TrainingOrchestrationTests(OrchestrationFixture engine) : IC
         var metric = second.PrimaryMetric!;
         Assert.Equal(first.Metrics![metric], second.Gate!.Champion);
         Assert.Equal(1, second.Gate.ChampionVersion);
-        Assert.Equal("hash 0.7/0.15", version.Split);
+        Assert.Equal("typed-hash 0.7/0.15", version.Split);
         Assert.Equal(
-            $"champion v{resplit.Gate!.ChampionVersion} not compared: it was split 'hash 0.7/0.15' and this run 'hash 0.6/0.2', so it may have trained on this run's test rows",
+            $"champion v{resplit.Gate!.ChampionVersion} not compared: it was split 'typed-hash 0.7/0.15' and this run 'typed-hash 0.6/0.2', so it may have trained on this run's test rows",
             resplit.Gate.Reason);
 
         Assert.Null(notRefit.RefitRows);

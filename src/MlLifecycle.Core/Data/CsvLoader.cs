@@ -15,6 +15,9 @@ public static class CsvLoader
     public static readonly IReadOnlySet<string> MissingMarkers =
         new HashSet<string>(["", "?", "NA", "N/A", "#N/A", "null"], StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Whether a (trimmed) cell is one of the <see cref="MissingMarkers"/>.</summary>
+    public static bool IsMissing(string cell) => cell.Length <= 4 && MissingMarkers.Contains(cell);
+
     public static TabularData Read(Stream stream)
     {
         using var reader = new CsvChunkReader(stream);
@@ -36,6 +39,12 @@ public static class CsvLoader
         {
             throw new DataValidationException(AnomalyCodes.InvalidEncoding, null, $"The file is not valid UTF-8 text: {ex.Message}");
         }
+        catch (CsvHelperException ex) when (ex.InnerException is DataValidationException or InvalidDataException)
+        {
+            // A refusal or a damaged stream under the parser (an inflating or size-limited stream) says what it is itself.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex.InnerException);
+            throw;
+        }
         catch (CsvHelperException ex) when (ex.InnerException is DecoderFallbackException inner)
         {
             throw new DataValidationException(AnomalyCodes.InvalidEncoding, null, $"The file is not valid UTF-8 text: {inner.Message}");
@@ -46,10 +55,10 @@ public static class CsvLoader
         }
     }
 
-    internal static CsvReader CreateReader(Stream stream)
+    internal static CsvReader CreateReader(Stream stream, bool leaveOpen = false)
     {
         var encoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-        var reader = new StreamReader(stream, encoding, detectEncodingFromByteOrderMarks: true);
+        var reader = new StreamReader(stream, encoding, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16, leaveOpen);
         var config = new CsvConfiguration(CultureInfo.InvariantCulture)
         {
             DetectDelimiter = true,
@@ -93,7 +102,7 @@ public static class CsvLoader
             var row = new string?[record.Length];
             for (var i = 0; i < record.Length; i++)
             {
-                row[i] = MissingMarkers.Contains(record[i]) ? null : record[i];
+                row[i] = IsMissing(record[i]) ? null : record[i];
             }
 
             return row;

@@ -46,6 +46,11 @@ public static class AnomalyCodes
     public const string OutOfRange = "OutOfRange";
     public const string UnexpectedMissing = "UnexpectedMissing";
     public const string AmbiguousHistory = "AmbiguousHistory";
+    public const string UnsupportedFormat = "UnsupportedFormat";
+    public const string MalformedParquet = "MalformedParquet";
+    public const string NestedColumn = "NestedColumn";
+    public const string InvalidGzip = "InvalidGzip";
+    public const string OverMemoryBudget = "OverMemoryBudget";
 
     /// <summary>
     /// True for a rejection caused by the request rather than by the file: which blob, which label, the spec's fields.

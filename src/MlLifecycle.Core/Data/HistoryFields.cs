@@ -47,7 +47,7 @@ public static class HistoryFields
     /// </summary>
     /// <exception cref="DataValidationException">The order, entity or a history column is absent, a history column is not
     /// numeric, a field name is taken, or order values are missing or repeated within an entity.</exception>
-    public static TabularData Add(TabularData data, ProblemSpec spec)
+    public static ColumnTable Add(ColumnTable data, ProblemSpec spec)
     {
         var offsets = Offsets(spec.EffectiveFeatures);
         if (offsets.Count == 0)
@@ -56,88 +56,87 @@ public static class HistoryFields
         }
 
         var orderBy = OrderBy(spec) ?? throw new DataValidationException(AnomalyCodes.InvalidSpec, "features.orderBy", "Lag and rolling features need features.orderBy (or validation.orderBy): the column that orders rows in time.");
-        var orderIndex = IndexOf(data, orderBy, "features.orderBy");
+        var orderColumn = Find(data, orderBy, "features.orderBy");
         var order = ValidationPlan.OrderValues(data, orderBy);
-        var entity = spec.Features?.Entity is { } e ? IndexOf(data, e, "features.entity") : -1;
-        var sources = offsets.Select(o => (Index: IndexOf(data, o.Key, $"features: '{o.Key}'"), Offsets: o.Value.ToArray())).ToList();
-        foreach (var (index, _) in sources)
+        var entity = spec.Features?.Entity is { } e ? Find(data, e, "features.entity") : null;
+        var sources = offsets.Select(o => (Column: Find(data, o.Key, $"features: '{o.Key}'"), Offsets: o.Value.ToArray())).ToList();
+        foreach (var (column, _) in sources)
         {
-            if (data.Rows.FirstOrDefault(r => r[index] is { } v && !SchemaInference.TryParseNumber(v, out _)) is { } bad)
+            if (Enumerable.Range(0, data.RowCount).FirstOrDefault(r => !column.IsMissing(r) && double.IsNaN(column.Number(r)), -1) is var bad and >= 0)
             {
-                throw new DataValidationException(AnomalyCodes.InvalidSpec, data.Columns[index], $"Lags and rolling windows need a numeric column; '{data.Columns[index]}' holds '{bad[index]}'.");
+                throw new DataValidationException(AnomalyCodes.InvalidSpec, column.Name, $"Lags and rolling windows need a numeric column; '{column.Name}' holds '{column.Text(bad)}'.");
             }
         }
 
-        var names = sources.SelectMany(s => s.Offsets.Select(k => Name(data.Columns[s.Index], k))).ToList();
+        var names = sources.SelectMany(s => s.Offsets.Select(k => Name(s.Column.Name, k))).ToList();
         if (names.FirstOrDefault(n => data.IndexOf(n) >= 0) is { } taken)
         {
             throw new DataValidationException(AnomalyCodes.InvalidSpec, taken, $"The file already has a column '{taken}', the name of a history field; rename it.");
         }
 
-        if (Enumerable.Range(0, order.Count).FirstOrDefault(i => data.Rows[i][orderIndex] is not null && order[i] == double.MinValue, -1) is var unreadable and >= 0)
+        if (Enumerable.Range(0, order.Length).FirstOrDefault(i => !orderColumn.IsMissing(i) && order[i] == double.MinValue, -1) is var unreadable and >= 0)
         {
-            throw new DataValidationException(AnomalyCodes.AmbiguousHistory, orderBy, $"Row {unreadable + 1} has '{orderBy}' = {data.Rows[unreadable][orderIndex]}, which is neither a date nor a number: lags and rolling windows cannot place it in time.");
+            throw new DataValidationException(AnomalyCodes.AmbiguousHistory, orderBy, $"Row {unreadable + 1} has '{orderBy}' = {orderColumn.Text(unreadable)}, which is neither a date nor a number: lags and rolling windows cannot place it in time.");
         }
 
-        foreach (var key in new[] { orderIndex, entity }.Where(i => i >= 0))
+        foreach (var key in new[] { orderColumn, entity }.OfType<Column>())
         {
-            if (data.Rows.Select((r, i) => (r, i)).FirstOrDefault(x => x.r[key] is null) is { r: not null } missing)
+            if (Enumerable.Range(0, data.RowCount).FirstOrDefault(key.IsMissing, -1) is var missing and >= 0)
             {
-                throw new DataValidationException(AnomalyCodes.AmbiguousHistory, data.Columns[key], $"Row {missing.i + 1} has no '{data.Columns[key]}': lags and rolling windows need every row placed in time{(entity >= 0 ? " and in an entity" : "")}.");
+                throw new DataValidationException(AnomalyCodes.AmbiguousHistory, key.Name, $"Row {missing + 1} has no '{key.Name}': lags and rolling windows need every row placed in time{(entity is not null ? " and in an entity" : "")}.");
             }
         }
 
-        var rows = data.Rows.Select(r => { var copy = new string?[r.Length + names.Count]; r.CopyTo(copy, 0); return copy; }).ToList();
-        var timelines = Enumerable.Range(0, rows.Count)
-            .GroupBy(i => entity < 0 ? "" : data.Rows[i][entity]!, StringComparer.Ordinal)
+        var fields = names.Select(_ => Enumerable.Repeat(double.NaN, data.RowCount).ToArray()).ToList();
+        var timelines = Enumerable.Range(0, data.RowCount)
+            .GroupBy(i => entity?.Text(i) ?? "", StringComparer.Ordinal)
             .Select(g => g.OrderBy(i => order[i]).ToArray());
         foreach (var timeline in timelines)
         {
             if (timeline.Zip(timeline.Skip(1)).FirstOrDefault(p => order[p.First] == order[p.Second]) is var (a, b) && a != b)
             {
-                throw new DataValidationException(AnomalyCodes.AmbiguousHistory, orderBy, $"Rows {a + 1} and {b + 1} share '{orderBy}' = {data.Rows[a][orderIndex]}{(entity >= 0 ? $" for '{data.Columns[entity]}' = {data.Rows[a][entity]}" : "")}: lags need one row per time step{(entity >= 0 ? " and entity" : "; set features.entity when several series share the file")}.");
+                throw new DataValidationException(AnomalyCodes.AmbiguousHistory, orderBy, $"Rows {a + 1} and {b + 1} share '{orderBy}' = {orderColumn.Text(a)}{(entity is not null ? $" for '{entity.Name}' = {entity.Text(a)}" : "")}: lags need one row per time step{(entity is not null ? " and entity" : "; set features.entity when several series share the file")}.");
             }
 
             for (var t = 0; t < timeline.Length; t++)
             {
-                var field = data.Columns.Count;
-                foreach (var (index, back) in sources)
+                var field = 0;
+                foreach (var (column, back) in sources)
                 {
                     foreach (var k in back)
                     {
-                        rows[timeline[t]][field++] = t - k >= 0 ? data.Rows[timeline[t - k]][index] : null;
+                        fields[field++][timeline[t]] = t - k >= 0 ? column.Number(timeline[t - k]) : double.NaN;
                     }
                 }
             }
         }
 
-        return new TabularData([.. data.Columns, .. names], rows);
+        return data.With(names.Select((n, i) => new NumberColumn(n, fields[i])));
     }
 
     /// <summary>
     /// The cleaned table with its history fields, and the schema with their columns and the spec's declared features
     /// (what the validation stage stores and every later stage trains on).
     /// </summary>
-    public static (TabularData Table, DatasetSchema Schema) Declare(TabularData cleaned, DatasetSchema schema, ProblemSpec spec)
+    public static (ColumnTable Table, DatasetSchema Schema) Declare(ColumnTable cleaned, DatasetSchema schema, ProblemSpec spec)
     {
         var table = Add(cleaned, spec);
-        var extended = Extend(schema, table, spec) with { Rows = table.Rows.Count };
+        var extended = Extend(schema, table, spec) with { Rows = table.RowCount };
         return (table, extended with { Derived = DerivedFeature.From(spec.Features, extended) });
     }
 
     /// <summary>The schema with a numeric feature column for each history field the table gained.</summary>
-    public static DatasetSchema Extend(DatasetSchema schema, TabularData table, ProblemSpec spec)
+    public static DatasetSchema Extend(DatasetSchema schema, ColumnTable table, ProblemSpec spec)
     {
         List<ColumnSchema> added = [];
         foreach (var (column, offsets) in Offsets(spec.EffectiveFeatures))
         {
             foreach (var k in offsets)
             {
-                var index = table.IndexOf(Name(column, k));
-                var values = table.Rows.Select(r => r[index] is { } v && SchemaInference.TryParseNumber(v, out var x) ? x : (double?)null).ToList();
-                var present = values.OfType<double>().ToList();
+                var field = table.Find(Name(column, k))!;
+                var present = Enumerable.Range(0, field.Length).Select(field.Number).Where(x => !double.IsNaN(x)).ToList();
                 added.Add(new ColumnSchema(
-                    table.Columns[index], ColumnKind.Numeric, values.Count - present.Count, present.Distinct().Count(),
+                    field.Name, ColumnKind.Numeric, field.Length - present.Count, present.Distinct().Count(),
                     present.Count > 0 ? present.Min() : null, present.Count > 0 ? present.Max() : null, null, History: Describe(column, k, spec)));
             }
         }
@@ -153,9 +152,6 @@ public static class HistoryFields
     public static string Describe(string column, int back, ProblemSpec spec) =>
         string.Create(CultureInfo.InvariantCulture, $"value of '{column}' {back} row(s) earlier{(spec.Features?.Entity is { } e ? $" for the same '{e}'" : "")}, ordered by '{OrderBy(spec)}'");
 
-    private static int IndexOf(TabularData data, string column, string field)
-    {
-        var index = data.IndexOf(column);
-        return index >= 0 ? index : throw new DataValidationException(AnomalyCodes.InvalidSpec, field, $"The spec names column '{column}', which is not in the file.");
-    }
+    private static Column Find(ColumnTable data, string column, string field) =>
+        data.Find(column) ?? throw new DataValidationException(AnomalyCodes.InvalidSpec, field, $"The spec names column '{column}', which is not in the file.");
 }

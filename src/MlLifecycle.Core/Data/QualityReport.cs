@@ -46,21 +46,28 @@ public sealed record QualityReport(
 
     private const int TopValueCount = 10;
 
-    /// <summary>Profiles the rows that have a label (before cleaning) against the inferred schema.</summary>
-    public static QualityReport Build(TabularData data, DatasetSchema schema, IReadOnlyList<Anomaly> inspectionAnomalies, CleaningResult cleaning)
+    /// <summary>Profiles the rows that have a label (before cleaning) against the inferred schema, a column per core.</summary>
+    public static QualityReport Build(ColumnTable data, DatasetSchema schema, IReadOnlyList<Anomaly> inspectionAnomalies, CleaningResult cleaning)
     {
-        var labelIndex = data.IndexOf(schema.Label.Name);
-        var rows = data.Rows.Where(r => r[labelIndex] is not null).ToList();
-        var labels = rows.Select(r => r[labelIndex]!).ToList();
-        var columns = schema.Columns.Select(c => Profile(c, rows, data.IndexOf(c.Name))).ToList();
+        var label = data.Find(schema.Label.Name)!;
+        var rows = SchemaInference.Labelled(label);
+        var count = rows?.Length ?? data.RowCount;
+        var columns = new ColumnQuality[schema.Columns.Count];
+        Parallel.For(0, columns.Length, i => columns[i] = Profile(schema.Columns[i], data.Find(schema.Columns[i].Name)!, rows, count));
+        var classes = schema.IsClassification ? Codes(label, rows) : [];
         Dictionary<string, int>? classCounts = schema.IsClassification
-            ? schema.Classes!.ToDictionary(c => c, c => labels.Count(l => l == c), StringComparer.Ordinal)
+            ? schema.Classes!.ToDictionary(c => c, _ => 0, StringComparer.Ordinal)
             : null;
+        foreach (var row in Census.Rows(rows, data.RowCount).Where(_ => classCounts is not null))
+        {
+            classCounts![label.Text(row)!]++;
+        }
+
         double? imbalance = classCounts is null ? null : (double)classCounts.Values.Max() / Math.Max(1, classCounts.Values.Min());
-        var classes = schema.IsClassification ? Codes(labels) : [];
-        var leakage = schema.Features.Select(f => (Feature: f, Index: data.IndexOf(f.Name)))
-            .Select(f => Leakage(f.Feature, rows.Select(r => r[f.Index]).ToList(), labels, classes, schema))
-            .OfType<LeakageSuspect>().ToList();
+        var features = schema.Features;
+        var suspects = new LeakageSuspect?[features.Count];
+        Parallel.For(0, features.Count, i => suspects[i] = Leakage(features[i], data.Find(features[i].Name)!, rows, label, classes, schema));
+        var leakage = suspects.OfType<LeakageSuspect>().ToList();
 
         List<Anomaly> anomalies = [.. inspectionAnomalies];
         if (cleaning.DuplicatesRemoved > 0)
@@ -75,12 +82,12 @@ public sealed record QualityReport(
 
         anomalies.AddRange(leakage.Select(l => Anomaly.Warning(AnomalyCodes.LeakageSuspect, l.Column, $"Column '{l.Column}' alone predicts the label almost perfectly ({l.Measure} {l.Score.ToString("F3", CultureInfo.InvariantCulture)}): check it is known at prediction time.")));
         return new QualityReport(
-            data.Rows.Count,
+            data.RowCount,
             data.Columns.Count,
-            data.Rows.Count - rows.Count,
+            data.RowCount - count,
             cleaning.DuplicatesRemoved,
             cleaning.MissingRowsRemoved,
-            cleaning.Data.Rows.Count,
+            cleaning.Keep.Length,
             classCounts,
             imbalance,
             columns,
@@ -90,30 +97,29 @@ public sealed record QualityReport(
             anomalies);
     }
 
-    private static ColumnQuality Profile(ColumnSchema column, List<string?[]> rows, int index)
+    private static ColumnQuality Profile(ColumnSchema column, Column cells, int[]? rows, int count)
     {
-        var cells = rows.Select(r => r[index]).ToList();
-        var missing = cells.Count(c => c is null);
+        var census = Census.Of(cells, rows, count);
         NumericStats? stats = null;
         OutlierCounts? outliers = null;
         Dictionary<string, int>? top = null;
         if (column.Kind == ColumnKind.Numeric)
         {
-            var values = cells.Select(c => c is not null && SchemaInference.TryParseNumber(c, out var x) ? x : double.NaN).Where(double.IsFinite).ToList();
+            var values = Census.Rows(rows, cells.Length).Select(cells.Number).Where(double.IsFinite).ToList();
             stats = NumericStats.Of(values);
             outliers = stats is null ? null : new OutlierCounts(stats.CountOutliers(values, OutlierMethod.Iqr), stats.CountOutliers(values, OutlierMethod.ZScore), stats.CountOutliers(values, OutlierMethod.Mad));
         }
         else
         {
-            top = cells.OfType<string>().GroupBy(c => c, StringComparer.Ordinal).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
-                .Take(TopValueCount).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+            top = census.Texts().OrderByDescending(t => t.Count).ThenBy(t => t.Text, StringComparer.Ordinal)
+                .Take(TopValueCount).ToDictionary(t => t.Text, t => t.Count, StringComparer.Ordinal);
         }
 
-        return new ColumnQuality(column.Name, column.Kind, missing, cells.Count == 0 ? 0 : (double)missing / cells.Count, column.Distinct, stats, outliers, top, column.Ignored);
+        return new ColumnQuality(column.Name, column.Kind, census.Missing, count == 0 ? 0 : (double)census.Missing / count, column.Distinct, stats, outliers, top, column.Ignored);
     }
 
-    /// <param name="classes">The labels as <see cref="Codes"/> (classification).</param>
-    private static LeakageSuspect? Leakage(ColumnSchema feature, List<string?> cells, List<string> labels, int[] classes, DatasetSchema schema)
+    /// <param name="classes">The labels as <see cref="Codes"/> (classification), one per counted row.</param>
+    private static LeakageSuspect? Leakage(ColumnSchema feature, Column cells, int[]? rows, Column label, int[] classes, DatasetSchema schema)
     {
         if (!schema.IsClassification)
         {
@@ -122,20 +128,20 @@ public sealed record QualityReport(
                 return null;
             }
 
-            var pairs = cells.Zip(labels).Where(p => p.First is not null && SchemaInference.TryParseNumber(p.First, out _)).ToList();
+            var pairs = Census.Rows(rows, cells.Length).Select(r => (X: cells.Number(r), Y: label.Number(r))).Where(p => !double.IsNaN(p.X)).ToList();
             if (pairs.Count < 10)
             {
                 return null;
             }
 
-            var r = Math.Abs(Correlation.Pearson(pairs.Select(p => double.Parse(p.First!, CultureInfo.InvariantCulture)), pairs.Select(p => double.Parse(p.Second, CultureInfo.InvariantCulture))));
+            var r = Math.Abs(Correlation.Pearson(pairs.Select(p => p.X), pairs.Select(p => p.Y)));
             return r >= LeakageThreshold ? new LeakageSuspect(feature.Name, "|pearson r|", r) : null;
         }
 
         // Purity: the share of rows whose class is the majority class of their feature value (numbers in decile bins).
         // Compared with the label's own majority share, so a dominant class alone raises no suspicion. Counted in
         // arrays, one pass: a million rows take well under a second per feature.
-        var keys = feature.Kind == ColumnKind.Numeric ? Bins(cells) : Codes(cells);
+        var keys = feature.Kind == ColumnKind.Numeric ? Bins(cells, rows) : Codes(cells, rows);
         var present = keys.Count(k => k >= 0);
         if (present < 10 || (feature.Kind != ColumnKind.Numeric && feature.Distinct > present / 5))
         {
@@ -153,14 +159,14 @@ public sealed record QualityReport(
         }
 
         var purity = counts.Values.Sum(c => c.Max()) / (double)present;
-        var baseline = classes.CountBy(c => c).Max(c => c.Value) / (double)labels.Count;
+        var baseline = classes.CountBy(c => c).Max(c => c.Value) / (double)classes.Length;
         return purity >= LeakageThreshold && baseline < LeakageThreshold ? new LeakageSuspect(feature.Name, "purity", purity) : null;
     }
 
-    /// <summary>Each cell's decile bin (0–9), or -1 when missing or not a number.</summary>
-    private static int[] Bins(List<string?> cells)
+    /// <summary>Each counted cell's decile bin (0–9), or -1 when missing or not a number.</summary>
+    private static int[] Bins(Column cells, int[]? rows)
     {
-        var values = cells.Select(c => c is not null && SchemaInference.TryParseNumber(c, out var x) ? x : double.NaN).ToArray();
+        var values = Census.Rows(rows, cells.Length).Select(cells.Number).ToArray();
         var sorted = values.Where(double.IsFinite).Order().ToArray();
         if (sorted.Length == 0)
         {
@@ -171,53 +177,66 @@ public sealed record QualityReport(
         return [.. values.Select(v => double.IsFinite(v) ? edges.Count(e => v > e) : -1)];
     }
 
-    /// <summary>Each distinct value as a small number (in order of first appearance), -1 for missing.</summary>
-    private static int[] Codes(IReadOnlyList<string?> cells)
+    /// <summary>Each counted cell's value as a small number (its dictionary code, or in order of first appearance), -1 for missing.</summary>
+    private static int[] Codes(Column cells, int[]? rows)
     {
+        if (cells is CodedColumn coded)
+        {
+            return [.. Census.Rows(rows, cells.Length).Select(r => coded.Codes[r])];
+        }
+
         Dictionary<string, int> codes = new(StringComparer.Ordinal);
-        return [.. cells.Select(c => c is null ? -1 : codes.TryGetValue(c, out var code) ? code : codes[c] = codes.Count)];
+        return [.. Census.Rows(rows, cells.Length).Select(r => cells.Text(r) is not { } c ? -1 : codes.TryGetValue(c, out var code) ? code : codes[c] = codes.Count)];
     }
 }
 
-/// <summary>The data after row-level cleaning, and what was removed.</summary>
-public sealed record CleaningResult(TabularData Data, int DuplicatesRemoved, int MissingRowsRemoved);
+/// <summary>What row-level cleaning keeps and removes.</summary>
+/// <param name="Keep">The rows kept (ascending): they have a label, and are neither a repeat of an earlier row nor missing features the spec drops rows for.</param>
+public sealed record CleaningResult(int[] Keep, int DuplicatesRemoved, int MissingRowsRemoved)
+{
+    /// <summary>The kept rows as a new table.</summary>
+    public ColumnTable Apply(ColumnTable data) => data.Take(Keep);
+}
 
 /// <summary>Row-level cleaning before the split: rows without label, exact duplicates, rows with missing features.</summary>
 public static class Cleaner
 {
-    public static CleaningResult Clean(TabularData data, DatasetSchema schema, CleaningSpec cleaning)
+    public static CleaningResult Clean(ColumnTable data, DatasetSchema schema, CleaningSpec cleaning)
     {
-        var labelIndex = data.IndexOf(schema.Label.Name);
-        var featureIndexes = schema.Features.Select(f => data.IndexOf(f.Name)).ToArray();
-        IEnumerable<string?[]> rows = data.Rows.Where(r => r[labelIndex] is not null);
+        var labelled = SchemaInference.Labelled(data.Find(schema.Label.Name)!) ?? [.. Enumerable.Range(0, data.RowCount)];
+        var keep = labelled;
         var duplicates = 0;
         if (cleaning.DropDuplicates)
         {
-            var seen = new HashSet<string>(StringComparer.Ordinal);
-            var unique = new List<string?[]>();
-            foreach (var row in rows)
+            // Typed values, so 1.0 and 1 repeat each other; rows whose hashes agree are compared cell by cell.
+            var content = RowContent.Of(data, schema);
+            var hashes = content.Hashes(seed: 0, singlePrecision: false, keep);
+            Dictionary<ulong, int> first = [];
+            List<int> unique = new(keep.Length);
+            for (var i = 0; i < keep.Length; i++)
             {
-                // \u001f cannot occur in parsed CSV text, and null is told apart from "".
-                if (seen.Add(string.Join('\u001f', row.Select(c => c is null ? "\u001e" : c))))
-                {
-                    unique.Add(row);
-                }
-                else
+                if (first.TryGetValue(hashes[i], out var earlier) && content.Same(earlier, keep[i]))
                 {
                     duplicates++;
+                    continue;
                 }
+
+                first.TryAdd(hashes[i], keep[i]);
+                unique.Add(keep[i]);
             }
 
-            rows = unique;
+            keep = [.. unique];
         }
 
-        var kept = rows.ToList();
         var missing = 0;
         if (cleaning.Missing == MissingPolicy.Drop)
         {
-            missing = kept.RemoveAll(r => featureIndexes.Any(i => r[i] is null));
+            var features = schema.Features.Select(f => data.Find(f.Name)!).ToArray();
+            var complete = keep.Where(r => features.All(f => !f.IsMissing(r))).ToArray();
+            missing = keep.Length - complete.Length;
+            keep = complete;
         }
 
-        return new CleaningResult(new TabularData(data.Columns, kept), duplicates, missing);
+        return new CleaningResult(keep, duplicates, missing);
     }
 }

@@ -29,7 +29,9 @@ public static partial class SchemaInference
     private static readonly HashSet<string> NonFiniteTokens =
         new(["nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity", "∞", "-∞"], StringComparer.OrdinalIgnoreCase);
 
-    public static bool TryParseNumber(string value, out double number) =>
+    public static bool TryParseNumber(string value, out double number) => TryParseNumber(value.AsSpan(), out number);
+
+    public static bool TryParseNumber(ReadOnlySpan<char> value, out double number) =>
         double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out number) && double.IsFinite(number);
 
     public static bool IsNonFinite(string value) => NonFiniteTokens.Contains(value.Trim());
@@ -55,45 +57,71 @@ public static partial class SchemaInference
     }
 
     /// <summary>Infers the schema, or throws on the first error anomaly (convenience for tests and tools).</summary>
-    public static DatasetSchema Infer(TabularData data, string? label)
+    public static DatasetSchema Infer(ColumnTable data, string? label)
     {
         var inspection = Inspect(data, new ProblemSpec { Label = label });
         var error = inspection.Anomalies.FirstOrDefault(a => a.Severity == Severity.Error);
         return error is null ? inspection.Schema : throw new DataValidationException(error.Code, error.Column, error.Message, error.Count);
     }
 
-    /// <summary>Infers the schema under a spec. Rows whose label is missing are left out.</summary>
-    /// <exception cref="DataValidationException">The label column is absent, empty or constant.</exception>
-    public static Inspection Inspect(TabularData data, ProblemSpec spec)
+    /// <summary>The label column of a table under a spec: the spec's, else the last column.</summary>
+    /// <exception cref="DataValidationException">The spec's label is not a column.</exception>
+    public static int LabelIndex(ColumnTable data, string? label)
     {
-        var label = spec.Label;
-        var labelIndex = label is null ? data.Columns.Count - 1 : data.IndexOf(label);
-        if (labelIndex < 0)
+        var index = label is null ? data.Columns.Count - 1 : data.IndexOf(label);
+        return index >= 0 ? index : throw new DataValidationException(
+            AnomalyCodes.MissingLabel,
+            label,
+            $"The label column '{label}' is not in the file (columns: {string.Join(", ", data.Names)}).");
+    }
+
+    /// <summary>The rows that have a label; null when every row has one.</summary>
+    public static int[]? Labelled(Column label)
+    {
+        var missing = 0;
+        for (var r = 0; r < label.Length; r++)
         {
-            throw new DataValidationException(
-                AnomalyCodes.MissingLabel,
-                label,
-                $"The label column '{label}' is not in the file (columns: {string.Join(", ", data.Columns)}).");
+            missing += label.IsMissing(r) ? 1 : 0;
         }
 
-        var labelName = data.Columns[labelIndex];
-        var rows = data.Rows.Where(r => r[labelIndex] is not null).ToList();
-        if (rows.Count == 0)
+        return missing == 0 ? null : [.. Enumerable.Range(0, label.Length).Where(r => !label.IsMissing(r))];
+    }
+
+    /// <summary>
+    /// Infers the schema under a spec. Rows whose label is missing are left out. Each column is described on its own
+    /// core: the columns are independent.
+    /// </summary>
+    /// <exception cref="DataValidationException">The label column is absent, empty or constant.</exception>
+    public static Inspection Inspect(ColumnTable data, ProblemSpec spec)
+    {
+        var labelIndex = LabelIndex(data, spec.Label);
+        var labelColumn = data[labelIndex];
+        var rows = Labelled(labelColumn);
+        var count = rows?.Length ?? data.RowCount;
+        if (count == 0)
         {
-            throw new DataValidationException(AnomalyCodes.LabelAllMissing, labelName, $"Every value of the label column '{labelName}' is missing.");
+            throw new DataValidationException(AnomalyCodes.LabelAllMissing, labelColumn.Name, $"Every value of the label column '{labelColumn.Name}' is missing.");
         }
 
-        List<Anomaly> anomalies = [];
         var cleaning = spec.EffectiveCleaning;
-        var labelSchema = Describe(labelName, rows, labelIndex, null, cleaning, anomalies, isLabel: true);
-        var (task, classes, positive) = InferTask(labelSchema, rows, labelIndex, spec, anomalies);
+        var described = new (ColumnSchema Schema, List<Anomaly> Anomalies)[data.Columns.Count];
+        Parallel.For(0, data.Columns.Count, i =>
+        {
+            var role = i != labelIndex && spec.Columns is { } declared && declared.TryGetValue(data[i].Name, out var r) ? r : (ColumnRole?)null;
+            List<Anomaly> found = [];
+            described[i] = (Describe(data[i], rows, count, role, cleaning, found, isLabel: i == labelIndex), found);
+        });
+
+        List<Anomaly> anomalies = [.. described[labelIndex].Anomalies];
+        var labelSchema = described[labelIndex].Schema;
+        var (task, classes, positive) = InferTask(labelSchema, labelColumn, rows, spec, anomalies);
         List<ColumnSchema> columns = [];
         for (var i = 0; i < data.Columns.Count; i++)
         {
             if (i != labelIndex)
             {
-                var role = spec.Columns is { } declared && declared.TryGetValue(data.Columns[i], out var r) ? r : (ColumnRole?)null;
-                columns.Add(Describe(data.Columns[i], rows, i, role, cleaning, anomalies, isLabel: false));
+                columns.Add(described[i].Schema);
+                anomalies.AddRange(described[i].Anomalies);
             }
         }
 
@@ -107,52 +135,18 @@ public static partial class SchemaInference
             anomalies.Add(Anomaly.Error(AnomalyCodes.NoFeatures, null, "No column can be used as a feature (all are constant, empty, ignored or ID-like)."));
         }
 
-        anomalies.AddRange(columns.Where(c => c.Ignored is not null && c.Missing < rows.Count)
+        anomalies.AddRange(columns.Where(c => c.Ignored is not null && c.Missing < count)
             .Select(c => Anomaly.Warning(AnomalyCodes.ColumnIgnored, c.Name, $"Column '{c.Name}' is not used as a feature: {c.Ignored}.")));
-        return new Inspection(new DatasetSchema(rows.Count, labelSchema, task, classes, positive, columns), anomalies);
+        return new Inspection(new DatasetSchema(count, labelSchema, task, classes, positive, columns), anomalies);
     }
 
-    private static ColumnSchema Describe(string name, List<string?[]> rows, int index, ColumnRole? role, CleaningSpec cleaning, List<Anomaly> anomalies, bool isLabel)
+    private static ColumnSchema Describe(Column column, int[]? rows, int count, ColumnRole? role, CleaningSpec cleaning, List<Anomaly> anomalies, bool isLabel)
     {
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        List<int> nonNumeric = [], nonFinite = [], formulas = [];
-        int missing = 0, numeric = 0, booleans = 0, dates = 0;
-        long tokens = 0;
-        double min = double.PositiveInfinity, max = double.NegativeInfinity;
-        for (var r = 0; r < rows.Count; r++)
-        {
-            if (rows[r][index] is not { } value)
-            {
-                missing++;
-                continue;
-            }
-
-            counts[value] = counts.GetValueOrDefault(value) + 1;
-            tokens += value.Count(c => c == ' ') + 1;
-            if (TryParseNumber(value, out var x))
-            {
-                numeric++;
-                (min, max) = (Math.Min(min, x), Math.Max(max, x));
-            }
-            else if (IsNonFinite(value))
-            {
-                nonFinite.Add(r + 1);
-            }
-            else
-            {
-                nonNumeric.Add(r + 1);
-                booleans += ParseBoolean(value) is null ? 0 : 1;
-                dates += TryParseDate(value, out _) ? 1 : 0;
-                if (IsFormula(value))
-                {
-                    formulas.Add(r + 1);
-                }
-            }
-        }
-
-        var present = rows.Count - missing;
-        var looksNumeric = present > 0 && nonNumeric.Count == 0;
-        var mostlyNumeric = present > 0 && nonNumeric.Count > 0 && numeric + nonFinite.Count >= MostlyNumeric * present;
+        var name = column.Name;
+        var census = Census.Of(column, rows, count);
+        var (present, nonNumeric) = (count - census.Missing, census.NonNumeric.Count);
+        var looksNumeric = present > 0 && nonNumeric == 0;
+        var mostlyNumeric = present > 0 && nonNumeric > 0 && census.Numeric + census.NonFinite.Count >= MostlyNumeric * present;
         var kind = role switch
         {
             ColumnRole.Numeric => ColumnKind.Numeric,
@@ -161,45 +155,44 @@ public static partial class SchemaInference
             ColumnRole.Text => ColumnKind.Text,
             ColumnRole.DateTime => ColumnKind.DateTime,
             _ when looksNumeric => ColumnKind.Numeric,
-            _ when present > 0 && booleans == present && IsBooleanDomain(counts.Keys) => ColumnKind.Boolean,
-            _ when present > 0 && dates == present => ColumnKind.DateTime,
-            _ when !isLabel && present >= 10 && tokens >= 3.0 * present && counts.Count > 0.5 * present => ColumnKind.Text,
+            _ when present > 0 && census.Booleans == present && IsBooleanDomain(census.Texts().Select(t => t.Text)) => ColumnKind.Boolean,
+            _ when present > 0 && census.Dates == present => ColumnKind.DateTime,
+            _ when !isLabel && present >= 10 && census.Tokens >= 3.0 * present && census.Distinct > 0.5 * present => ColumnKind.Text,
             _ => ColumnKind.Categorical,
         };
 
         if (present == 0)
         {
             anomalies.Add(cleaning.DropEmptyColumns || isLabel
-                ? Anomaly.Warning(AnomalyCodes.AllMissingColumn, name, $"Column '{name}' has no value; it is dropped.", rows.Count)
-                : Anomaly.Error(AnomalyCodes.AllMissingColumn, name, $"Column '{name}' has no value in any row (set cleaning.dropEmptyColumns to drop such columns).", rows.Count));
+                ? Anomaly.Warning(AnomalyCodes.AllMissingColumn, name, $"Column '{name}' has no value; it is dropped.", count)
+                : Anomaly.Error(AnomalyCodes.AllMissingColumn, name, $"Column '{name}' has no value in any row (set cleaning.dropEmptyColumns to drop such columns).", count));
         }
 
-        if (kind == ColumnKind.Numeric && nonFinite.Count > 0)
+        if (kind == ColumnKind.Numeric && census.NonFinite.Count > 0)
         {
-            anomalies.Add(Anomaly.Error(AnomalyCodes.NonFiniteValue, name, $"Column '{name}' has {nonFinite.Count} NaN or infinite values; leave missing cells empty or write NA.", nonFinite.Count, nonFinite.Take(Anomaly.MaxExampleRows).ToList()));
+            anomalies.Add(Anomaly.Error(AnomalyCodes.NonFiniteValue, name, $"Column '{name}' has {census.NonFinite.Count} NaN or infinite values; leave missing cells empty or write NA.", census.NonFinite.Count, census.NonFinite.First));
         }
 
-        if ((role == ColumnRole.Numeric && nonNumeric.Count > 0) || (role is null && mostlyNumeric))
+        if ((role == ColumnRole.Numeric && nonNumeric > 0) || (role is null && mostlyNumeric))
         {
-            var example = rows[nonNumeric[0] - 1][index];
-            anomalies.Add(Anomaly.Error(AnomalyCodes.TypeMismatch, name, $"Column '{name}' is numeric but {nonNumeric.Count} values are not numbers (e.g. '{example}' in row {nonNumeric[0]}); declare it categorical in the spec's columns if that is intended.", nonNumeric.Count, nonNumeric.Take(Anomaly.MaxExampleRows).ToList()));
+            anomalies.Add(Anomaly.Error(AnomalyCodes.TypeMismatch, name, $"Column '{name}' is numeric but {nonNumeric} values are not numbers (e.g. '{census.Example}' in row {census.NonNumeric.First[0]}); declare it categorical in the spec's columns if that is intended.", nonNumeric, census.NonNumeric.First));
         }
 
-        if (formulas.Count > 0)
+        if (census.Formulas.Count > 0)
         {
-            anomalies.Add(Anomaly.Error(AnomalyCodes.CsvInjection, name, $"Column '{name}' has {formulas.Count} cells a spreadsheet would run as formulas (e.g. row {formulas[0]}).", formulas.Count, formulas.Take(Anomaly.MaxExampleRows).ToList()));
+            anomalies.Add(Anomaly.Error(AnomalyCodes.CsvInjection, name, $"Column '{name}' has {census.Formulas.Count} cells a spreadsheet would run as formulas (e.g. row {census.Formulas.First[0]}).", census.Formulas.Count, census.Formulas.First));
         }
 
         string? ignored = role == ColumnRole.Ignore ? "declared ignore in the spec"
             : present == 0 ? "all values missing"
-            : cleaning.DropConstant && counts.Count == 1 ? "constant"
-            : cleaning.DropIdLike && kind == ColumnKind.Categorical && present > 20 && counts.Count > 0.9 * present ? "ID-like (almost every value distinct)"
+            : cleaning.DropConstant && census.Distinct == 1 ? "constant"
+            : cleaning.DropIdLike && kind == ColumnKind.Categorical && present > 20 && census.Distinct > 0.9 * present ? "ID-like (almost every value distinct)"
             : null;
-        var numericKind = kind == ColumnKind.Numeric && double.IsFinite(min);
+        var numericKind = kind == ColumnKind.Numeric && double.IsFinite(census.Min);
         var categories = kind is ColumnKind.Categorical or ColumnKind.Boolean
-            ? counts.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Take(MaxCategoriesRecorded).Select(kv => kv.Key).ToList()
+            ? census.Texts().OrderByDescending(t => t.Count).ThenBy(t => t.Text, StringComparer.Ordinal).Take(MaxCategoriesRecorded).Select(t => t.Text).ToList()
             : null;
-        return new ColumnSchema(name, kind, missing, counts.Count, numericKind ? min : null, numericKind ? max : null, categories, isLabel ? null : ignored);
+        return new ColumnSchema(name, kind, census.Missing, census.Distinct, numericKind ? census.Min : null, numericKind ? census.Max : null, categories, isLabel ? null : ignored);
     }
 
     private static bool IsBooleanDomain(IEnumerable<string> values)
@@ -208,16 +201,15 @@ public static partial class SchemaInference
         return BooleanPairs.Any(pair => lower.IsSubsetOf(pair));
     }
 
-    private static (MlTask Task, IReadOnlyList<string>? Classes, string? Positive) InferTask(ColumnSchema label, List<string?[]> rows, int index, ProblemSpec spec, List<Anomaly> anomalies)
+    private static (MlTask Task, IReadOnlyList<string>? Classes, string? Positive) InferTask(ColumnSchema label, Column column, int[]? rows, ProblemSpec spec, List<Anomaly> anomalies)
     {
         if (label.Distinct < 2)
         {
             throw new DataValidationException(AnomalyCodes.ConstantLabel, label.Name, $"The label column '{label.Name}' has a single value: there is nothing to learn.");
         }
 
-        var values = rows.Select(r => r[index]!).ToList();
         var numeric = label.Kind == ColumnKind.Numeric;
-        var integers = numeric && values.All(v => TryParseNumber(v, out var x) && x == Math.Floor(x));
+        var integers = numeric && Census.Rows(rows, column.Length).All(r => column.Number(r) is var x && x == Math.Floor(x));
         var task = spec.Task
             ?? (numeric && label.Distinct > 2 && !(integers && label.Distinct <= MaxIntegerClasses) ? MlTask.Regression
                 : label.Distinct == 2 ? MlTask.BinaryClassification
@@ -237,7 +229,7 @@ public static partial class SchemaInference
             anomalies.Add(Anomaly.Error(AnomalyCodes.LabelTaskMismatch, label.Name, $"The spec asks for binary classification but the label '{label.Name}' has {label.Distinct} classes."));
         }
 
-        var counts = values.GroupBy(v => v, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var counts = Census.Of(column, rows, rows?.Length ?? column.Length).Texts().ToDictionary(t => t.Text, t => t.Count, StringComparer.Ordinal);
         var classes = numeric
             ? counts.Keys.OrderBy(v => double.Parse(v, CultureInfo.InvariantCulture)).ToList()
             : counts.Keys.Order(StringComparer.Ordinal).ToList();

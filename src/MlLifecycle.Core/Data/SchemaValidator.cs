@@ -9,12 +9,15 @@ public static class SchemaValidator
     /// <param name="batch">The new data.</param>
     /// <param name="schema">The schema stored with a model version.</param>
     /// <param name="requireLabel">Whether the label column must be present (training data) or not (inference input).</param>
-    public static List<Anomaly> Validate(TabularData batch, DatasetSchema schema, bool requireLabel)
+    public static List<Anomaly> Validate(ColumnTable batch, DatasetSchema schema, bool requireLabel)
     {
         var check = new SchemaCheck(schema, requireLabel);
         check.Add(batch);
         return check.Anomalies();
     }
+
+    public static List<Anomaly> Validate(TabularData batch, DatasetSchema schema, bool requireLabel) =>
+        Validate(ColumnTable.From(batch), schema, requireLabel);
 }
 
 /// <summary>
@@ -30,22 +33,21 @@ public sealed class SchemaCheck(DatasetSchema schema, bool requireLabel)
     private int _rows;
 
     /// <summary>Adds the next chunk of the file (every chunk has the file's columns).</summary>
-    public void Add(TabularData chunk)
-    {
-        _checked ??= CheckColumns(chunk);
-        foreach (var counts in _checked)
-        {
-            counts.Add(chunk, _rows);
-        }
+    public void Add(TabularData chunk) => Add(ColumnTable.From(chunk));
 
-        _rows += chunk.Rows.Count;
+    /// <summary>Adds the next chunk of the file (every chunk has the file's columns), a column per core.</summary>
+    public void Add(ColumnTable chunk)
+    {
+        var check = _checked ??= CheckColumns(chunk);
+        Parallel.ForEach(check, counts => counts.Add(chunk, _rows));
+        _rows += chunk.RowCount;
     }
 
     /// <summary>What is wrong with the file so far: the columns first, then the values of each column.</summary>
     public List<Anomaly> Anomalies() => [.. _columns, .. (_checked ?? []).SelectMany(c => c.Anomalies())];
 
     /// <summary>Missing and extra columns, once per file; the columns whose values are then checked.</summary>
-    private List<ColumnCounts> CheckColumns(TabularData batch)
+    private List<ColumnCounts> CheckColumns(ColumnTable batch)
     {
         List<ColumnCounts> present = [];
         foreach (var column in schema.Features.Append(schema.Label))
@@ -69,7 +71,7 @@ public sealed class SchemaCheck(DatasetSchema schema, bool requireLabel)
         }
 
         var known = schema.Columns.Select(c => c.Name).Append(schema.Label.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        _columns.AddRange(batch.Columns.Where(c => !known.Contains(c))
+        _columns.AddRange(batch.Names.Where(c => !known.Contains(c))
             .Select(c => Anomaly.Warning(AnomalyCodes.ExtraColumn, c, $"Column '{c}' is not in the stored schema; it is ignored.")));
         return present;
     }
@@ -78,15 +80,15 @@ public sealed class SchemaCheck(DatasetSchema schema, bool requireLabel)
     private sealed class ColumnCounts(ColumnSchema column)
     {
         private readonly HashSet<string>? _categories = column.CategoriesComplete ? column.Categories!.ToHashSet(StringComparer.Ordinal) : null;
-        private readonly Rows _wrongType = new(), _unseen = new(), _outOfRange = new(), _missing = new();
+        private readonly RowSample _wrongType = new(), _unseen = new(), _outOfRange = new(), _missing = new();
 
-        public void Add(TabularData batch, int firstRow)
+        public void Add(ColumnTable batch, int firstRow)
         {
-            var index = batch.IndexOf(column.Name);
-            for (var r = 0; r < batch.Rows.Count; r++)
+            var cells = batch.Find(column.Name)!;
+            for (var r = 0; r < cells.Length; r++)
             {
                 var row = firstRow + r + 1;
-                if (batch.Rows[r][index] is not { } value)
+                if (cells.IsMissing(r))
                 {
                     _missing.Add(row);
                     continue;
@@ -94,17 +96,17 @@ public sealed class SchemaCheck(DatasetSchema schema, bool requireLabel)
 
                 switch (column.Kind)
                 {
-                    case ColumnKind.Numeric when !SchemaInference.TryParseNumber(value, out var x):
+                    case ColumnKind.Numeric when cells.Number(r) is var x && double.IsNaN(x):
                         _wrongType.Add(row);
                         break;
-                    case ColumnKind.Numeric when SchemaInference.TryParseNumber(value, out var x) && (x < column.Min || x > column.Max):
+                    case ColumnKind.Numeric when cells.Number(r) is var x && (x < column.Min || x > column.Max):
                         _outOfRange.Add(row);
                         break;
-                    case ColumnKind.Boolean when SchemaInference.ParseBoolean(value) is null:
-                    case ColumnKind.DateTime when !SchemaInference.TryParseDate(value, out _):
+                    case ColumnKind.Boolean when float.IsNaN(cells.Boolean(r)):
+                    case ColumnKind.DateTime when cells.Date(r) is null:
                         _wrongType.Add(row);
                         break;
-                    case ColumnKind.Categorical when _categories is not null && !_categories.Contains(value):
+                    case ColumnKind.Categorical when _categories is not null && !_categories.Contains(cells.Text(r)!):
                         _unseen.Add(row);
                         break;
                 }
@@ -124,28 +126,12 @@ public sealed class SchemaCheck(DatasetSchema schema, bool requireLabel)
 
             return anomalies;
 
-            void Add(Rows rows, Severity severity, string code, string what)
+            void Add(RowSample rows, Severity severity, string code, string what)
             {
                 if (rows.Count > 0)
                 {
                     anomalies.Add(new Anomaly(code, column.Name, rows.Count, severity, $"Column '{column.Name}' has {rows.Count} {what}.", rows.First));
                 }
-            }
-        }
-    }
-
-    /// <summary>A count of rows and the first <see cref="Anomaly.MaxExampleRows"/> of them.</summary>
-    private sealed class Rows
-    {
-        public List<int> First { get; } = [];
-
-        public int Count { get; private set; }
-
-        public void Add(int row)
-        {
-            if (Count++ < Anomaly.MaxExampleRows)
-            {
-                First.Add(row);
             }
         }
     }

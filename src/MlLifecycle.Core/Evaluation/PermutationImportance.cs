@@ -1,3 +1,5 @@
+using MlLifecycle.Core.Training;
+
 namespace MlLifecycle.Core.Evaluation;
 
 /// <summary>How much the metric drops when one feature's values are shuffled across rows (mean ± std over repeats).</summary>
@@ -20,13 +22,13 @@ public static class PermutationImportance
     public const int MaxFeatures = 64;
 
     /// <param name="features">Feature names, in row-cell order.</param>
-    /// <param name="rows">Raw feature cells of the scored rows.</param>
+    /// <param name="rows">Raw feature values of the scored rows.</param>
     /// <param name="score">The metric of the model on rows (the caller knows the labels: row order is kept).</param>
     /// <param name="higherIsBetter">Direction of the metric.</param>
     /// <param name="seed">Seed of the shuffles.</param>
     /// <param name="repeats">Shuffles per feature.</param>
     /// <param name="only">Indexes of the features to permute (null: all); the others are left out of the result.</param>
-    public static List<FeatureImportance> Compute(IReadOnlyList<string> features, IReadOnlyList<string?[]> rows, Func<IReadOnlyList<string?[]>, double> score, bool higherIsBetter, int seed, int repeats = 3, IReadOnlyCollection<int>? only = null)
+    public static List<FeatureImportance> Compute(IReadOnlyList<string> features, FeatureSource rows, Func<FeatureSource, double> score, bool higherIsBetter, int seed, int repeats = 3, IReadOnlyCollection<int>? only = null)
     {
         var baseline = score(rows);
         List<FeatureImportance> result = [];
@@ -36,15 +38,9 @@ public static class PermutationImportance
             for (var r = 0; r < repeats; r++)
             {
                 var random = new Random(unchecked((seed * 397) ^ (f * 31) ^ r));
-                var column = rows.Select(row => row[f]).ToArray();
-                random.Shuffle(column);
-                var permuted = rows.Select((row, i) =>
-                {
-                    var copy = (string?[])row.Clone();
-                    copy[f] = column[i];
-                    return copy;
-                }).ToList();
-                var value = score(permuted);
+                var from = Enumerable.Range(0, rows.Count).ToArray();
+                random.Shuffle(from);
+                var value = score(rows.Permute(f, from));
                 drops[r] = higherIsBetter ? baseline - value : value - baseline;
             }
 

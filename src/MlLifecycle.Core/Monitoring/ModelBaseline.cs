@@ -31,15 +31,23 @@ public sealed record ModelBaseline(
     public static bool Profiled(ColumnKind kind) => kind is ColumnKind.Numeric or ColumnKind.Categorical or ColumnKind.Boolean;
 
     /// <param name="schema">The version's schema.</param>
-    /// <param name="rows">Feature cells in <see cref="DatasetSchema.Features"/> order, all rows of the run's cleaned data.</param>
+    /// <param name="rows">Feature values in <see cref="DatasetSchema.Features"/> order, all rows of the run's cleaned data.</param>
     /// <param name="testPredictions">The model's predictions on the test split.</param>
-    public static ModelBaseline Build(DatasetSchema schema, IReadOnlyList<string?[]> rows, IReadOnlyList<Prediction> testPredictions, IReadOnlyDictionary<string, double> metrics, string primaryMetric)
+    public static ModelBaseline Build(DatasetSchema schema, FeatureSource rows, IReadOnlyList<Prediction> testPredictions, IReadOnlyDictionary<string, double> metrics, string primaryMetric)
     {
-        var features = schema.Features
-            .Select((column, index) => (column, index))
-            .Where(f => Profiled(f.column.Kind))
-            .Select(f => Profile(f.column.Name, f.column.Kind, rows.Select(r => r[f.index])))
-            .ToList();
+        var profiled = schema.Features.Select((column, index) => (column, index)).Where(f => Profiled(f.column.Kind)).ToList();
+        var features = new FeatureProfile[profiled.Count];
+        Parallel.For(0, profiled.Count, i =>
+        {
+            var (column, index) = profiled[i];
+            var all = Enumerable.Range(0, rows.Count);
+            features[i] = column.Kind switch
+            {
+                ColumnKind.Numeric => FeatureProfile.FromNumbers(column.Name, [.. all.Select(r => rows.Number(index, r))]),
+                ColumnKind.Boolean => FeatureProfile.FromCategories(column.Name, all.Select(r => rows.Boolean(index, r) switch { 1 => "true", 0 => "false", _ => rows.Text(index, r) is { Length: > 0 } t ? t : null })),
+                _ => FeatureProfile.FromCategories(column.Name, all.Select(r => rows.Text(index, r) is { Length: > 0 } t ? t : null)),
+            };
+        });
         return new ModelBaseline(features, ProfilePredictions(testPredictions), metrics, primaryMetric, testPredictions.Count)
         {
             BooleanFeatures = [.. schema.Features.Where(f => f.Kind == ColumnKind.Boolean).Select(f => f.Name)],

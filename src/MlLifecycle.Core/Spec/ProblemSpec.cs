@@ -51,6 +51,9 @@ public sealed record ProblemSpec
     /// <summary>Model selection by cross-validation.</summary>
     public ValidationSpec? Validation { get; init; }
 
+    /// <summary>How much of a large table model selection and tuning read.</summary>
+    public TrainingSpec? Training { get; init; }
+
     /// <summary>When a new version may replace the champion.</summary>
     public GateSpec? Gate { get; init; }
 
@@ -77,6 +80,9 @@ public sealed record ProblemSpec
 
     [JsonIgnore]
     public ValidationSpec EffectiveValidation => Validation ?? new ValidationSpec();
+
+    [JsonIgnore]
+    public TrainingSpec EffectiveTraining => Training ?? new TrainingSpec();
 
     [JsonIgnore]
     public GateSpec EffectiveGate => Gate ?? new GateSpec();
@@ -217,6 +223,26 @@ public sealed record ValidationSpec
     /// Default true.
     /// </summary>
     public bool Ensemble { get; init; } = true;
+}
+
+/// <summary>How much of a large table model selection and tuning read; the models trained and served read every row.</summary>
+public sealed record TrainingSpec
+{
+    /// <summary>
+    /// Train and validation rows above which cross-validation, tuning and ensemble selection run on a stratified sample
+    /// of this many of them (classes in proportion, every class kept). The evaluated model trains on every train and
+    /// validation row, the served one on every row. Default <see cref="DefaultSampleRows"/>; at least 1,000.
+    /// </summary>
+    public int? SampleRows { get; init; }
+
+    /// <summary>
+    /// The default: well past where the trainers' cross-validated ranking settles (bench/README.md, <i>Large data</i>),
+    /// and below the rows at which the 20 fold trainings of a default run dominate its time.
+    /// </summary>
+    public const int DefaultSampleRows = 250_000;
+
+    [JsonIgnore]
+    public int EffectiveSampleRows => SampleRows ?? DefaultSampleRows;
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<CvMethod>))]

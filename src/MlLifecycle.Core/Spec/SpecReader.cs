@@ -133,6 +133,11 @@ public static class SpecReader
             errors.Add(new($"columns.{l}", "the label column cannot be given a feature kind"));
         }
 
+        if (spec.Training?.SampleRows is < 1000)
+        {
+            errors.Add(new("training.sampleRows", $"must be at least 1,000, got {spec.Training.SampleRows}"));
+        }
+
         if (spec.Validation is { } validation)
         {
             if (validation.Folds is < 2 or > 20)

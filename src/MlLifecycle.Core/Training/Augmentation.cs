@@ -30,20 +30,21 @@ public static class Augmentation
     /// <param name="spec">Method and its settings.</param>
     /// <param name="seed">Seed of the one random generator used, so the same inputs give the same rows.</param>
     /// <exception cref="ArgumentException">A regression schema with a method other than None, or rows and labels of different lengths.</exception>
-    public static (List<string?[]> Rows, List<string> Labels, AugmentationReport? Report) Apply(
-        DatasetSchema schema, IReadOnlyList<string?[]> rows, IReadOnlyList<string> labels, AugmentationSpec spec, int seed)
+    public static (FeatureSource Rows, IReadOnlyList<string> Labels, AugmentationReport? Report) Apply(
+        DatasetSchema schema, FeatureSource rows, IReadOnlyList<string> labels, AugmentationSpec spec, int seed)
     {
         if (rows.Count != labels.Count)
         {
             throw new ArgumentException($"{rows.Count} rows but {labels.Count} labels.", nameof(labels));
         }
 
-        List<string?[]> outRows = [.. rows];
-        List<string> outLabels = [.. labels];
         if (spec.Method == AugmentationMethod.None)
         {
-            return (outRows, outLabels, null);
+            return (rows, labels, null);
         }
+
+        List<string?[]> outRows = [];
+        List<string> outLabels = [.. labels];
 
         if (!schema.IsClassification)
         {
@@ -65,7 +66,7 @@ public static class Augmentation
         }
         else
         {
-            var values = rows.Select(r => columns.Select(c => (double)FeatureRows.ToSingle(r[c.Feature])).ToArray()).ToArray();
+            var values = Enumerable.Range(0, rows.Count).Select(r => columns.Select(c => (double)(float)rows.Number(c.Feature, r)).ToArray()).ToArray();
             var random = new Random(seed);
             // Less a hair, so 0.28 × 25 (= 7.000000000000001 in doubles) targets 7 rows, not 8.
             var target = (int)Math.Ceiling(spec.Ratio * before.Values.DefaultIfEmpty().Max() - 1e-9);
@@ -85,8 +86,8 @@ public static class Augmentation
                 }
 
                 var synthetic = spec.Method == AugmentationMethod.Smote
-                    ? Smote(rows, values, columns, rowsOfClass, need, spec.Neighbors, random)
-                    : Jitter(rows, values, columns, rowsOfClass, need, spec.Noise, random);
+                    ? Smote(rows, schema.Features.Count, values, columns, rowsOfClass, need, spec.Neighbors, random)
+                    : Jitter(rows, schema.Features.Count, values, columns, rowsOfClass, need, spec.Noise, random);
                 outRows.AddRange(synthetic);
                 outLabels.AddRange(Enumerable.Repeat(label, need));
             }
@@ -98,8 +99,8 @@ public static class Augmentation
             after[label]++;
         }
 
-        var report = new AugmentationReport(spec.Method, outRows.Count - rows.Count, before, after, notes.Count == 0 ? null : string.Join("; ", notes));
-        return (outRows, outLabels, report);
+        var report = new AugmentationReport(spec.Method, outRows.Count, before, after, notes.Count == 0 ? null : string.Join("; ", notes));
+        return (rows.Concat(FeatureSource.FromCells(outRows)), outLabels, report);
     }
 
     /// <summary>A numeric feature column with its training statistics.</summary>
@@ -112,11 +113,11 @@ public static class Augmentation
         public string Cell(double value)
         {
             var x = Math.Clamp(Integer ? Math.Round(value) : value, Min, Max);
-            return ((float)x).ToString("R", CultureInfo.InvariantCulture); // float, as FeatureRows.ToSingle reads it back
+            return ((float)x).ToString("R", CultureInfo.InvariantCulture); // float, as the model reads it back
         }
     }
 
-    private static Column[] NumericColumns(DatasetSchema schema, IReadOnlyList<string?[]> rows)
+    private static Column[] NumericColumns(DatasetSchema schema, FeatureSource rows)
     {
         List<Column> columns = [];
         var features = schema.Features;
@@ -127,7 +128,7 @@ public static class Augmentation
                 continue;
             }
 
-            var values = rows.Select(r => (double)FeatureRows.ToSingle(r[f])).Where(double.IsFinite).ToList();
+            var values = Enumerable.Range(0, rows.Count).Select(r => (double)(float)rows.Number(f, r)).Where(double.IsFinite).ToList();
             if (NumericStats.Of(values) is { } stats)
             {
                 columns.Add(new Column(f, stats.Std, stats.Min, stats.Max, values.All(v => v == Math.Floor(v))));
@@ -141,7 +142,7 @@ public static class Augmentation
     /// SMOTE: base + u · (neighbour − base) with one u ~ U(0, 1) per row, the neighbour drawn from the base row's k
     /// nearest same-class rows. A cell missing in the base or the neighbour keeps the base cell.
     /// </summary>
-    private static List<string?[]> Smote(IReadOnlyList<string?[]> rows, double[][] values, Column[] columns, List<int> members, int count, int neighbors, Random random)
+    private static List<string?[]> Smote(FeatureSource rows, int features, double[][] values, Column[] columns, List<int> members, int count, int neighbors, Random random)
     {
         IReadOnlyList<int> candidates = members.Count <= MaxCandidates ? members : Sample(members, MaxCandidates, random);
         var k = Math.Clamp(neighbors, 1, members.Count - 1);
@@ -157,7 +158,7 @@ public static class Augmentation
 
             var other = near[random.Next(near.Length)];
             var u = random.NextDouble();
-            var row = (string?[])rows[b].Clone();
+            var row = Cells(rows, b, features);
             for (var j = 0; j < columns.Length; j++)
             {
                 var (x, y) = (values[b][j], values[other][j]);
@@ -174,13 +175,13 @@ public static class Augmentation
     }
 
     /// <summary>Jitter: each present numeric value of a random base row plus N(0, (noise · column std)²).</summary>
-    private static List<string?[]> Jitter(IReadOnlyList<string?[]> rows, double[][] values, Column[] columns, List<int> members, int count, double noise, Random random)
+    private static List<string?[]> Jitter(FeatureSource rows, int features, double[][] values, Column[] columns, List<int> members, int count, double noise, Random random)
     {
         List<string?[]> synthetic = [];
         for (var n = 0; n < count; n++)
         {
             var b = members[random.Next(members.Count)];
-            var row = (string?[])rows[b].Clone();
+            var row = Cells(rows, b, features);
             for (var j = 0; j < columns.Length; j++)
             {
                 if (double.IsFinite(values[b][j]))
@@ -194,6 +195,10 @@ public static class Augmentation
 
         return synthetic;
     }
+
+    /// <summary>A row's values as cells, to copy into a synthetic row (the cells read back as the same values).</summary>
+    private static string?[] Cells(FeatureSource rows, int row, int features) =>
+        [.. Enumerable.Range(0, features).Select(f => rows.Text(f, row) is { Length: > 0 } text ? text : null)];
 
     /// <summary>The k candidates (other than the row itself) closest to a row.</summary>
     private static int[] Nearest(int row, IReadOnlyList<int> candidates, int k, double[][] values, Column[] columns)

@@ -1,11 +1,16 @@
 using System.IO.Hashing;
 using System.Text;
+using System.Text.Json.Serialization;
 using MlLifecycle.Core.Data;
+using MlLifecycle.Core.Validation;
 
 namespace MlLifecycle.Core.Training;
 
 /// <summary>Row indices of a train / validation / test holdout split.</summary>
-public sealed record DataSplit(int[] Train, int[] Validation, int[] Test)
+public sealed record DataSplit(
+    [property: JsonConverter(typeof(IndexListConverter))] int[] Train,
+    [property: JsonConverter(typeof(IndexListConverter))] int[] Validation,
+    [property: JsonConverter(typeof(IndexListConverter))] int[] Test)
 {
     /// <summary>
     /// Seeded holdout split (default 70/15/15). With <paramref name="strata"/> (class per row) every class is split in
@@ -55,13 +60,21 @@ public sealed record DataSplit(int[] Train, int[] Validation, int[] Test)
 
     /// <summary>
     /// Hash-stable holdout split (default 70/15/15): a row's part is a function of its content and a salt fixed per
-    /// model, not of a shuffle or a seed, so a row keeps its part across seeds, reruns and grown files (retraining on
-    /// more data keeps old test rows in test), and exact duplicates share a part. Each row's xxHash64 (cells and salt)
-    /// is read as a number u in [0, 1): u below the train fraction trains, below train + validation validates, the rest
-    /// tests. With <paramref name="strata"/> (class per row) a class none of whose rows fell in train gets its row of
-    /// least u moved there, so every class can be learned; the data always keeps a train and a test row.
+    /// model, not of a shuffle or a seed, so a row keeps its part across seeds, reruns, grown files and file formats
+    /// (retraining on more data keeps old test rows in test), and exact duplicates share a part. Each row's xxHash64 of
+    /// its typed values (<see cref="RowContent"/>, numbers in single precision) seeded by the salt is read as a number
+    /// u in [0, 1): u below the train fraction trains, below train + validation validates, the rest tests. With
+    /// <paramref name="strata"/> (class per row) a class none of whose rows fell in train gets its row of least u moved
+    /// there, so every class can be learned; the data always keeps a train and a test row.
     /// </summary>
-    public static DataSplit Hashed(IReadOnlyList<string?[]> rows, string salt, double trainFraction = 0.7, double validationFraction = 0.15, IReadOnlyList<string>? strata = null)
+    public static DataSplit Hashed(RowContent rows, string salt, double trainFraction = 0.7, double validationFraction = 0.15, IReadOnlyList<string>? strata = null)
+    {
+        var seed = unchecked((long)XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(salt)));
+        return Hashed([.. rows.Hashes(seed, singlePrecision: true).Select(h => (h >> 11) * (1.0 / (1UL << 53)))], trainFraction, validationFraction, strata);
+    }
+
+    /// <summary>The hash split of rows whose hashes, as numbers in [0, 1), are <paramref name="u"/>.</summary>
+    public static DataSplit Hashed(double[] u, double trainFraction = 0.7, double validationFraction = 0.15, IReadOnlyList<string>? strata = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(trainFraction);
         ArgumentOutOfRangeException.ThrowIfNegative(validationFraction);
@@ -71,15 +84,14 @@ public sealed record DataSplit(int[] Train, int[] Validation, int[] Test)
         }
 
         const int minimum = 10;
-        if (rows.Count < minimum)
+        var count = u.Length;
+        if (count < minimum)
         {
-            throw new DataValidationException(AnomalyCodes.TooFewRows, null, $"The dataset has {rows.Count} usable rows; at least {minimum} are needed for a train/validation/test split.");
+            throw new DataValidationException(AnomalyCodes.TooFewRows, null, $"The dataset has {count} usable rows; at least {minimum} are needed for a train/validation/test split.");
         }
 
-        var seed = unchecked((long)XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(salt)));
-        var u = rows.Select(row => Unit(row, seed)).ToArray();
         var part = u.Select(x => x < trainFraction ? Part.Train : x < trainFraction + validationFraction ? Part.Validation : Part.Test).ToArray();
-        foreach (var group in Enumerable.Range(0, rows.Count).GroupBy(i => strata?[i] ?? "", StringComparer.Ordinal))
+        foreach (var group in Enumerable.Range(0, count).GroupBy(i => strata?[i] ?? "", StringComparer.Ordinal))
         {
             if (!group.Any(i => part[i] == Part.Train))
             {
@@ -90,31 +102,18 @@ public sealed record DataSplit(int[] Train, int[] Validation, int[] Test)
         if (!part.Contains(Part.Test))
         {
             // The row of greatest u whose class keeps another training row.
-            var trainCount = Enumerable.Range(0, rows.Count).Where(i => part[i] == Part.Train).GroupBy(i => strata?[i] ?? "", StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
-            var movable = Enumerable.Range(0, rows.Count).Where(i => part[i] != Part.Train || trainCount[strata?[i] ?? ""] > 1).ToList();
+            var trainCount = Enumerable.Range(0, count).Where(i => part[i] == Part.Train).GroupBy(i => strata?[i] ?? "", StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+            var movable = Enumerable.Range(0, count).Where(i => part[i] != Part.Train || trainCount[strata?[i] ?? ""] > 1).ToList();
             if (movable.Count == 0)
             {
-                throw new DataValidationException(AnomalyCodes.TooFewRows, null, $"The dataset has {rows.Count} usable rows: too few for a non-empty train and test split.");
+                throw new DataValidationException(AnomalyCodes.TooFewRows, null, $"The dataset has {count} usable rows: too few for a non-empty train and test split.");
             }
 
             part[movable.MaxBy(i => u[i])] = Part.Test;
         }
 
-        int[] Of(Part p) => [.. Enumerable.Range(0, rows.Count).Where(i => part[i] == p)];
+        int[] Of(Part p) => [.. Enumerable.Range(0, count).Where(i => part[i] == p)];
         return new DataSplit(Of(Part.Train), Of(Part.Validation), Of(Part.Test));
-    }
-
-    /// <summary>A row's hash as a number in [0, 1): its cells, each followed by a separator no CSV cell holds, and the salt.</summary>
-    private static double Unit(string?[] row, long seed)
-    {
-        var hash = new XxHash64(seed);
-        foreach (var cell in row)
-        {
-            hash.Append(Encoding.UTF8.GetBytes(cell ?? "\u0000"));
-            hash.Append("\u001f"u8);
-        }
-
-        return (hash.GetCurrentHashAsUInt64() >> 11) * (1.0 / (1UL << 53));
     }
 
     private enum Part { Train, Validation, Test }

@@ -9,9 +9,9 @@ namespace MlLifecycle.Core.Training;
 /// <param name="Name">Column name in the model (<c>f{feature}</c>, or <c>f{feature}_{part}</c> for date parts).</param>
 /// <param name="Feature">Index in <see cref="DatasetSchema.Features"/>.</param>
 /// <param name="Kind">Kind of the source feature.</param>
-/// <param name="Number">Numeric value (NaN = missing), for numeric, boolean and date columns.</param>
-/// <param name="Text">Text value ("" = missing), for categorical and text columns.</param>
-public sealed record InputColumn(string Name, int Feature, ColumnKind Kind, Func<string?[], float>? Number, Func<string?[], string>? Text)
+/// <param name="Number">Numeric value of a row (NaN = missing), for numeric, boolean and date columns.</param>
+/// <param name="Text">Text value of a row ("" = missing), for categorical and text columns.</param>
+public sealed record InputColumn(string Name, int Feature, ColumnKind Kind, Func<FeatureSource, int, float>? Number, Func<FeatureSource, int, string>? Text)
 {
     public bool IsText => Text is not null;
 
@@ -20,7 +20,7 @@ public sealed record InputColumn(string Name, int Feature, ColumnKind Kind, Func
 }
 
 /// <summary>
-/// Converts raw cells to the model's input columns: one path for training rows and for serving requests, so the
+/// Converts raw feature values to the model's input columns: one path for training rows and for serving requests, so the
 /// model always sees the same conversion. Feature <c>i</c> of the schema becomes column <c>f{i}</c>.
 /// </summary>
 public static class FeatureRows
@@ -81,17 +81,17 @@ public static class FeatureRows
             switch (features[f].Kind)
             {
                 case ColumnKind.Numeric:
-                    inputs.Add(new(name, f, ColumnKind.Numeric, row => ToSingle(row[i]), null));
+                    inputs.Add(new(name, f, ColumnKind.Numeric, (rows, r) => (float)rows.Number(i, r), null));
                     break;
                 case ColumnKind.Boolean:
-                    inputs.Add(new(name, f, ColumnKind.Boolean, row => row[i] is { } b && SchemaInference.ParseBoolean(b) is { } v ? (v ? 1 : 0) : float.NaN, null));
+                    inputs.Add(new(name, f, ColumnKind.Boolean, (rows, r) => rows.Boolean(i, r), null));
                     break;
                 case ColumnKind.DateTime:
                     inputs.AddRange(DateParts.Select(p => new InputColumn(
-                        $"{name}_{p.Part}", i, ColumnKind.DateTime, row => row[i] is { } d && SchemaInference.TryParseDate(d, out var date) ? p.Value(date) : float.NaN, null)));
+                        $"{name}_{p.Part}", i, ColumnKind.DateTime, (rows, r) => rows.Date(i, r) is { } date ? p.Value(date) : float.NaN, null)));
                     break;
                 default:
-                    inputs.Add(new(name, f, features[f].Kind, null, row => row[i] ?? string.Empty));
+                    inputs.Add(new(name, f, features[f].Kind, null, (rows, r) => rows.Text(i, r)));
                     break;
             }
         }
@@ -106,55 +106,62 @@ public static class FeatureRows
         return inputs;
     }
 
-    /// <summary>The arithmetic of a declared feature over raw cells; missing inputs, 0 divisors and out-of-domain logs give NaN (imputed).</summary>
-    private static Func<string?[], float> Derive(DerivedFeature d, int[] columns) => d.Op switch
+    /// <summary>The arithmetic of a declared feature over raw values; missing inputs, 0 divisors and out-of-domain logs give NaN (imputed).</summary>
+    private static Func<FeatureSource, int, float> Derive(DerivedFeature d, int[] columns) => d.Op switch
     {
-        "product" => row => columns.Aggregate(1f, (p, c) => p * ToSingle(row[c])),
-        "ratio" => row => ToSingle(row[columns[1]]) is var b && b != 0 ? ToSingle(row[columns[0]]) / b : float.NaN,
-        "log" => row => ToSingle(row[columns[0]]) is var x ? MathF.Sign(x) * MathF.Log(1 + MathF.Abs(x)) : float.NaN,
-        "bucket" => row => ToSingle(row[columns[0]]) is var x && float.IsFinite(x) ? d.Edges!.Count(e => x >= e) : float.NaN,
-        "lag" => row => ToSingle(row[columns[0]]),
-        "mean" => row => Finite(row, columns) is { Count: > 0 } v ? v.Average() : float.NaN,
-        "min" => row => Finite(row, columns) is { Count: > 0 } v ? v.Min() : float.NaN,
-        "max" => row => Finite(row, columns) is { Count: > 0 } v ? v.Max() : float.NaN,
+        "product" => (rows, r) => columns.Aggregate(1f, (p, c) => p * (float)rows.Number(c, r)),
+        "ratio" => (rows, r) => (float)rows.Number(columns[1], r) is var b && b != 0 ? (float)rows.Number(columns[0], r) / b : float.NaN,
+        "log" => (rows, r) => (float)rows.Number(columns[0], r) is var x ? MathF.Sign(x) * MathF.Log(1 + MathF.Abs(x)) : float.NaN,
+        "bucket" => (rows, r) => (float)rows.Number(columns[0], r) is var x && float.IsFinite(x) ? d.Edges!.Count(e => x >= e) : float.NaN,
+        "lag" => (rows, r) => (float)rows.Number(columns[0], r),
+        "mean" => (rows, r) => Finite(rows, r, columns) is { Count: > 0 } v ? v.Average() : float.NaN,
+        "min" => (rows, r) => Finite(rows, r, columns) is { Count: > 0 } v ? v.Min() : float.NaN,
+        "max" => (rows, r) => Finite(rows, r, columns) is { Count: > 0 } v ? v.Max() : float.NaN,
         _ => throw new ArgumentException($"Unknown derived feature '{d.Op}'."),
     };
 
     /// <summary>The present values of a window of history fields (a window may be cut short at the start of a series).</summary>
-    private static List<float> Finite(string?[] row, int[] columns) => columns.Select(c => ToSingle(row[c])).Where(float.IsFinite).ToList();
+    private static List<float> Finite(FeatureSource rows, int row, int[] columns) => columns.Select(c => (float)rows.Number(c, row)).Where(float.IsFinite).ToList();
 
-    /// <summary>Rows with a label, their feature cells in <see cref="DatasetSchema.Features"/> order, and labels.</summary>
-    public static (List<string?[]> Features, List<string> Labels) FromTable(TabularData data, DatasetSchema schema)
+    /// <summary>A table's feature columns in <see cref="DatasetSchema.Features"/> order, over its rows that have a label, and their labels.</summary>
+    /// <exception cref="DataValidationException">The table lacks a feature or the label.</exception>
+    public static (FeatureSource Features, IReadOnlyList<string> Labels) FromTable(ColumnTable data, DatasetSchema schema)
     {
-        var labelIndex = data.IndexOf(schema.Label.Name);
-        var featureIndexes = schema.Features.Select(f => data.IndexOf(f.Name)).ToArray();
-        List<string?[]> features = [];
-        List<string> labels = [];
-        foreach (var row in data.Rows)
-        {
-            if (row[labelIndex] is { } label)
-            {
-                features.Add(featureIndexes.Select(i => row[i]).ToArray());
-                labels.Add(label);
-            }
-        }
-
-        return (features, labels);
+        var label = Find(data, schema.Label.Name);
+        var rows = SchemaInference.Labelled(label);
+        return (FeatureSource.FromColumns([.. schema.Features.Select(f => Find(data, f.Name))], rows), new ColumnTexts(label, rows));
     }
 
-    internal static RowsDataView ToDataView(DatasetSchema schema, IReadOnlyList<InputColumn> inputs, IReadOnlyList<string?[]> rows, IReadOnlyList<string>? labels = null, IReadOnlyDictionary<string, float>? classWeights = null)
+    /// <summary>
+    /// A table's features as the rows of cells a request would send (schema order, missing as null) over its rows that
+    /// have a label, and their labels: for tools and tests that edit rows; training reads <see cref="FromTable"/>.
+    /// </summary>
+    public static (List<string?[]> Features, List<string> Labels) Cells(ColumnTable data, DatasetSchema schema)
+    {
+        var (rows, labels) = FromTable(data, schema);
+        var features = schema.Features.Count;
+        return ([.. Enumerable.Range(0, rows.Count).Select(r => Enumerable.Range(0, features).Select(f => rows.Text(f, r) is { Length: > 0 } t ? t : null).ToArray())], [.. labels]);
+    }
+
+    /// <summary>The labels of a table's rows (every row of a cleaned table has one).</summary>
+    public static IReadOnlyList<string> Labels(ColumnTable data, DatasetSchema schema) => new ColumnTexts(Find(data, schema.Label.Name));
+
+    private static Column Find(ColumnTable data, string column) =>
+        data.Find(column) ?? throw new DataValidationException(AnomalyCodes.MissingColumn, column, $"The data has no column '{column}'.");
+
+    internal static RowsDataView ToDataView(DatasetSchema schema, IReadOnlyList<InputColumn> inputs, FeatureSource rows, IReadOnlyList<string>? labels = null, IReadOnlyDictionary<string, float>? classWeights = null)
     {
         var builder = new RowsDataView.Builder(rows.Count);
         foreach (var input in inputs)
         {
             if (input.Number is { } number)
             {
-                builder.Add(input.Name, NumberDataViewType.Single, i => number(rows[i]));
+                builder.Add(input.Name, NumberDataViewType.Single, i => number(rows, i));
             }
             else
             {
                 var text = input.Text!;
-                builder.Add(input.Name, TextDataViewType.Instance, i => text(rows[i]).AsMemory());
+                builder.Add(input.Name, TextDataViewType.Instance, i => text(rows, i).AsMemory());
             }
         }
 

@@ -10,13 +10,12 @@ namespace MlLifecycle.Core.Training;
 /// </summary>
 internal sealed class RowScorer
 {
-    private readonly string?[][] _source = new string?[1][];
+    private readonly CurrentRow _source = new();
     private readonly RowsDataView.LiveRow _input;
     private readonly Func<Prediction> _read;
 
     public RowScorer(ITransformer transformer, DatasetSchema schema, IReadOnlyList<InputColumn> inputs)
     {
-        _source[0] = new string?[schema.Features.Count];
         var view = FeatureRows.ToDataView(schema, inputs, _source);
         _input = view.FirstRow();
         var mapper = transformer.GetRowToRowMapper(view.Schema);
@@ -70,12 +69,30 @@ internal sealed class RowScorer
         }
     }
 
-    /// <summary>Scores raw cells in <see cref="DatasetSchema.Features"/> order.</summary>
-    public Prediction Predict(string?[] cells)
+    /// <summary>Scores row <paramref name="row"/> of <paramref name="rows"/>.</summary>
+    public Prediction Predict(FeatureSource rows, int row)
     {
-        _source[0] = cells;
+        (_source.Rows, _source.Row) = (rows, row);
         _input.Advance();
         return _read();
+    }
+
+    /// <summary>A one-row source that reads the row being scored.</summary>
+    private sealed class CurrentRow : FeatureSource
+    {
+        public FeatureSource Rows { get; set; } = FromCells([]);
+
+        public int Row { get; set; }
+
+        public override int Count => 1;
+
+        public override double Number(int feature, int row) => Rows.Number(feature, Row);
+
+        public override string Text(int feature, int row) => Rows.Text(feature, Row);
+
+        public override float Boolean(int feature, int row) => Rows.Boolean(feature, Row);
+
+        public override DateTime? Date(int feature, int row) => Rows.Date(feature, Row);
     }
 }
 

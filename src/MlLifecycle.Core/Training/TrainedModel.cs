@@ -107,14 +107,14 @@ public sealed class TrainedModel
     /// so), encodings, then the trainer — on these rows plus synthetic ones when the spec asks for augmentation.
     /// </summary>
     /// <param name="schema">The dataset schema.</param>
-    /// <param name="rows">Training rows: raw feature cells in schema order.</param>
+    /// <param name="rows">Training rows: raw feature values in schema order.</param>
     /// <param name="labels">Their labels.</param>
     /// <param name="seed">Seed of ML.NET, the trainer and augmentation.</param>
     /// <param name="spec">Cleaning, feature, selection and augmentation settings (null = defaults).</param>
     /// <param name="trainer">One of <see cref="Trainers.All"/>.</param>
     /// <param name="threads">Trainer threads (1 when several trainings share the machine; null = all cores).</param>
     /// <param name="hyperparameters">Tuned trainer options; null = defaults.</param>
-    public static TrainedModel Train(DatasetSchema schema, IReadOnlyList<string?[]> rows, IReadOnlyList<string> labels, int seed, ProblemSpec? spec = null, string trainer = Trainers.LightGbm, int? threads = null, IReadOnlyDictionary<string, double>? hyperparameters = null)
+    public static TrainedModel Train(DatasetSchema schema, FeatureSource rows, IReadOnlyList<string> labels, int seed, ProblemSpec? spec = null, string trainer = Trainers.LightGbm, int? threads = null, IReadOnlyDictionary<string, double>? hyperparameters = null)
     {
         spec ??= new ProblemSpec();
         var cleaning = spec.EffectiveCleaning;
@@ -124,17 +124,15 @@ public sealed class TrainedModel
         if (cleaning.Outliers == OutlierPolicy.Drop)
         {
             var fences = inputs.Where(c => c.Kind == ColumnKind.Numeric)
-                .Select(c => (c.Number!, Stats: NumericStats.Of(rows.Select(r => (double)c.Number!(r)).Where(double.IsFinite).ToList())))
+                .Select(c => (c.Number!, Stats: NumericStats.Of(Rows(rows).Select(r => (double)c.Number!(rows, r)).Where(double.IsFinite).ToList())))
                 .Where(x => x.Stats is not null)
                 .Select(x => (x.Item1, Fence: x.Stats!.Fences(cleaning.OutlierMethod)))
                 .Where(x => x.Fence.Lower < x.Fence.Upper) // a column with IQR (or MAD, std) 0 has no outliers to drop
                 .ToList();
-            var keep = Enumerable.Range(0, rows.Count)
-                .Where(i => fences.All(f => f.Item1(rows[i]) is var v && (!float.IsFinite(v) || (v >= f.Fence.Lower && v <= f.Fence.Upper))))
-                .ToList();
-            dropped = rows.Count - keep.Count;
-            rows = keep.Select(i => rows[i]).ToList();
-            labels = keep.Select(i => labels[i]).ToList();
+            int[] keep = [.. Rows(rows).Where(i => fences.All(f => f.Item1(rows, i) is var v && (!float.IsFinite(v) || (v >= f.Fence.Lower && v <= f.Fence.Upper))))];
+            dropped = rows.Count - keep.Length;
+            rows = rows.Subset(keep);
+            labels = new Picked<string>(labels, keep);
         }
 
         var offered = inputs.Count;
@@ -147,7 +145,7 @@ public sealed class TrainedModel
         var classWeights = ClassWeights(schema, fitLabels, hyperparameters?.GetValueOrDefault(Trainers.ClassWeightPower) ?? 0);
         var data = FeatureRows.ToDataView(schema, FeatureRows.Inputs(schema), fitRows, fitLabels, classWeights);
         var (chain, steps) = Featurize(ml, schema, inputs, transforms, fills, features.OneHotMaxCategories);
-        int? smallestClass = schema.IsClassification ? fitLabels.CountBy(l => l).Min(c => c.Value) : null;
+        int? smallestClass = schema.IsClassification ? fitLabels.CountBy(l => l, StringComparer.Ordinal).Min(c => c.Value) : null;
         var transformer = chain.Append(Trainers.Create(ml, trainer, schema, seed, threads, hyperparameters, smallestClass, classWeights is not null)).Fit(data);
         steps.Add($"trainer: {trainer} ({schema.Task}){(hyperparameters is { Count: > 0 } ? " " + string.Join(", ", hyperparameters.Select(h => $"{h.Key} = {h.Value:G6}")) : "")}");
         return new TrainedModel(ml, transformer, data.Schema, schema, trainer, new TrainingDetails(rows.Count, dropped, transforms, fills)
@@ -270,17 +268,24 @@ public sealed class TrainedModel
 
     private sealed record SavedMember(string File, string Trainer, double Weight);
 
+    /// <summary>Fits the chain on rows of raw cells in <see cref="DatasetSchema.Features"/> order (small data, tests).</summary>
+    public static TrainedModel Train(DatasetSchema schema, IReadOnlyList<string?[]> rows, IReadOnlyList<string> labels, int seed, ProblemSpec? spec = null, string trainer = Trainers.LightGbm, int? threads = null, IReadOnlyDictionary<string, double>? hyperparameters = null) =>
+        Train(schema, FeatureSource.FromCells(rows), labels, seed, spec, trainer, threads, hyperparameters);
+
+    /// <summary>Predicts rows of raw cells in <see cref="DatasetSchema.Features"/> order (requests, batch chunks).</summary>
+    public IReadOnlyList<Prediction> Predict(IReadOnlyList<string?[]> rows) => Predict(FeatureSource.FromCells(rows));
+
     /// <summary>
-    /// Predicts rows of raw cells in <see cref="DatasetSchema.Features"/> order, one after another through one pooled
-    /// <see cref="RowScorer"/>. Measured on the credit-g chain, that costs about 10 µs a row, where a data view over
-    /// all rows costs 40–60 µs a row plus about 3 ms a call (ML.NET rebuilds the chain's schema and splits cursors).
+    /// Predicts rows one after another through one pooled <see cref="RowScorer"/>. Measured on the credit-g chain, that
+    /// costs about 10 µs a row, where a data view over all rows costs 40–60 µs a row plus about 3 ms a call (ML.NET
+    /// rebuilds the chain's schema and splits cursors).
     /// </summary>
-    public IReadOnlyList<Prediction> Predict(IReadOnlyList<string?[]> rows)
+    public IReadOnlyList<Prediction> Predict(FeatureSource rows)
     {
         if (_members is not null)
         {
             var outputs = _members.Select(m => (Predictions: m.Model.Predict(rows), m.Weight)).ToList();
-            return [.. rows.Select((_, i) => PredictionVectors.ToPrediction(Schema, PredictionVectors.Weighted(outputs.Select(o => (PredictionVectors.Of(Schema, o.Predictions[i]), o.Weight)))))];
+            return [.. Enumerable.Range(0, rows.Count).Select(i => PredictionVectors.ToPrediction(Schema, PredictionVectors.Weighted(outputs.Select(o => (PredictionVectors.Of(Schema, o.Predictions[i]), o.Weight)))))];
         }
 
         var scorer = Rent();
@@ -289,7 +294,7 @@ public sealed class TrainedModel
             var predictions = new Prediction[rows.Count];
             for (var i = 0; i < rows.Count; i++)
             {
-                predictions[i] = scorer.Predict(rows[i]);
+                predictions[i] = scorer.Predict(rows, i);
             }
 
             return predictions;
@@ -308,7 +313,7 @@ public sealed class TrainedModel
             throw new NotSupportedException("An ensemble has no single data view path.");
         }
 
-        var output = _transformer.Transform(FeatureRows.ToDataView(Schema, _inputs, rows));
+        var output = _transformer.Transform(FeatureRows.ToDataView(Schema, _inputs, FeatureSource.FromCells(rows)));
         switch (Schema.Task)
         {
             case MlTask.BinaryClassification:
@@ -331,36 +336,51 @@ public sealed class TrainedModel
     private RowScorer Rent() => _scorers.TryTake(out var scorer) ? scorer : new RowScorer(_transformer, Schema, _inputs);
 
     /// <summary>Numeric transforms of the non-text inputs; numeric and boolean inputs with missing training values get a missing indicator when asked.</summary>
-    private static List<NumericTransform> FitNumeric(IReadOnlyList<InputColumn> inputs, IReadOnlyList<string?[]> rows, CleaningSpec cleaning, bool indicators) =>
+    private static List<NumericTransform> FitNumeric(IReadOnlyList<InputColumn> inputs, FeatureSource rows, CleaningSpec cleaning, bool indicators) =>
         inputs.Where(c => !c.IsText).Select(c =>
         {
-            var values = rows.Select(r => c.Number!(r)).ToList();
+            var values = Rows(rows).Select(r => c.Number!(rows, r)).ToArray();
             var transform = NumericTransform.Fit(c.Name, values, cleaning);
             return indicators && c.Kind is ColumnKind.Numeric or ColumnKind.Boolean && values.Any(float.IsNaN) ? transform with { Indicator = true } : transform;
         }).ToList();
 
+    /// <summary>Training rows selection reads at most.</summary>
+    public const int SelectionRows = 250_000;
+
+    private static IEnumerable<int> Rows(FeatureSource rows) => Enumerable.Range(0, rows.Count);
+
     /// <summary>Free text is always kept; every other input may be dropped by selection.</summary>
     private static bool IsCandidate(DatasetSchema schema, InputColumn input) => !(input.IsText && schema.Features[input.Feature].Kind == ColumnKind.Text);
 
-    private static SelectionResult Select(DatasetSchema schema, IReadOnlyList<InputColumn> inputs, IReadOnlyList<string?[]> rows, IReadOnlyList<string> labels, SelectionSpec spec)
+    /// <summary>
+    /// Selection on the training rows, or on <see cref="SelectionRows"/> of them spread evenly through a larger table:
+    /// mutual information and correlations settle long before that, and each candidate's values are held in memory.
+    /// </summary>
+    private static SelectionResult Select(DatasetSchema schema, IReadOnlyList<InputColumn> inputs, FeatureSource rows, IReadOnlyList<string> labels, SelectionSpec spec)
     {
+        if (rows.Count > SelectionRows)
+        {
+            var sample = FeatureSource.Spread(rows.Count, SelectionRows);
+            (rows, labels) = (rows.Subset(sample), new Picked<string>(labels, sample));
+        }
+
         var candidates = inputs.Where(c => IsCandidate(schema, c))
             .Select(c => c.IsText
-                ? new SelectionCandidate(c.Name, null, rows.Select(c.Text!).ToList())
-                : new SelectionCandidate(c.Name, rows.Select(c.Number!).ToList(), null))
+                ? new SelectionCandidate(c.Name, null, [.. Rows(rows).Select(r => c.Text!(rows, r))])
+                : new SelectionCandidate(c.Name, [.. Rows(rows).Select(r => c.Number!(rows, r))], null))
             .ToList();
         return candidates.Count == 0 ? new SelectionResult([], []) : FeatureSelection.Select(candidates, labels, !schema.IsClassification, spec);
     }
 
     /// <summary>Fill values of categorical columns (mode of the training rows, or the spec's constant); none by default.</summary>
-    private static Dictionary<string, string> FitCategorical(IReadOnlyList<InputColumn> inputs, IReadOnlyList<string?[]> rows, CleaningSpec cleaning)
+    private static Dictionary<string, string> FitCategorical(IReadOnlyList<InputColumn> inputs, FeatureSource rows, CleaningSpec cleaning)
     {
         Dictionary<string, string> fills = new(StringComparer.Ordinal);
         foreach (var input in inputs.Where(c => c.Kind == ColumnKind.Categorical))
         {
             var fill = cleaning.CategoricalImputation switch
             {
-                CategoricalImputation.Mode => rows.Select(input.Text!).Where(v => v.Length > 0).GroupBy(v => v, StringComparer.Ordinal)
+                CategoricalImputation.Mode => Rows(rows).Select(r => input.Text!(rows, r)).Where(v => v.Length > 0).GroupBy(v => v, StringComparer.Ordinal)
                     .OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).FirstOrDefault()?.Key,
                 CategoricalImputation.Constant => cleaning.FillCategory,
                 _ => null,

@@ -1,9 +1,10 @@
+using System.Text.Json.Serialization;
 using MlLifecycle.Core.Data;
 
 namespace MlLifecycle.Core.Validation;
 
 /// <summary>One cross-validation fold: row indices to train on and to score.</summary>
-public sealed record Fold(int Index, int[] Train, int[] Validation);
+public sealed record Fold(int Index, [property: JsonConverter(typeof(IndexListConverter))] int[] Train, [property: JsonConverter(typeof(IndexListConverter))] int[] Validation);
 
 /// <summary>
 /// Cross-validation folds (pure and seeded). Indices refer to the rows passed in; callers pass the

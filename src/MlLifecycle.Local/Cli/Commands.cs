@@ -121,12 +121,14 @@ internal static class Commands
             ? $"run {run.RunId} rejected the data ({string.Join(", ", codes)})"
             : run.Message ?? run.Status);
 
-    /// <summary>Uploads a CSV to <c>datasets/{model}/</c> (the blob trigger's path) and follows the run it starts.</summary>
+    /// <summary>Uploads a dataset file to <c>datasets/{model}/</c> (the blob trigger's path) under its own name and follows the run it starts.</summary>
     public static async Task<RunView> UploadAndWaitAsync(LocalPlatform platform, FileInfo csv, string model, string? label, CancellationToken ct)
     {
         RequireFile(csv);
         var store = platform.Services.GetRequiredService<ArtifactStore>();
-        var blobName = $"{model}/{Path.GetFileNameWithoutExtension(csv.Name)}.csv";
+        var blobName = TableReader.FormatOf(csv.Name) is not null
+            ? $"{model}/{csv.Name}"
+            : throw new CliException($"'{csv.Name}' is not a dataset file: train takes a {string.Join(", ", TableReader.Extensions)} file.");
         var options = new BlobUploadOptions { Metadata = label is null ? null : new Dictionary<string, string> { ["label"] = label } };
         await using var stream = csv.OpenRead();
         var uploaded = await store.Blob(ArtifactStore.Datasets, blobName).UploadAsync(stream, options, ct);
@@ -406,7 +408,8 @@ internal static class Commands
         if (run.Selection is { } selection)
         {
             var metric = run.PrimaryMetric!;
-            output.WriteLine($"  cross-validation ({selection.Method}, {selection.Folds} folds, {metric}): " + string.Join("  ", selection.Trainers.Select(t =>
+            var sample = selection.SampleRows is { } rows ? string.Create(CultureInfo.InvariantCulture, $", a stratified sample of {rows:N0} rows") : "";
+            output.WriteLine($"  cross-validation ({selection.Method}, {selection.Folds} folds{sample}, {metric}): " + string.Join("  ", selection.Trainers.Select(t =>
                 t.Error is not null ? $"{t.Trainer} failed ({t.Error})"
                 : t.Metrics.TryGetValue(metric, out var m) ? $"{t.Trainer} {m.Mean:F4} ± {m.Std:F4}{(t.Trainer == selection.Winner ? " (selected)" : "")}" : t.Trainer)));
         }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using MlLifecycle.Core.Spec;
+using MlLifecycle.Core.Validation;
 using MlLifecycle.Storage;
 
 namespace MlLifecycle.Workflows.Activities;
@@ -18,6 +20,14 @@ public sealed class CompareReproduction(ArtifactStore store, ModelRegistry regis
         var evaluated = ArtifactStore.Sha256(await store.ReadAsync(ArtifactStore.Artifacts, run.ModelBlob));
         var served = input.Refit ? ArtifactStore.Sha256(await store.ReadAsync(ArtifactStore.Artifacts, run.RefitModelBlob)) : evaluated;
         List<string> differences = [];
+        var spec = await store.ReadJsonAsync<ProblemSpec>(ArtifactStore.Artifacts, run.SpecBlob);
+        if (ValidationPlan.SplitByEarlierRule(original.Split, spec))
+        {
+            // Not a failure to reproduce: today's split puts other rows in each part, so no byte can match.
+            differences.Add($"v{input.Version} was split by the earlier rule ('{original.Split}': a hash of each row's text); this code splits by the rows' typed values ('{ValidationPlan.DescribeSplit(spec)}'), so the parts hold other rows and the models cannot be compared byte for byte. Retrain to get a version this code reproduces");
+            return new ReproductionOutcome(input.Version, false, differences, served, original.CodeVersion, LifecycleInfo.CodeVersion);
+        }
+
         Compare("data SHA-256", original.DataSha256, input.DataSha256);
         Compare("served model SHA-256", original.ArtifactSha256, served);
         Compare("evaluated model SHA-256", original.EvaluatedSha256 ?? original.ArtifactSha256, evaluated);

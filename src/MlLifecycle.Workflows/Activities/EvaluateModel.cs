@@ -17,8 +17,7 @@ public sealed class EvaluateModel(ArtifactStore store, RunDataCache cache, Champ
     /// </summary>
     public async Task<EvaluationOutcome> RunAsync(RunContext run)
     {
-        var (data, schema, spec, _, _) = await cache.GetAsync(run);
-        var (rows, labels) = FeatureRows.FromTable(data, schema);
+        var (data, schema, spec, rows, labels) = await cache.GetAsync(run);
         var test = (await cache.GetPlanAsync(run)).Split.Test;
         var model = TrainedModel.Load((await store.ReadAsync(ArtifactStore.Artifacts, run.ModelBlob)).ToStream(), schema, "candidate");
         var metric = spec.PrimaryMetric!;
@@ -28,13 +27,13 @@ public sealed class EvaluateModel(ArtifactStore store, RunDataCache cache, Champ
         var gate = Gate.Decide(metric, metrics.TryGetValue(metric, out var value) ? value : null, championMetrics?.GetValueOrDefault(metric), championVersion, criteria, spec.EffectiveGate, unscored);
         var slices = (spec.EffectiveValidation.SliceBy ?? []).Where(c => data.IndexOf(c) >= 0).Select(column =>
         {
-            var index = data.IndexOf(column);
-            var values = test.Select(i => data.Rows[i][index]).ToList();
-            var numeric = schema.Columns.FirstOrDefault(c => c.Name == data.Columns[index])?.Kind == ColumnKind.Numeric;
+            var cells = data.Find(column)!;
+            var values = test.Select(cells.Text).ToList();
+            var numeric = schema.Columns.FirstOrDefault(c => c.Name == cells.Name)?.Kind == ColumnKind.Numeric;
             return Slices.Compute(column, values, numeric, metric, subset => Score(model, rows, labels, subset.Select(k => test[k]).ToArray()));
         }).ToList();
         var importance = PermutationImportanceOnTest(model, schema, rows, labels, test, metric, spec.EffectiveSeed);
-        var predictions = model.Predict(Pick(rows, test));
+        var predictions = model.Predict(rows.Subset(test));
         var detail = schema.IsClassification ? Metrics.Detail(Pick(labels, test), predictions.Select(p => p.Label).ToList(), schema.Classes!) : null;
         await store.WriteJsonAsync(ArtifactStore.Artifacts, run.BaselineBlob, ModelBaseline.Build(schema, rows, predictions, metrics, metric));
 
@@ -46,30 +45,40 @@ public sealed class EvaluateModel(ArtifactStore store, RunDataCache cache, Champ
     }
 
     /// <summary>Permutation importance of each raw feature on (a seeded sample of) the test rows, by the primary metric.</summary>
-    private static List<FeatureImportance> PermutationImportanceOnTest(TrainedModel model, DatasetSchema schema, List<string?[]> rows, List<string> labels, int[] test, string metric, int seed)
+    private static List<FeatureImportance> PermutationImportanceOnTest(TrainedModel model, DatasetSchema schema, FeatureSource rows, IReadOnlyList<string> labels, int[] test, string metric, int seed)
     {
         var sample = test.Length <= PermutationImportance.MaxRows ? test : test.OrderBy(i => unchecked(i * 2654435761u ^ (uint)seed)).Take(PermutationImportance.MaxRows).Order().ToArray();
         var actual = Pick(labels, sample);
         return PermutationImportance.Compute(
             schema.Features.Select(f => f.Name).ToList(),
-            Pick(rows, sample),
+            rows.Subset(sample),
             subset => Metrics.For(schema, actual, model.Predict(subset)).GetValueOrDefault(metric, double.NaN),
             PrimaryMetric.HigherIsBetter(metric),
             seed,
             only: MostInformative(schema, rows, labels, PermutationImportance.MaxFeatures));
     }
 
-    /// <summary>Indexes of the <paramref name="max"/> features with the most mutual information with the label; null when there are no more than that.</summary>
-    private static int[]? MostInformative(DatasetSchema schema, List<string?[]> rows, List<string> labels, int max)
+    /// <summary>
+    /// Indexes of the <paramref name="max"/> features with the most mutual information with the label (on at most
+    /// <see cref="TrainedModel.SelectionRows"/> rows spread through the table); null when there are no more than that.
+    /// </summary>
+    private static int[]? MostInformative(DatasetSchema schema, FeatureSource rows, IReadOnlyList<string> labels, int max)
     {
         if (schema.Features.Count <= max)
         {
             return null;
         }
 
+        if (rows.Count > TrainedModel.SelectionRows)
+        {
+            var sample = FeatureSource.Spread(rows.Count, TrainedModel.SelectionRows);
+            (rows, labels) = (rows.Subset(sample), Pick(labels, sample));
+        }
+
+        var all = Enumerable.Range(0, rows.Count);
         var candidates = schema.Features.Select((f, i) => f.Kind == ColumnKind.Numeric
-            ? new SelectionCandidate(f.Name, rows.Select(r => r[i] is { } cell && SchemaInference.TryParseNumber(cell, out var x) ? (float)x : float.NaN).ToList(), null)
-            : new SelectionCandidate(f.Name, null, rows.Select(r => r[i] ?? "").ToList())).ToList();
+            ? new SelectionCandidate(f.Name, [.. all.Select(r => (float)rows.Number(i, r))], null)
+            : new SelectionCandidate(f.Name, null, [.. all.Select(r => rows.Text(i, r))])).ToList();
         var information = FeatureSelection.MutualInformations(candidates, labels, !schema.IsClassification);
         return [.. Enumerable.Range(0, candidates.Count).OrderByDescending(i => information[i]).ThenBy(i => i).Take(max).Order()];
     }

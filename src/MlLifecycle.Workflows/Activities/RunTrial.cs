@@ -10,14 +10,14 @@ public sealed class RunTrial(ModelRegistry registry, ArtifactStore store, RunDat
 {
     /// <summary>
     /// One tuning trial: trains on the training split with the trial's options (one thread) and scores it on the
-    /// validation split, whose predictions it stores for ensemble selection (unless the spec turns it off).
+    /// validation split (both within the run's sample of a large table), whose predictions it stores for ensemble selection (unless the spec turns it off).
     /// </summary>
     public async Task<TrialRecord> RunAsync(TrialInput input)
     {
         var run = input.Run;
         var data = await cache.GetAsync(run);
-        var split = (await cache.GetPlanAsync(run)).Split;
-        var (metrics, error, seconds, predictions) = TrainAndScore(data, input.Trainer, split.Train, split.Validation, input.Options);
+        var plan = await cache.GetPlanAsync(run);
+        var (metrics, error, seconds, predictions) = TrainAndScore(data, input.Trainer, plan.SelectionTrain, plan.SelectionValidation, input.Options);
         if (predictions is not null && data.Spec.EffectiveValidation.Ensemble)
         {
             await store.WriteAsync(ArtifactStore.Artifacts, run.OutOfFoldBlob(TrialCandidate(input.Trainer, input.Trial.Id), 0), predictions.ToBinary());

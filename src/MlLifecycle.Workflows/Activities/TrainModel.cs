@@ -22,8 +22,8 @@ public sealed class TrainModel(ArtifactStore store, RunDataCache cache, ILogger<
     /// </summary>
     public async Task<TrainOutcome> RefitAsync(TrainInput input)
     {
-        var (_, _, _, rows, _) = await cache.GetAsync(input.Run);
-        return await TrainAsync(input, [.. Enumerable.Range(0, rows.Count)], input.Run.RefitModelBlob, input.Run.RefitTrainingBlob);
+        var data = await cache.GetAsync(input.Run);
+        return await TrainAsync(input, [.. Enumerable.Range(0, data.Rows.Count)], input.Run.RefitModelBlob, input.Run.RefitTrainingBlob);
     }
 
     private async Task<TrainOutcome> TrainAsync(TrainInput input, int[] fit, string modelBlob, string trainingBlob)
@@ -48,6 +48,6 @@ public sealed class TrainModel(ArtifactStore store, RunDataCache cache, ILogger<
         return new TrainOutcome(model.Trainer, sha, stopwatch.Elapsed.TotalSeconds, model.Details.Rows, model.Details.OutlierRowsDropped, features);
 
         TrainedModel Train(string trainer, IReadOnlyDictionary<string, double>? options) =>
-            TrainedModel.Train(schema, Pick(rows, fit), Pick(labels, fit), spec.EffectiveSeed, spec, trainer, hyperparameters: options);
+            TrainedModel.Train(schema, rows.Subset(fit), Pick(labels, fit), spec.EffectiveSeed, spec, trainer, hyperparameters: options);
     }
 }

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using Azure;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MlLifecycle.Core;
@@ -9,7 +11,7 @@ using MlLifecycle.Storage;
 namespace MlLifecycle.Workflows.Activities;
 
 /// <summary>The <see cref="ActivityNames.ValidateDataset"/> activity.</summary>
-public sealed class ValidateDataset(ArtifactStore store, ModelRegistry registry, IOptions<LifecycleOptions> options, ILogger<ValidateDataset> logger)
+public sealed class ValidateDataset(ArtifactStore store, ModelRegistry registry, RunDataCache cache, IOptions<LifecycleOptions> options, ILogger<ValidateDataset> logger)
 {
     /// <summary>
     /// Reads the upload and the spec, infers the schema, finds anomalies (also against the champion's schema), cleans
@@ -28,9 +30,9 @@ public sealed class ValidateDataset(ArtifactStore store, ModelRegistry registry,
             return Rejected(Anomaly.Error(AnomalyCodes.DatasetReplaced, null, $"Blob 'datasets/{run.Dataset}' was replaced after this run started; the new version has its own run."));
         }
 
-        if (properties.ContentLength > options.Value.MaxDatasetBytes)
+        if (properties.ContentLength > options.Value.EffectiveMaxDatasetBytes)
         {
-            return Rejected(Anomaly.Error(AnomalyCodes.FileTooLarge, null, $"The file has {properties.ContentLength} bytes; the limit is {options.Value.MaxDatasetBytes} (MlLifecycle:MaxDatasetBytes)."));
+            return Rejected(Anomaly.Error(AnomalyCodes.FileTooLarge, null, $"The file has {properties.ContentLength} bytes; the limit is {options.Value.EffectiveMaxDatasetBytes} (MlLifecycle:MaxDatasetBytes, by default the memory budget MlLifecycle:MemoryBudgetMb)."));
         }
 
         ProblemSpec spec;
@@ -43,14 +45,25 @@ public sealed class ValidateDataset(ArtifactStore store, ModelRegistry registry,
             return Rejected([.. ex.Errors.Select(e => Anomaly.Error(AnomalyCodes.InvalidSpec, e.Field, $"Invalid spec field '{e.Field}': {e.Message}."))]);
         }
 
-        if (await store.TryReadAsync(ArtifactStore.Datasets, run.Dataset, run.ETag) is not { } content)
+        ColumnTable data;
+        string dataSha;
+        try
         {
-            return Rejected(Anomaly.Error(AnomalyCodes.DatasetReplaced, null, $"Blob 'datasets/{run.Dataset}' was replaced or deleted while this run read it."));
+            if (await ReadAsync(run, spec, properties.ContentLength) is not { } read)
+            {
+                return Rejected(Anomaly.Error(AnomalyCodes.DatasetReplaced, null, $"Blob 'datasets/{run.Dataset}' was replaced or deleted while this run read it."));
+            }
+
+            (data, dataSha) = read;
+        }
+        catch (DataValidationException ex)
+        {
+            logger.LogInformation("Run {RunId} rejected: {Code} {Message}", run.RunId, ex.Code, ex.Message);
+            return Rejected(Anomaly.From(ex));
         }
 
         try
         {
-            var data = CsvLoader.Read(content.ToStream());
             var inspection = SchemaInference.Inspect(data, spec);
             List<Anomaly> anomalies = [.. inspection.Anomalies, .. await CompareWithChampionAsync(run.Model, data)];
             if (inspection.Rejected)
@@ -70,23 +83,26 @@ public sealed class ValidateDataset(ArtifactStore store, ModelRegistry registry,
             }
 
             var cleaning = Cleaner.Clean(data, inspection.Schema, spec.EffectiveCleaning);
-            var (table, schema) = HistoryFields.Declare(cleaning.Data, inspection.Schema, spec);
-            ValidationPlan.Create(table, schema, spec, run.Model);
             var report = QualityReport.Build(data, inspection.Schema, anomalies, cleaning);
+            var rowsRead = data.RowCount;
+            data.Retain(cleaning.Keep);
+            var (table, schema) = HistoryFields.Declare(data, inspection.Schema, spec);
             var resolved = spec with { Label = schema.Label.Name, Task = schema.Task, PositiveClass = schema.PositiveClass, Seed = spec.EffectiveSeed };
             resolved = resolved with { PrimaryMetric = PrimaryMetric.Choose(resolved, schema, report.ImbalanceRatio) };
-            using (var cleaned = new MemoryStream())
+            var plan = ValidationPlan.Create(table, schema, resolved, run.Model);
+            await using (var stored = await store.OpenWriteAsync(ArtifactStore.Artifacts, run.DataBlob))
             {
-                CsvLoader.Write(table, cleaned);
-                await store.WriteAsync(ArtifactStore.Artifacts, run.DataBlob, BinaryData.FromBytes(cleaned.ToArray()));
+                TableFile.Write(table, stored);
             }
 
             await store.WriteJsonAsync(ArtifactStore.Artifacts, run.SchemaBlob, schema);
             await store.WriteJsonAsync(ArtifactStore.Artifacts, run.SpecBlob, resolved);
             await store.WriteJsonAsync(ArtifactStore.Artifacts, run.QualityBlob, report);
+            await store.WriteJsonAsync(ArtifactStore.Artifacts, run.SplitBlob, plan);
+            cache.Put(run, RunData.Of(table, schema, resolved), plan);
             logger.LogInformation("Run {RunId}: {Rows} rows ({Duplicates} duplicates removed), task {Task}, label {Label}, primary metric {Metric}", run.RunId, schema.Rows, cleaning.DuplicatesRemoved, schema.Task, schema.Label.Name, resolved.PrimaryMetric);
-            var summary = new DataSummary(data.Rows.Count, cleaning.DuplicatesRemoved, cleaning.MissingRowsRemoved, schema.Rows, report.Anomalies.Count);
-            return new ValidationOutcome(true, schema.Task, schema.Label.Name, resolved.PrimaryMetric, spec.EffectiveSeed, ArtifactStore.Sha256(content), summary, report.Anomalies);
+            var summary = new DataSummary(rowsRead, cleaning.DuplicatesRemoved, cleaning.MissingRowsRemoved, schema.Rows, report.Anomalies.Count);
+            return new ValidationOutcome(true, schema.Task, schema.Label.Name, resolved.PrimaryMetric, spec.EffectiveSeed, dataSha, summary, report.Anomalies);
         }
         catch (DataValidationException ex)
         {
@@ -96,6 +112,55 @@ public sealed class ValidateDataset(ArtifactStore store, ModelRegistry registry,
 
         static ValidationOutcome Rejected(params IReadOnlyList<Anomaly> anomalies) => new(false, null, null, null, 0, null, null, anomalies);
     }
+
+    /// <summary>
+    /// Reads the upload into a table in one pass over the blob stream (Parquet, which is read by seeking, in a second
+    /// pass), with the SHA-256 of its bytes; null when the blob was replaced or deleted before or while it was read.
+    /// </summary>
+    /// <exception cref="DataValidationException">The file is not of a format the name says, or is damaged.</exception>
+    private async Task<(ColumnTable Table, string Sha256)?> ReadAsync(RunContext run, ProblemSpec spec, long length)
+    {
+        var budget = new MemoryBudget(options.Value.MemoryBudgetMb);
+        var format = TableReader.FormatOf(run.Dataset) ?? throw new DataValidationException(
+            AnomalyCodes.UnsupportedFormat, null, $"'{run.Dataset}' is not a dataset: uploads to '{ArtifactStore.Datasets}/{{model}}/' must be {string.Join(", ", TableReader.Extensions)} files.");
+        try
+        {
+            await using var blob = await store.TryOpenReadAsync(ArtifactStore.Datasets, run.Dataset, run.ETag);
+            if (blob is null)
+            {
+                return null;
+            }
+
+            using var sha = SHA256.Create();
+            if (format == TableFormat.Parquet)
+            {
+                await using (var pass = await store.TryOpenReadAsync(ArtifactStore.Datasets, run.Dataset, run.ETag))
+                {
+                    if (pass is null)
+                    {
+                        return null;
+                    }
+
+                    await sha.ComputeHashAsync(pass);
+                }
+
+                return (await TableReader.ReadAsync(blob, format, TextColumns(spec), budget), Convert.ToHexStringLower(sha.Hash!));
+            }
+
+            using var hashing = new CryptoStream(blob, sha, CryptoStreamMode.Read, leaveOpen: true);
+            var table = await TableReader.ReadAsync(hashing, format, TextColumns(spec), budget, length);
+            hashing.CopyTo(Stream.Null);
+            return (table, Convert.ToHexStringLower(sha.Hash!));
+        }
+        catch (RequestFailedException ex) when (ex.Status is 404 or 412)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Columns the spec declares as anything but numbers or ignored: their cells are kept as written.</summary>
+    private static HashSet<string> TextColumns(ProblemSpec spec) =>
+        [.. (spec.Columns ?? []).Where(c => c.Value is ColumnRole.Categorical or ColumnRole.Text or ColumnRole.Boolean or ColumnRole.DateTime).Select(c => c.Key)];
 
     /// <summary>The spec of a run: the request's, else <c>datasets/{model}/lifecycle.json</c>, else defaults; the blob's <c>label</c> metadata fills a missing label.</summary>
     private async Task<ProblemSpec> ResolveSpecAsync(RunContext run, IDictionary<string, string> metadata)
@@ -107,7 +172,7 @@ public sealed class ValidateDataset(ArtifactStore store, ModelRegistry registry,
     }
 
     /// <summary>Anomalies of the new data against the champion's schema, as warnings: a retrain may change the data on purpose.</summary>
-    private async Task<IEnumerable<Anomaly>> CompareWithChampionAsync(string model, TabularData data)
+    private async Task<IEnumerable<Anomaly>> CompareWithChampionAsync(string model, ColumnTable data)
     {
         if (await registry.ResolveAliasAsync(model, ModelRegistry.Champion) is not { } version
             || await store.TryReadAsync(ArtifactStore.Artifacts, $"{model}/{version}/schema.json") is not { } json)
