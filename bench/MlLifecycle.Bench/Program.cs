@@ -26,25 +26,30 @@ using MlLifecycle.Workflows;
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- data-stage <csv> <label>
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- scaleout [--quick]
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- orchestration [--quick]
-//        dotnet run -c Release --project bench/MlLifecycle.Bench -- memory [--quick]
+//        dotnet run -c Release --project bench/MlLifecycle.Bench -- data <numbers|mixed> <rows> <file.csv|file.parquet>
+//        dotnet run -c Release --project bench/MlLifecycle.Bench -- memory [--quick]   (the system Python with scikit-learn for its peer)
+if (args.FirstOrDefault() == "data" && args.Length == 4)
+{
+    // data <numbers|mixed> <rows> <file.csv|file.parquet>: the memory suite's tables, to run a command on by hand.
+    var shape = Enum.Parse<MlLifecycle.Bench.BenchData.Shape>(args[1], ignoreCase: true);
+    var count = int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture);
+    if (args[3].EndsWith(".parquet", StringComparison.OrdinalIgnoreCase))
+    {
+        await MlLifecycle.Bench.BenchData.WriteParquetAsync(args[3], shape, count, 20, seed: 5);
+    }
+    else
+    {
+        MlLifecycle.Bench.BenchData.WriteCsv(args[3], shape, count, 20, seed: 5);
+    }
+
+    return 0;
+}
+
 if (args.FirstOrDefault() == "memory")
 {
     var quick = args.Contains("--quick");
-    var measured = await MlLifecycle.Bench.MemoryBench.RunAsync(quick ? 5_000 : 1_000_000, 20, quick ? 2 : 10, Console.Out);
-    return new MlLifecycle.Bench.BenchResult(
-        "memory",
-        quick,
-        [
-            new($"peak RSS of train on {measured.Rows:N0} rows × {measured.Columns} columns", measured.TrainPeakMb, "MB", "budget: the largest Flex Consumption instance", MlLifecycle.Bench.MemoryBench.TrainBudgetMb, "lower"),
-            new($"RSS of serve with {measured.Models} models loaded", measured.ServeRssMb, "MB", "budget: the instance size bicep/ deploys", MlLifecycle.Bench.MemoryBench.ServeBudgetMb, "lower"),
-        ],
-        [
-            new($"train peak ≤ {MlLifecycle.Bench.MemoryBench.TrainBudgetMb:F0} MB", measured.TrainPeakMb <= MlLifecycle.Bench.MemoryBench.TrainBudgetMb, $"{measured.TrainPeakMb:F0} MB in {measured.TrainSeconds:F0} s"),
-            new($"serve peak ≤ {MlLifecycle.Bench.MemoryBench.ServeBudgetMb:F0} MB with {measured.Models} models (trained and loaded)", measured.ServePeakMb <= MlLifecycle.Bench.MemoryBench.ServeBudgetMb, $"RSS {measured.ServeRssMb:F0} MB, peak {measured.ServePeakMb:F0} MB"),
-        ])
-    {
-        Data = measured,
-    }.Write();
+    var measured = await MlLifecycle.Bench.MemoryBench.RunAsync(quick, Console.Out);
+    return new MlLifecycle.Bench.BenchResult("memory", quick, MlLifecycle.Bench.MemoryFigures.Figures(measured), MlLifecycle.Bench.MemoryFigures.Checks(measured, quick)) { Data = measured }.Write();
 }
 
 if (args.FirstOrDefault() == "orchestration")

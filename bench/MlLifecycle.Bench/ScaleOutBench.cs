@@ -176,7 +176,10 @@ public static class ScaleOutBench
         StartCli(environment, "serve", "--port", port.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>Starts <c>mllifecycle {args}</c> (the CLI built beside this harness) with the environment; its stderr's last lines are kept for errors.</summary>
-    internal static Process StartCli(IReadOnlyDictionary<string, string> environment, params string[] args)
+    internal static Process StartCli(IReadOnlyDictionary<string, string> environment, params string[] args) => StartCli(environment, args, captureOutput: false);
+
+    /// <summary><see cref="StartCli(IReadOnlyDictionary{string, string}, string[])"/>, keeping the last lines of stdout too when asked (<see cref="Output"/>).</summary>
+    internal static Process StartCli(IReadOnlyDictionary<string, string> environment, string[] args, bool captureOutput)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mllifecycle.dll"));
@@ -193,7 +196,22 @@ public static class ScaleOutBench
         var process = Process.Start(info)!;
         var errors = new Queue<string>();
         Errors[process.Id] = errors;
-        process.OutputDataReceived += (_, _) => { };
+        var output = new Queue<string>();
+        Outputs[process.Id] = output;
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (captureOutput && e.Data is { } line)
+            {
+                lock (output)
+                {
+                    output.Enqueue(line);
+                    while (output.Count > 5)
+                    {
+                        output.Dequeue();
+                    }
+                }
+            }
+        };
         process.ErrorDataReceived += (_, e) =>
         {
             lock (errors)
@@ -208,6 +226,20 @@ public static class ScaleOutBench
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
+    }
+
+    /// <summary>The last lines each process started with captured output wrote to stdout.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, Queue<string>> Outputs = new();
+
+    /// <summary>The last lines a process wrote to stdout (after it exited, all of them have arrived).</summary>
+    internal static string Output(Process process)
+    {
+        process.WaitForExit();
+        var output = Outputs.GetValueOrDefault(process.Id) ?? new Queue<string>();
+        lock (output)
+        {
+            return string.Join('\n', output);
+        }
     }
 
     /// <summary>The last lines each host wrote to stderr, for the error that says it failed.</summary>

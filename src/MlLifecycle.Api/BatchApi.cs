@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.DurableTask.Client;
 using MlLifecycle.Core;
+using MlLifecycle.Core.Data;
 using MlLifecycle.Storage;
 using MlLifecycle.Workflows;
 
@@ -35,6 +36,11 @@ public sealed partial class BatchApi(ArtifactStore store, ModelRegistry registry
         if (BlobPath().Match(input) is not { Success: true } path || !ArtifactStore.IsPlainBlobName(path.Groups["blob"].Value))
         {
             return Problems.BadRequest($"Field 'input' is a blob as '{{container}}/{{blob}}', e.g. 'scoring/credit/applicants.csv'; '{input}' is not. Local files are uploaded first (or scored with the CLI's predict).", "input");
+        }
+
+        if (TableReader.FormatOf(input) is null)
+        {
+            return Problems.BadRequest($"Field 'input' names '{input}', which is not a file to score: {string.Join(", ", TableReader.Extensions)}.", "input");
         }
 
         string? alias = null;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
+using MlLifecycle.Core.Data;
 using MlLifecycle.Storage;
 using MlLifecycle.Workflows;
 
@@ -16,14 +17,20 @@ public sealed class BatchStarter(ILogger<BatchStarter> logger)
     public const string AliasMetadata = "alias";
 
     /// <summary>
-    /// Starts the job of an upload to <c>scoring/{model}/{file}.csv</c> (blob trigger in both hosts), one per blob
+    /// Starts the job of an upload to <c>scoring/{model}/{file}</c> (<c>.csv</c>, <c>.csv.gz</c> or <c>.parquet</c>; blob trigger in both hosts), one per blob
     /// version. The blob's <c>version</c> or <c>alias</c> metadata chooses the model version (default: the champion when
     /// the job starts). Null when the blob is not a scoring upload.
     /// </summary>
     public async Task<string?> StartForBlobAsync(DurableTaskClient client, string blobName, string etag, IDictionary<string, string>? metadata, CancellationToken ct = default)
     {
-        if (StartOnce.ModelOf(blobName, file => file.EndsWith(".csv", StringComparison.OrdinalIgnoreCase), logger) is not { } model)
+        if (StartOnce.ModelOf(blobName, _ => true, logger) is not { } model)
         {
+            return null;
+        }
+
+        if (TableReader.FormatOf(blobName) is null)
+        {
+            logger.LogWarning("Ignoring upload {Blob}: files to score are {Formats}", blobName, string.Join(", ", TableReader.Extensions));
             return null;
         }
 

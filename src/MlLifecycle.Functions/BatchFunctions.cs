@@ -16,17 +16,17 @@ public sealed class BatchFunctions(BatchApi api, BatchStarter starter)
     public static Task<BatchResult> RunBatchScoring([OrchestrationTrigger] TaskOrchestrationContext context, BatchRequest request) =>
         new BatchScoringOrchestration().RunAsync(context, request);
 
-    /// <summary>An upload to <c>scoring/{model}/{file}.csv</c> starts one batch job per blob version (Event Grid source on Flex Consumption).</summary>
+    /// <summary>An upload to <c>scoring/{model}/{file}</c> (<c>.csv</c>, <c>.csv.gz</c>, <c>.parquet</c>) starts one batch job per blob version (Event Grid source on Flex Consumption).</summary>
     [Function(nameof(ScoringUploaded))]
     public async Task ScoringUploaded(
-        [BlobTrigger("scoring/{model}/{file}.csv", Source = BlobTriggerSource.EventGrid, Connection = "AzureWebJobsStorage")] BlobClient blob,
+        [BlobTrigger("scoring/{model}/{file}", Source = BlobTriggerSource.EventGrid, Connection = "AzureWebJobsStorage")] BlobClient blob,
         string model,
         string file,
         [DurableClient] DurableTaskClient client,
         CancellationToken ct)
     {
         var properties = await blob.GetPropertiesAsync(cancellationToken: ct);
-        await starter.StartForBlobAsync(client, $"{model}/{file}.csv", properties.Value.ETag.ToString(), properties.Value.Metadata, ct);
+        await starter.StartForBlobAsync(client, $"{model}/{file}", properties.Value.ETag.ToString(), properties.Value.Metadata, ct);
     }
 
     [Function("StartBatch")]

@@ -5,6 +5,9 @@ using MlLifecycle.Local.Cli;
 using MlLifecycle.Local.Hosting;
 using MlLifecycle.Local.Infrastructure;
 
+// The instance's memory, not this machine's: what a run may hold is what it may hold in Azure.
+MlLifecycle.Workflows.MemoryLimit.Apply(Environment.GetEnvironmentVariable("MlLifecycle__MemoryBudgetMb"));
+
 var json = new Option<bool>("--json") { Description = "Print the result as one JSON object on the last stdout line.", Recursive = true };
 var verbose = new Option<bool>("--verbose", "-v") { Description = "Log what the platform does (stderr).", Recursive = true };
 var root = new RootCommand("MlLifecycle: train, register, serve and watch ML.NET models on Azure Functions + Durable Task — locally.") { json, verbose };
@@ -22,15 +25,15 @@ var keys = new Command("keys", "Print the HTTP API's keys (x-functions-key heade
 keys.SetAction((p, ct) => Guard(() => Task.FromResult(Commands.Keys(p.GetValue(json)))));
 root.Subcommands.Add(keys);
 
-var csv = new Argument<FileInfo?>("csv") { Description = "CSV file with a header row.", Arity = ArgumentArity.ZeroOrOne };
+var csv = new Argument<FileInfo?>("file") { Description = "Dataset: a CSV file with a header row, gzip-compressed (.csv.gz) or not, or a Parquet file.", Arity = ArgumentArity.ZeroOrOne };
 var label = new Option<string?>("--label") { Description = "Label column (default: the last column)." };
 var modelOption = new Option<string?>("--model") { Description = "Model name (default: from the file name)." };
 var specOption = new Option<FileInfo?>("--spec") { Description = "Problem spec (lifecycle.json); stored as datasets/{model}/lifecycle.json." };
 var reproduce = new Option<string[]>("--reproduce") { Description = "<model> <version>: train that version again from its recorded data, spec and seed, and compare the model bytes and test metrics (registers nothing).", Arity = new ArgumentArity(2, 2), AllowMultipleArgumentsPerToken = true };
-var train = new Command("train", "Upload a CSV to datasets/{model}/ and follow the training run it starts; or --reproduce a version.") { csv, label, modelOption, specOption, reproduce };
+var train = new Command("train", "Upload a dataset (.csv, .csv.gz, .parquet) to datasets/{model}/ and follow the training run it starts; or --reproduce a version.") { csv, label, modelOption, specOption, reproduce };
 train.SetAction((p, ct) => Guard(() => p.GetValue(reproduce) is [var reproduced, var reproducedVersion]
     ? Commands.ReproduceAsync(reproduced, int.TryParse(reproducedVersion, out var number) ? number : throw new CliException($"--reproduce takes a model and a version number, not '{reproducedVersion}'."), p.GetValue(json), p.GetValue(verbose), ct)
-    : Commands.TrainAsync(p.GetValue(csv) ?? throw new CliException("train needs a CSV file (or --reproduce <model> <version>)."), p.GetValue(label), p.GetValue(modelOption), p.GetValue(specOption), p.GetValue(json), p.GetValue(verbose), ct)));
+    : Commands.TrainAsync(p.GetValue(csv) ?? throw new CliException("train needs a dataset file: .csv, .csv.gz or .parquet (or --reproduce <model> <version>)."), p.GetValue(label), p.GetValue(modelOption), p.GetValue(specOption), p.GetValue(json), p.GetValue(verbose), ct)));
 root.Subcommands.Add(train);
 
 var modelArgument = new Argument<string>("model") { Description = "Model name." };

@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using System.Security.Cryptography;
 using Azure;
 using Azure.Storage.Blobs;
@@ -133,11 +134,41 @@ public sealed class ArtifactStore(BlobServiceClient service)
     }
 
     /// <summary>
-    /// Opens a blob for writing: the content goes up in blocks as it is written and replaces the blob when the stream is
-    /// disposed (content too large to hold in memory at once).
+    /// Writes a blob from what <paramref name="write"/> writes to a stream, uploading blocks of 8 MB four at a time as it
+    /// writes: content too large to hold in memory at once goes up while it is made, and replaces the blob at the end.
     /// </summary>
-    public async Task<Stream> OpenWriteAsync(string container, string name, CancellationToken ct = default) =>
-        await Blob(container, name).OpenWriteAsync(overwrite: true, new BlobOpenWriteOptions { HttpHeaders = new BlobHttpHeaders { ContentType = ContentType(name) } }, ct);
+    public async Task WriteStreamingAsync(string container, string name, Action<Stream> write, CancellationToken ct = default)
+    {
+        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 32 << 20, resumeWriterThreshold: 16 << 20));
+        var producing = Task.Run(
+            async () =>
+            {
+                try
+                {
+                    await using (var writer = pipe.Writer.AsStream())
+                    {
+                        write(writer);
+                    }
+                }
+                catch (Exception ex)
+                {
+                    await pipe.Writer.CompleteAsync(ex);
+                    throw;
+                }
+            },
+            ct);
+        var options = new BlobUploadOptions
+        {
+            HttpHeaders = new BlobHttpHeaders { ContentType = ContentType(name) },
+            TransferOptions = new Azure.Storage.StorageTransferOptions { MaximumConcurrency = 4, InitialTransferSize = 8 << 20, MaximumTransferSize = 8 << 20 },
+        };
+        await using (var reader = pipe.Reader.AsStream())
+        {
+            await Blob(container, name).UploadAsync(reader, options, ct);
+        }
+
+        await producing;
+    }
 
     /// <summary>
     /// Stages part <paramref name="index"/> of a blob written in parts: it stays invisible until

@@ -5,7 +5,7 @@ namespace MlLifecycle.Workflows;
 
 /// <summary>Input of the batch scoring orchestration.</summary>
 /// <param name="Model">Model name.</param>
-/// <param name="Input">The CSV to score, as <c>{container}/{blob}</c>.</param>
+/// <param name="Input">The file to score (<c>.csv</c>, <c>.csv.gz</c> or <c>.parquet</c>), as <c>{container}/{blob}</c>.</param>
 /// <param name="ETag">The input blob version the job is for; a replaced blob is not read by this job.</param>
 /// <param name="Version">The version to score with; null = the version <paramref name="Alias"/> points at when the job starts.</param>
 /// <param name="Alias">Alias to resolve (once, at the start) when no version is given; null = <c>champion</c>.</param>
@@ -22,10 +22,16 @@ public sealed record BatchJob(string JobId, BatchRequest Request)
     /// <summary>Rows <c>[first, first + rows)</c> of the input, as CSV with the input's header.</summary>
     public string ChunkBlob(int index) => $"{Folder}/chunk-{index:D5}.csv";
 
-    /// <summary>The predictions, inside the <c>predictions</c> container.</summary>
-    public string OutputBlob => $"{Model}/{JobId}.csv";
+    /// <summary>The input's format, from its name (CSV unless it names another one).</summary>
+    public TableFormat Format => TableReader.FormatOf(Request.Input) ?? TableFormat.Csv;
 
-    /// <summary>The predictions as <c>predictions/{model}/{jobId}.csv</c>.</summary>
+    /// <summary>A chunk scored, as CSV, when the output is Parquet (written whole at the end, not staged in parts).</summary>
+    public string ScoredBlob(int index) => $"{Folder}/scored-{index:D5}.csv";
+
+    /// <summary>The predictions, inside the <c>predictions</c> container, in the input's format.</summary>
+    public string OutputBlob => $"{Model}/{JobId}{Format switch { TableFormat.Parquet => ".parquet", TableFormat.CsvGzip => ".csv.gz", _ => ".csv" }}";
+
+    /// <summary>The predictions as <c>predictions/{model}/{jobId}.csv</c> (<c>.csv.gz</c>, <c>.parquet</c> for such inputs).</summary>
     public string Output => $"{ArtifactStore.Predictions}/{OutputBlob}";
 }
 

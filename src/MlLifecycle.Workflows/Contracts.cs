@@ -87,7 +87,9 @@ public sealed record QuarantineInput(RunContext Run, IReadOnlyList<Anomaly> Anom
 /// <param name="Refit">Train the evaluated configuration again on every row and serve that (spec <c>split.refit</c>).</param>
 /// <param name="Ensemble">Try ensemble selection over the candidates' out-of-fold predictions (spec <c>validation.ensemble</c>).</param>
 /// <param name="SampleRows">Rows of the stratified sample model selection and tuning read; null when they read every train and validation row.</param>
-public sealed record SplitOutcome(int Train, int Validation, int Test, CvMethod Method, int Folds, IReadOnlyList<string> Trainers, int MaxConcurrency, TuningSpec Tuning, int Seed, double? ApprovalHours = null, bool Refit = false, bool Ensemble = false, int? SampleRows = null);
+/// <param name="OneTrainingAtATime">The memory budget holds the table and one training on every row, not two: the model
+/// served trains after the evaluated one instead of beside it.</param>
+public sealed record SplitOutcome(int Train, int Validation, int Test, CvMethod Method, int Folds, IReadOnlyList<string> Trainers, int MaxConcurrency, TuningSpec Tuning, int Seed, double? ApprovalHours = null, bool Refit = false, bool Ensemble = false, int? SampleRows = null, bool OneTrainingAtATime = false);
 
 /// <summary>The event a waiting run takes: approve or reject the promotion of the version it registered.</summary>
 public sealed record ApprovalDecision(bool Approved, string By, string? Reason = null);

@@ -17,6 +17,14 @@ public sealed class DelegateActivity<TInput, TOutput>(Func<TInput, Task<TOutput>
             outcome = "completed";
             return output;
         }
+        catch (OutOfMemoryException ex)
+        {
+            // The heap is held to the memory budget; an activity that outgrew it leaves the engine's bookkeeping of its
+            // message half done, and the run would wait for it forever. End the process, as an instance's memory limit
+            // would: the attempt log counts the death, and past its cutoff the run fails saying so.
+            Environment.FailFast($"Activity {context.Name.Name} ran out of memory within the memory budget (MlLifecycle:MemoryBudgetMb).", ex);
+            throw;
+        }
         finally
         {
             Telemetry.ActivityDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new("activity", context.Name.Name), new("outcome", outcome));

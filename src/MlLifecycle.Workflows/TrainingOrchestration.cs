@@ -94,9 +94,10 @@ public sealed class TrainingOrchestration : TaskOrchestrator<TrainingRequest, Ru
                 var training = context.CallActivityAsync<TrainOutcome>(ActivityNames.TrainModel, new TrainInput(run, selection.Winner, tuning?.BestOptions, chosen), Retry);
 
                 // The model to serve does not depend on the evaluation: it trains beside the evaluated one (each
-                // training holds one core) unless the spec caps the run at one activity at a time.
+                // training holds one core) unless the spec caps the run at one activity at a time, or the memory budget
+                // holds one training on every row, not two.
                 Task<TrainOutcome> Refit() => context.CallActivityAsync<TrainOutcome>(ActivityNames.RefitModel, new TrainInput(run, selection.Winner, tuning?.BestOptions, chosen), Retry);
-                refitting = split.Refit && split.MaxConcurrency > 1 ? Refit() : null;
+                refitting = split.Refit && split.MaxConcurrency > 1 && !split.OneTrainingAtATime ? Refit() : null;
                 context.SetCustomStatus(new RunProgress($"training {what} on train + validation{(refitting is null ? "" : $", and {allRows}")}", TuningStep, Steps));
                 var trained = await training;
                 context.SetCustomStatus(new RunProgress("evaluating on the test split", 5, Steps));

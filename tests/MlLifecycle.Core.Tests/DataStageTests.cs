@@ -153,6 +153,23 @@ public class StatsTests
         Assert.Equal(1, stats.Mad, 10); // |x − 3| = 2, 1, 0, 1, 97 → median 1
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(7)]
+    [InlineData(1000)]
+    [InlineData(1001)]
+    public void Of_MedianDeviation_EqualsTheMedianOfSortedDeviations(int count)
+    {
+        var random = new Random(count);
+        var values = Enumerable.Range(0, count).Select(_ => Math.Round(random.NextDouble() * 20, 1)).ToList();
+        var median = NumericStats.Quantile([.. values.Order()], 0.5);
+
+        var stats = NumericStats.Of(values)!;
+
+        Assert.Equal(NumericStats.Quantile([.. values.Select(v => Math.Abs(v - median)).Order()], 0.5), stats.Mad, 12);
+    }
+
     [Fact]
     public void CountOutliers_ThreeMethods_MatchHandComputedFences()
     {

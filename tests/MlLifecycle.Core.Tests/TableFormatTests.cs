@@ -201,6 +201,21 @@ public class TableFormatTests
 
         budget.Check(max, 20, "test");
         Assert.Throws<DataValidationException>(() => budget.Check(max + 1000, 20, "test"));
-        Assert.InRange(MemoryBudget.PeakMb(max, 20), 4095, 4096);
+        Assert.InRange(MemoryBudget.PeakMb(max, 20, trainings: 1), 4095, 4096);
+        Assert.False(budget.Fits(max, 20, trainings: 2)); // the two trainings on every row then run one after the other
+    }
+
+    /// <summary>ML.NET's own trees hold about 15 times LightGBM's memory per cell (measured): a budget holds fewer of their rows.</summary>
+    [Fact]
+    public void MemoryBudget_MlNetTrees_FitFewerRowsThanLightGbm()
+    {
+        var (small, large) = (new MemoryBudget(2048), new MemoryBudget(4096));
+
+        Assert.True(small.Fits(1_000_000, 20, trainings: 1, Trainers.FastTree));
+        Assert.False(small.Fits(2_000_000, 20, trainings: 1, Trainers.FastForest));
+        Assert.True(small.Fits(2_000_000, 20, trainings: 1, Trainers.LightGbm));
+        Assert.True(small.Fits(2_000_000, 20, trainings: 1, Trainers.Linear));
+        Assert.True(large.Fits(10_000_000, 20, trainings: 1, Trainers.LightGbm));
+        Assert.False(large.Fits(10_000_000, 20, trainings: 1, Trainers.Linear));
     }
 }

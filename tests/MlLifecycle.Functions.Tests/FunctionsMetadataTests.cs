@@ -91,7 +91,7 @@ public class FunctionsMetadataTests
         var trigger = Trigger("ScoringUploaded");
 
         Assert.Equal("blobTrigger", trigger.GetProperty("type").GetString());
-        Assert.Equal("scoring/{model}/{file}.csv", trigger.GetProperty("path").GetString());
+        Assert.Equal("scoring/{model}/{file}", trigger.GetProperty("path").GetString());
         Assert.Contains(Functions["ScoringUploaded"], b => b.GetProperty("type").GetString() == "durableClient");
     }
 

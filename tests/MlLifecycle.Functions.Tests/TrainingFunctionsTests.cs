@@ -27,7 +27,7 @@ public class TrainingFunctionsTests
     [Fact]
     public async Task DatasetUploaded_NewBlobVersion_SchedulesTrainingUnderBlobRunId()
     {
-        await CreateFunctions().DatasetUploaded(_blob.Object, "credit", "data", _client.Object, CancellationToken.None);
+        await CreateFunctions().DatasetUploaded(_blob.Object, "credit", "data.csv", _client.Object, CancellationToken.None);
 
         _client.Verify(c => c.ScheduleNewOrchestrationInstanceAsync(
             It.Is<TaskName>(n => n.Name == ActivityNames.TrainingOrchestration),
@@ -43,7 +43,7 @@ public class TrainingFunctionsTests
         _client.Setup(c => c.GetInstanceAsync(It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync(existing);
         _client.Setup(c => c.GetInstanceAsync(It.IsAny<string>(), It.IsAny<bool>(), It.IsAny<CancellationToken>())).ReturnsAsync(existing);
 
-        await CreateFunctions().DatasetUploaded(_blob.Object, "credit", "data", _client.Object, CancellationToken.None);
+        await CreateFunctions().DatasetUploaded(_blob.Object, "credit", "data.csv", _client.Object, CancellationToken.None);
 
         _client.Verify(c => c.ScheduleNewOrchestrationInstanceAsync(It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<StartOrchestrationOptions?>(), It.IsAny<CancellationToken>()), Times.Never);
     }

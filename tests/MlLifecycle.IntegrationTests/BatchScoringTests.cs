@@ -180,6 +180,56 @@ public sealed class BatchScoringTests(PlatformFixture platform, ITestOutputHelpe
     /// <paramref name="rows"/> credit-g applicants: the sample's rows over and over, each repeat with other durations,
     /// amounts and ages (within the training range), so most rows differ from every training row.
     /// </summary>
+    /// <summary>The same rows as CSV, gzip-compressed CSV and Parquet: each job's output is in its input's format, with the same predictions.</summary>
+    [Fact]
+    public async Task BatchJob_GzipAndParquetInputs_WriteTheirFormat_WithTheCsvJobsPredictions()
+    {
+        var model = await platform.NewModelAsync(versions: 1, prefix: "batch-formats");
+        var csv = CreditCsv(25_000);
+        var table = CsvLoader.Read(new MemoryStream(csv));
+        using var gzipped = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(gzipped, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(csv);
+        }
+
+        using var parquet = new MemoryStream();
+        var numeric = table.Columns.Where((name, c) => table.Rows.All(r => r[c] is not { } cell || double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out _))).ToHashSet();
+        await ParquetOutput.WriteAsync(One(table), parquet, numeric.Contains);
+        var outputs = new Dictionary<string, byte[]>();
+        foreach (var (name, content) in new[] { ("rows.csv", csv), ("rows.csv.gz", gzipped.ToArray()), ("rows.parquet", parquet.ToArray()) })
+        {
+            await UploadAsync(Inputs, $"{model}/{name}", content);
+            var start = await platform.Http.PostAsJsonAsync($"api/models/{model}/batch", new { input = $"{Inputs}/{model}/{name}" });
+            var (job, _) = await WaitForJobAsync((await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("jobId").GetString()!);
+            Assert.True(job.Status == RunStatus.Succeeded, job.Message);
+            Assert.EndsWith(name[4..], job.Output, StringComparison.Ordinal);
+            outputs[name] = await ReadAsync(job.Output!);
+        }
+
+        using var inflated = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(new MemoryStream(outputs["rows.csv.gz"]), System.IO.Compression.CompressionMode.Decompress))
+        {
+            gzip.CopyTo(inflated);
+        }
+
+        Assert.Equal("", FirstDifference(outputs["rows.csv"], inflated.ToArray()));
+        var expected = TableReader.ReadCsv(new MemoryStream(outputs["rows.csv"]));
+        var scored = await TableReader.ReadAsync(new MemoryStream(outputs["rows.parquet"]), TableFormat.Parquet);
+        Assert.Equal(expected.Names, scored.Names);
+        Assert.Equal(TextsOf(expected, "PredictedLabel"), TextsOf(scored, "PredictedLabel"));
+        Assert.All(Enumerable.Range(0, expected.RowCount), r => Assert.Equal(expected.Find("Probability_bad")!.Number(r), scored.Find("Probability_bad")!.Number(r), 6));
+        Assert.Equal(TextsOf(expected, "purpose"), TextsOf(scored, "purpose"));
+
+        static List<string?> TextsOf(ColumnTable t, string column) => [.. Enumerable.Range(0, t.RowCount).Select(t.Find(column)!.Text)];
+
+        static async IAsyncEnumerable<TabularData> One(TabularData chunk)
+        {
+            await Task.Yield();
+            yield return chunk;
+        }
+    }
+
     private static byte[] CreditCsv(int rows)
     {
         var credit = CsvLoader.Read(File.OpenRead(PlatformFixture.CreditCsvPath));

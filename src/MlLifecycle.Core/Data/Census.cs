@@ -129,7 +129,7 @@ internal sealed class Census
         foreach (var row in Rows(_rows, column.Length))
         {
             position++;
-            var code = column.Codes[row];
+            var code = column.Code(row);
             if (code >= 0 && looks[code] != Look.Number)
             {
                 Note(looks[code], column.Entries[code], position);
@@ -139,16 +139,15 @@ internal sealed class Census
 
     private void CountNumbers(NumberColumn column)
     {
-        var values = column.Values;
-        List<double> finite = [];
+        var finite = GC.AllocateUninitializedArray<double>(_rows?.Length ?? column.Length);
         var position = 0;
         foreach (var row in Rows(_rows, column.Length))
         {
             position++;
-            var x = values[row];
+            var x = column.Number(row);
             if (!double.IsNaN(x))
             {
-                finite.Add(x);
+                finite[Numeric++] = x;
                 continue;
             }
 
@@ -162,10 +161,9 @@ internal sealed class Census
             }
         }
 
-        Numeric = finite.Count;
-        Tokens += finite.Count;
-        var sorted = finite.ToArray();
-        Array.Sort(sorted);
+        Tokens += Numeric;
+        var sorted = finite.AsSpan(0, Numeric);
+        sorted.Sort();
         for (var i = 0; i < sorted.Length; i++)
         {
             Distinct += i == 0 || sorted[i] != sorted[i - 1] ? 1 : 0;

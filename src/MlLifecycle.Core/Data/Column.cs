@@ -40,42 +40,32 @@ public abstract class Column(string name)
     internal abstract void Retain(ReadOnlySpan<int> rows);
 
     internal static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
-
-    /// <summary>Moves the kept values to the front of <paramref name="values"/> (rows ascending, so no value is overwritten before it is read).</summary>
-    private protected static void Compact<T>(T[] values, ReadOnlySpan<int> rows)
-    {
-        for (var i = 0; i < rows.Length; i++)
-        {
-            values[i] = values[rows[i]];
-        }
-    }
 }
 
 /// <summary>Numbers (NaN = missing), with the few cells that were text and not numbers kept by row, for the data checks to report.</summary>
 public sealed class NumberColumn : Column
 {
-    private readonly double[] _values;
-    private int _length;
+    private readonly Blocks<double> _values;
     private Dictionary<int, string>? _others;
 
-    public NumberColumn(string name, double[] values, int length, Dictionary<int, string>? others = null)
+    public NumberColumn(string name, Blocks<double> values, Dictionary<int, string>? others = null)
         : base(name)
     {
         _values = values;
-        _length = length;
         _others = others is { Count: > 0 } ? others : null;
     }
 
-    public NumberColumn(string name, double[] values)
-        : this(name, values, values.Length)
+    public NumberColumn(string name, ReadOnlySpan<double> values)
+        : this(name, Blocks<double>.Of(values))
     {
     }
 
-    public override int Length => _length;
+    public override int Length => _values.Count;
 
-    public override long Bytes => 8L * _values.Length + 64L * (_others?.Count ?? 0);
+    public override long Bytes => _values.Bytes + (64L * (_others?.Count ?? 0));
 
-    public ReadOnlySpan<double> Values => _values.AsSpan(0, _length);
+    /// <summary>The values block by block (what a saved table writes).</summary>
+    public IEnumerable<ReadOnlyMemory<double>> Spans => _values.Spans();
 
     /// <summary>Cells that held text that is not a finite number (a word, <c>NaN</c>, <c>inf</c>), by row; empty for clean data.</summary>
     public IReadOnlyDictionary<int, string> Others => _others ?? (IReadOnlyDictionary<int, string>)EmptyOthers;
@@ -94,18 +84,18 @@ public sealed class NumberColumn : Column
 
     public override Column Take(ReadOnlySpan<int> rows)
     {
-        var values = new double[rows.Length];
+        var values = new Blocks<double>();
         Dictionary<int, string>? others = null;
         for (var i = 0; i < rows.Length; i++)
         {
-            values[i] = _values[rows[i]];
+            values.Add(_values[rows[i]]);
             if (_others is not null && _others.TryGetValue(rows[i], out var text))
             {
                 (others ??= [])[i] = text;
             }
         }
 
-        return new NumberColumn(Name, values, values.Length, others);
+        return new NumberColumn(Name, values, others);
     }
 
     internal override void Retain(ReadOnlySpan<int> rows)
@@ -124,8 +114,7 @@ public sealed class NumberColumn : Column
             _others = moved.Count > 0 ? moved : null;
         }
 
-        Compact(_values, rows);
-        _length = rows.Length;
+        _values.Retain(rows);
     }
 }
 
@@ -135,32 +124,34 @@ public sealed class NumberColumn : Column
 /// </summary>
 public sealed class CodedColumn : Column
 {
-    private readonly int[] _codes;
-    private int _length;
+    private readonly Blocks<int> _codes;
     private double[]? _numbers;
     private float[]? _booleans;
     private DateTime?[]? _dates;
 
-    public CodedColumn(string name, IReadOnlyList<string> entries, int[] codes, int length)
+    public CodedColumn(string name, IReadOnlyList<string> entries, Blocks<int> codes)
         : base(name)
     {
         Entries = entries;
         _codes = codes;
-        _length = length;
     }
 
     /// <summary>The distinct texts, in order of first appearance (some may no longer occur after rows were dropped).</summary>
     public IReadOnlyList<string> Entries { get; }
 
-    public ReadOnlySpan<int> Codes => _codes.AsSpan(0, _length);
+    /// <summary>The codes block by block (what a saved table writes).</summary>
+    public IEnumerable<ReadOnlyMemory<int>> Spans => _codes.Spans();
 
-    public override int Length => _length;
+    public override int Length => _codes.Count;
 
-    public override long Bytes => 4L * _codes.Length + Entries.Sum(e => 40L + 2L * e.Length);
+    public override long Bytes => _codes.Bytes + Entries.Sum(e => 40L + (2L * e.Length));
 
     /// <summary>Each entry as a number (NaN when it is not a finite number).</summary>
     public double[] EntryNumbers => LazyInitializer.EnsureInitialized(ref _numbers, () =>
         [.. Entries.Select(e => SchemaInference.TryParseNumber(e, out var x) ? x : double.NaN)]);
+
+    /// <summary>A row's code: the index of its text in <see cref="Entries"/>, −1 when missing.</summary>
+    public int Code(int row) => _codes[row];
 
     public override bool IsMissing(int row) => _codes[row] < 0;
 
@@ -188,9 +179,9 @@ public sealed class CodedColumn : Column
         var counts = new int[Entries.Count];
         if (rows is null)
         {
-            foreach (var code in Codes)
+            for (var row = 0; row < _codes.Count; row++)
             {
-                if (code >= 0)
+                if (_codes[row] is var code and >= 0)
                 {
                     counts[code]++;
                 }
@@ -212,18 +203,14 @@ public sealed class CodedColumn : Column
 
     public override Column Take(ReadOnlySpan<int> rows)
     {
-        var codes = new int[rows.Length];
-        for (var i = 0; i < rows.Length; i++)
+        var codes = new Blocks<int>();
+        foreach (var row in rows)
         {
-            codes[i] = _codes[rows[i]];
+            codes.Add(_codes[row]);
         }
 
-        return new CodedColumn(Name, Entries, codes, codes.Length);
+        return new CodedColumn(Name, Entries, codes);
     }
 
-    internal override void Retain(ReadOnlySpan<int> rows)
-    {
-        Compact(_codes, rows);
-        _length = rows.Length;
-    }
+    internal override void Retain(ReadOnlySpan<int> rows) => _codes.Retain(rows);
 }

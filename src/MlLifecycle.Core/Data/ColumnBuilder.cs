@@ -4,15 +4,13 @@ namespace MlLifecycle.Core.Data;
 /// Builds one column from its cells in one pass, choosing the representation as it goes: cells are dictionary-coded
 /// until the column has more than <see cref="MaxCodes"/> distinct texts that are all numbers, when it turns into
 /// doubles; a column of doubles that then meets many texts that are not numbers turns back into codes (its numbers
-/// then read back in round-trip form, the only time a text is not kept as written). Values accumulate in blocks, so a
-/// column never needs a copy of itself to grow.
+/// then read back in round-trip form, the only time a text is not kept as written). Values accumulate in
+/// <see cref="Blocks{T}"/>, which the built column keeps: a column is never copied to grow or to finish.
 /// </summary>
 internal sealed class ColumnBuilder
 {
     /// <summary>Distinct numbers a column keeps as codes (4 bytes a cell) before it holds doubles (8 bytes a cell).</summary>
     public const int MaxCodes = 4096;
-
-    private const int BlockSize = 1 << 16;
 
     private readonly string _name;
     private readonly bool _textOnly;
@@ -135,13 +133,19 @@ internal sealed class ColumnBuilder
     }
 
     public Column Build() => _codes is not null
-        ? new CodedColumn(_name, _entries, _codes.ToArray(), _rows)
-        : new NumberColumn(_name, _numbers!.ToArray(), _rows, _others);
+        ? new CodedColumn(_name, _entries, _codes)
+        : new NumberColumn(_name, _numbers!, _others);
 
     private void ToNumbers()
     {
         var values = _entryNumbers!;
-        _numbers = _codes!.Convert(code => code < 0 ? double.NaN : values[code]);
+        var codes = _codes!;
+        _numbers = new Blocks<double>();
+        for (var i = 0; i < codes.Count; i++)
+        {
+            _numbers.Add(codes[i] < 0 ? double.NaN : values[codes[i]]);
+        }
+
         (_codes, _map, _entries, _entryNumbers) = (null, null, [], null);
     }
 
@@ -166,49 +170,5 @@ internal sealed class ColumnBuilder
     {
         _map = new Dictionary<string, int>(StringComparer.Ordinal);
         _lookup = _map.GetAlternateLookup<ReadOnlySpan<char>>();
-    }
-
-    /// <summary>A growable sequence kept in fixed-size blocks.</summary>
-    private sealed class Blocks<T>
-    {
-        private readonly List<T[]> _blocks = [];
-        private int _count;
-
-        public T this[int index] => _blocks[index / BlockSize][index % BlockSize];
-
-        public void Add(T value)
-        {
-            if (_count % BlockSize == 0)
-            {
-                _blocks.Add(new T[BlockSize]);
-            }
-
-            _blocks[^1][_count++ % BlockSize] = value;
-        }
-
-        public Blocks<TOut> Convert<TOut>(Func<T, TOut> map)
-        {
-            var result = new Blocks<TOut>();
-            for (var i = 0; i < _count; i++)
-            {
-                result.Add(map(this[i]));
-            }
-
-            return result;
-        }
-
-        /// <summary>One array of exactly the values, each block released once copied.</summary>
-        public T[] ToArray()
-        {
-            var array = new T[_count];
-            for (var b = 0; b < _blocks.Count; b++)
-            {
-                var length = Math.Min(BlockSize, _count - (b * BlockSize));
-                Array.Copy(_blocks[b], 0, array, b * BlockSize, length);
-                _blocks[b] = [];
-            }
-
-            return array;
-        }
     }
 }

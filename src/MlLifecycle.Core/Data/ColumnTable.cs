@@ -98,7 +98,7 @@ public sealed class ColumnTable
 
     public static ColumnTable From(TabularData data) => FromRows(data.Columns, data.Rows);
 
-    /// <summary>The table as rows of cells (small tables: tests, reports of a few rows).</summary>
-    public TabularData ToRows() =>
-        new(Names, [.. Enumerable.Range(0, RowCount).Select(r => Columns.Select(c => c.Text(r)).ToArray())]);
+    /// <summary>The table, or <paramref name="count"/> of its rows from <paramref name="start"/>, as rows of cells (small tables, batch chunks).</summary>
+    public TabularData ToRows(int start = 0, int? count = null) =>
+        new(Names, [.. Enumerable.Range(start, count ?? RowCount - start).Select(r => Columns.Select(c => c.Text(r)).ToArray())]);
 }

@@ -53,7 +53,8 @@ public sealed record QualityReport(
         var rows = SchemaInference.Labelled(label);
         var count = rows?.Length ?? data.RowCount;
         var columns = new ColumnQuality[schema.Columns.Count];
-        Parallel.For(0, columns.Length, i => columns[i] = Profile(schema.Columns[i], data.Find(schema.Columns[i].Name)!, rows, count));
+        var deciles = new double[]?[schema.Columns.Count];
+        Parallel.For(0, columns.Length, i => (columns[i], deciles[i]) = Profile(schema.Columns[i], data.Find(schema.Columns[i].Name)!, rows, count));
         var classes = schema.IsClassification ? Codes(label, rows) : [];
         Dictionary<string, int>? classCounts = schema.IsClassification
             ? schema.Classes!.ToDictionary(c => c, _ => 0, StringComparer.Ordinal)
@@ -64,9 +65,9 @@ public sealed record QualityReport(
         }
 
         double? imbalance = classCounts is null ? null : (double)classCounts.Values.Max() / Math.Max(1, classCounts.Values.Min());
-        var features = schema.Features;
+        var features = schema.Columns.Select((c, i) => (Column: c, Deciles: deciles[i])).Where(c => c.Column.Ignored is null).ToList();
         var suspects = new LeakageSuspect?[features.Count];
-        Parallel.For(0, features.Count, i => suspects[i] = Leakage(features[i], data.Find(features[i].Name)!, rows, label, classes, schema));
+        Parallel.For(0, features.Count, i => suspects[i] = Leakage(features[i].Column, data.Find(features[i].Column.Name)!, rows, label, classes, schema, features[i].Deciles));
         var leakage = suspects.OfType<LeakageSuspect>().ToList();
 
         List<Anomaly> anomalies = [.. inspectionAnomalies];
@@ -97,29 +98,43 @@ public sealed record QualityReport(
             anomalies);
     }
 
-    private static ColumnQuality Profile(ColumnSchema column, Column cells, int[]? rows, int count)
+    /// <summary>A column's quality, and the edges of its deciles when it is numeric (read off the same sorted values).</summary>
+    private static (ColumnQuality Quality, double[]? Deciles) Profile(ColumnSchema column, Column cells, int[]? rows, int count)
     {
-        var census = Census.Of(cells, rows, count);
+        var missing = Census.Rows(rows, cells.Length).Count(cells.IsMissing);
         NumericStats? stats = null;
         OutlierCounts? outliers = null;
         Dictionary<string, int>? top = null;
+        double[]? deciles = null;
         if (column.Kind == ColumnKind.Numeric)
         {
-            var values = Census.Rows(rows, cells.Length).Select(cells.Number).Where(double.IsFinite).ToList();
-            stats = NumericStats.Of(values);
-            outliers = stats is null ? null : new OutlierCounts(stats.CountOutliers(values, OutlierMethod.Iqr), stats.CountOutliers(values, OutlierMethod.ZScore), stats.CountOutliers(values, OutlierMethod.Mad));
+            var buffer = GC.AllocateUninitializedArray<double>(count);
+            var n = 0;
+            foreach (var row in Census.Rows(rows, cells.Length))
+            {
+                if (cells.Number(row) is var x && double.IsFinite(x))
+                {
+                    buffer[n++] = x;
+                }
+            }
+
+            var sorted = buffer.AsSpan(0, n);
+            sorted.Sort();
+            stats = NumericStats.OfSorted(sorted);
+            outliers = stats is null ? null : new OutlierCounts(stats.CountOutliers(sorted, OutlierMethod.Iqr), stats.CountOutliers(sorted, OutlierMethod.ZScore), stats.CountOutliers(sorted, OutlierMethod.Mad));
+            deciles = n == 0 ? [] : [.. Enumerable.Range(1, 9).Select(i => NumericStats.Quantile(buffer.AsSpan(0, n), i / 10.0)).Distinct()];
         }
         else
         {
-            top = census.Texts().OrderByDescending(t => t.Count).ThenBy(t => t.Text, StringComparer.Ordinal)
+            top = Census.Of(cells, rows, count).Texts().OrderByDescending(t => t.Count).ThenBy(t => t.Text, StringComparer.Ordinal)
                 .Take(TopValueCount).ToDictionary(t => t.Text, t => t.Count, StringComparer.Ordinal);
         }
 
-        return new ColumnQuality(column.Name, column.Kind, census.Missing, count == 0 ? 0 : (double)census.Missing / count, column.Distinct, stats, outliers, top, column.Ignored);
+        return (new ColumnQuality(column.Name, column.Kind, missing, count == 0 ? 0 : (double)missing / count, column.Distinct, stats, outliers, top, column.Ignored), deciles);
     }
 
     /// <param name="classes">The labels as <see cref="Codes"/> (classification), one per counted row.</param>
-    private static LeakageSuspect? Leakage(ColumnSchema feature, Column cells, int[]? rows, Column label, int[] classes, DatasetSchema schema)
+    private static LeakageSuspect? Leakage(ColumnSchema feature, Column cells, int[]? rows, Column label, int[] classes, DatasetSchema schema, double[]? deciles)
     {
         if (!schema.IsClassification)
         {
@@ -141,7 +156,7 @@ public sealed record QualityReport(
         // Purity: the share of rows whose class is the majority class of their feature value (numbers in decile bins).
         // Compared with the label's own majority share, so a dominant class alone raises no suspicion. Counted in
         // arrays, one pass: a million rows take well under a second per feature.
-        var keys = feature.Kind == ColumnKind.Numeric ? Bins(cells, rows) : Codes(cells, rows);
+        var keys = feature.Kind == ColumnKind.Numeric ? Bins(cells, rows, deciles!) : Codes(cells, rows);
         var present = keys.Count(k => k >= 0);
         if (present < 10 || (feature.Kind != ColumnKind.Numeric && feature.Distinct > present / 5))
         {
@@ -149,32 +164,40 @@ public sealed record QualityReport(
         }
 
         var classCount = classes.Max() + 1;
-        Dictionary<int, int[]> counts = [];
+        var counts = new int[keys.Max() + 1][];
         for (var i = 0; i < keys.Length; i++)
         {
             if (keys[i] >= 0)
             {
-                (counts.TryGetValue(keys[i], out var row) ? row : counts[keys[i]] = new int[classCount])[classes[i]]++;
+                (counts[keys[i]] ??= new int[classCount])[classes[i]]++;
             }
         }
 
-        var purity = counts.Values.Sum(c => c.Max()) / (double)present;
+        var purity = counts.OfType<int[]>().Sum(c => c.Max()) / (double)present;
         var baseline = classes.CountBy(c => c).Max(c => c.Value) / (double)classes.Length;
         return purity >= LeakageThreshold && baseline < LeakageThreshold ? new LeakageSuspect(feature.Name, "purity", purity) : null;
     }
 
-    /// <summary>Each counted cell's decile bin (0–9), or -1 when missing or not a number.</summary>
-    private static int[] Bins(Column cells, int[]? rows)
+    /// <summary>Each counted cell's decile bin (0–9) by the column's decile edges, or -1 when missing or not a number.</summary>
+    private static int[] Bins(Column cells, int[]? rows, double[] edges)
     {
-        var values = Census.Rows(rows, cells.Length).Select(cells.Number).ToArray();
-        var sorted = values.Where(double.IsFinite).Order().ToArray();
-        if (sorted.Length == 0)
+        var bins = new int[rows?.Length ?? cells.Length];
+        var i = 0;
+        foreach (var row in Census.Rows(rows, cells.Length))
         {
-            return [.. values.Select(_ => -1)];
+            var value = cells.Number(row);
+            var bin = -1;
+            if (double.IsFinite(value))
+            {
+                for (bin = 0; bin < edges.Length && value > edges[bin]; bin++)
+                {
+                }
+            }
+
+            bins[i++] = bin;
         }
 
-        var edges = Enumerable.Range(1, 9).Select(i => NumericStats.Quantile(sorted, i / 10.0)).Distinct().ToArray();
-        return [.. values.Select(v => double.IsFinite(v) ? edges.Count(e => v > e) : -1)];
+        return bins;
     }
 
     /// <summary>Each counted cell's value as a small number (its dictionary code, or in order of first appearance), -1 for missing.</summary>
@@ -182,7 +205,7 @@ public sealed record QualityReport(
     {
         if (cells is CodedColumn coded)
         {
-            return [.. Census.Rows(rows, cells.Length).Select(r => coded.Codes[r])];
+            return [.. Census.Rows(rows, cells.Length).Select(coded.Code)];
         }
 
         Dictionary<string, int> codes = new(StringComparer.Ordinal);
@@ -208,24 +231,33 @@ public static class Cleaner
         var duplicates = 0;
         if (cleaning.DropDuplicates)
         {
-            // Typed values, so 1.0 and 1 repeat each other; rows whose hashes agree are compared cell by cell.
+            // Typed values, so 1.0 and 1 repeat each other. Rows are sorted by hash (a pair of arrays, not a dictionary of
+            // ten million entries); rows whose hashes agree are compared cell by cell, and the later in the file goes.
             var content = RowContent.Of(data, schema);
             var hashes = content.Hashes(seed: 0, singlePrecision: false, keep);
-            Dictionary<ulong, int> first = [];
-            List<int> unique = new(keep.Length);
-            for (var i = 0; i < keep.Length; i++)
+            var order = Enumerable.Range(0, keep.Length).ToArray();
+            Array.Sort(hashes, order);
+            var repeated = new bool[keep.Length];
+            for (var start = 0; start < order.Length;)
             {
-                if (first.TryGetValue(hashes[i], out var earlier) && content.Same(earlier, keep[i]))
+                var end = start + 1;
+                while (end < order.Length && hashes[end] == hashes[start])
                 {
-                    duplicates++;
-                    continue;
+                    end++;
                 }
 
-                first.TryAdd(hashes[i], keep[i]);
-                unique.Add(keep[i]);
+                var run = order[start..end];
+                Array.Sort(run);
+                for (var i = 1; i < run.Length; i++)
+                {
+                    repeated[run[i]] = run[..i].Any(earlier => !repeated[earlier] && content.Same(keep[earlier], keep[run[i]]));
+                }
+
+                start = end;
             }
 
-            keep = [.. unique];
+            duplicates = repeated.Count(r => r);
+            keep = [.. keep.Where((_, i) => !repeated[i])];
         }
 
         var missing = 0;

@@ -89,7 +89,7 @@ public sealed class RowContent
             case ColumnKind.DateTime when column.Date(row) is { } date:
                 return (ulong)date.Ticks ^ 0xD47E000000000000;
             default:
-                return entries is not null && column is CodedColumn coded ? entries[coded.Codes[row]] : TextKey(column.Text(row)!);
+                return entries is not null && column is CodedColumn coded ? entries[coded.Code(row)] : TextKey(column.Text(row)!);
         }
     }
 

@@ -1,5 +1,3 @@
-using MathNet.Numerics.Statistics;
-
 namespace MlLifecycle.Core.Data;
 
 /// <summary>Summary statistics of a numeric column (missing values excluded).</summary>
@@ -12,28 +10,79 @@ public sealed record NumericStats(int Count, double Mean, double Std, double Min
 
     public static NumericStats? Of(IReadOnlyCollection<double> values)
     {
-        if (values.Count == 0)
+        var sorted = values.ToArray();
+        Array.Sort(sorted);
+        return OfSorted(sorted);
+    }
+
+    /// <summary>
+    /// The statistics of sorted values, read in place: the values of a million-row column are held once, not copied
+    /// or sorted again per statistic.
+    /// </summary>
+    public static NumericStats? OfSorted(ReadOnlySpan<double> sorted)
+    {
+        if (sorted.IsEmpty)
         {
             return null;
         }
 
-        var sorted = values.Order().ToArray();
+        double sum = 0;
+        foreach (var x in sorted)
+        {
+            sum += x;
+        }
+
+        var mean = sum / sorted.Length;
+        double squares = 0;
+        foreach (var x in sorted)
+        {
+            squares += (x - mean) * (x - mean);
+        }
+
         var median = Quantile(sorted, 0.5);
-        var deviations = sorted.Select(v => Math.Abs(v - median)).Order().ToArray();
         return new NumericStats(
             sorted.Length,
-            sorted.Mean(),
-            sorted.Length > 1 ? sorted.StandardDeviation() : 0,
+            mean,
+            sorted.Length > 1 ? Math.Sqrt(squares / (sorted.Length - 1)) : 0,
             sorted[0],
             Quantile(sorted, 0.25),
             median,
             Quantile(sorted, 0.75),
             sorted[^1],
-            Quantile(deviations, 0.5));
+            MedianDeviation(sorted, median));
     }
 
-    /// <summary>Quantile of sorted data with linear interpolation between order statistics (R type 7).</summary>
-    public static double Quantile(double[] sorted, double tau) => SortedArrayStatistics.QuantileCustom(sorted, tau, QuantileDefinition.R7);
+    /// <summary>
+    /// The median of |x − median| over sorted values, without sorting the deviations: those below the median grow
+    /// walking down from it, those above walking up, so the two sorted runs are merged up to their middle.
+    /// </summary>
+    private static double MedianDeviation(ReadOnlySpan<double> sorted, double median)
+    {
+        var h = (sorted.Length - 1) * 0.5;
+        var lower = (int)Math.Floor(h);
+        var found = sorted.BinarySearch(median);
+        var up = found >= 0 ? found : ~found;
+        var down = up - 1;
+        double at = 0, next = 0;
+        for (var k = 0; k <= lower + 1 && k < sorted.Length; k++)
+        {
+            var fromBelow = down >= 0 ? median - sorted[down] : double.PositiveInfinity;
+            var fromAbove = up < sorted.Length ? sorted[up] - median : double.PositiveInfinity;
+            var d = fromBelow <= fromAbove ? fromBelow : fromAbove;
+            (down, up) = fromBelow <= fromAbove ? (down - 1, up) : (down, up + 1);
+            (at, next) = k == lower ? (d, d) : (at, d);
+        }
+
+        return at + ((h - lower) * (next - at));
+    }
+
+    /// <summary>Quantile of sorted data with linear interpolation between order statistics (R type 7, as numpy).</summary>
+    public static double Quantile(ReadOnlySpan<double> sorted, double tau)
+    {
+        var h = (sorted.Length - 1) * tau;
+        var lower = (int)Math.Floor(h);
+        return lower + 1 < sorted.Length ? sorted[lower] + ((h - lower) * (sorted[lower + 1] - sorted[lower])) : sorted[lower];
+    }
 
     /// <summary>Values outside the fences of a method: Tukey's 1.5·IQR, |z| &gt; 3, or modified z (0.6745·|x−median|/MAD) &gt; 3.5.</summary>
     public (double Lower, double Upper) Fences(Spec.OutlierMethod method) => method switch
@@ -47,5 +96,29 @@ public sealed record NumericStats(int Count, double Mean, double Std, double Min
     {
         var (lower, upper) = Fences(method);
         return lower == upper ? 0 : values.Count(v => v < lower || v > upper);
+    }
+
+    /// <summary>Outliers of sorted values: the values below the lower fence and above the upper one, found by binary search.</summary>
+    public int CountOutliers(ReadOnlySpan<double> sorted, Spec.OutlierMethod method)
+    {
+        var (lower, upper) = Fences(method);
+        if (lower == upper)
+        {
+            return 0;
+        }
+
+        var below = 0;
+        while (below < sorted.Length && sorted[below] < lower)
+        {
+            below++;
+        }
+
+        var above = 0;
+        while (above < sorted.Length - below && sorted[sorted.Length - 1 - above] > upper)
+        {
+            above++;
+        }
+
+        return below + above;
     }
 }

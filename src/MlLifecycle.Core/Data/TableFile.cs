@@ -12,7 +12,6 @@ public static class TableFile
 {
     private const int Magic = 0x42544C4D; // "MLTB"
     private const int Version = 1;
-    private const int ChunkValues = 1 << 18;
 
     public static void Write(ColumnTable table, Stream destination)
     {
@@ -28,7 +27,7 @@ public static class TableFile
             {
                 case NumberColumn numbers:
                     writer.Write((byte)0);
-                    WriteArray(writer, numbers.Values);
+                    WriteBlocks(writer, numbers.Spans);
                     writer.Write(numbers.Others.Count);
                     foreach (var (row, text) in numbers.Others.OrderBy(o => o.Key))
                     {
@@ -45,7 +44,7 @@ public static class TableFile
                         writer.Write(entry);
                     }
 
-                    WriteArray(writer, coded.Codes);
+                    WriteBlocks(writer, coded.Spans);
                     break;
                 default:
                     throw new NotSupportedException($"Column type {column.GetType().Name} cannot be saved.");
@@ -72,14 +71,14 @@ public static class TableFile
                 switch (reader.ReadByte())
                 {
                     case 0:
-                        var values = ReadArray<double>(reader, rows);
+                        var values = ReadBlocks<double>(reader, rows);
                         var others = new Dictionary<int, string>();
                         for (var n = reader.ReadInt32(); n > 0; n--)
                         {
                             others[reader.ReadInt32()] = reader.ReadString();
                         }
 
-                        columns.Add(new NumberColumn(name, values, rows, others));
+                        columns.Add(new NumberColumn(name, values, others));
                         break;
                     case 1:
                         var entries = new string[reader.ReadInt32()];
@@ -88,7 +87,7 @@ public static class TableFile
                             entries[e] = reader.ReadString();
                         }
 
-                        columns.Add(new CodedColumn(name, entries, ReadArray<int>(reader, rows), rows));
+                        columns.Add(new CodedColumn(name, entries, ReadBlocks<int>(reader, rows)));
                         break;
                     default:
                         throw new InvalidDataException($"Column '{name}' has an unknown kind.");
@@ -103,26 +102,23 @@ public static class TableFile
         }
     }
 
-    private static void WriteArray<T>(BinaryWriter writer, ReadOnlySpan<T> values)
+    private static void WriteBlocks<T>(BinaryWriter writer, IEnumerable<ReadOnlyMemory<T>> blocks)
         where T : struct
     {
-        for (var i = 0; i < values.Length; i += ChunkValues)
+        foreach (var block in blocks)
         {
-            writer.Write(MemoryMarshal.AsBytes(values.Slice(i, Math.Min(ChunkValues, values.Length - i))));
+            writer.Write(MemoryMarshal.AsBytes(block.Span));
         }
     }
 
-    private static T[] ReadArray<T>(BinaryReader reader, int length)
-        where T : struct
+    private static Blocks<T> ReadBlocks<T>(BinaryReader reader, int count)
+        where T : struct => Blocks<T>.Read(count, block =>
     {
-        var values = new T[length];
-        var bytes = MemoryMarshal.AsBytes(values.AsSpan());
+        var bytes = MemoryMarshal.AsBytes(block.Span);
         for (var read = 0; read < bytes.Length;)
         {
             var n = reader.BaseStream.Read(bytes[read..]);
             read += n > 0 ? n : throw new EndOfStreamException();
         }
-
-        return values;
-    }
+    });
 }

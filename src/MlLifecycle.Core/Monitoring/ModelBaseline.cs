@@ -27,11 +27,14 @@ public sealed record ModelBaseline(
     /// <summary>The name the prediction profile and its drift are reported under.</summary>
     public const string PredictionFeature = "prediction";
 
+    /// <summary>Rows a feature profile is built from at most: its points and bins settle long before.</summary>
+    public const int MaxRows = 1_000_000;
+
     /// <summary>Whether a column of this kind is profiled and tested for drift.</summary>
     public static bool Profiled(ColumnKind kind) => kind is ColumnKind.Numeric or ColumnKind.Categorical or ColumnKind.Boolean;
 
     /// <param name="schema">The version's schema.</param>
-    /// <param name="rows">Feature values in <see cref="DatasetSchema.Features"/> order, all rows of the run's cleaned data.</param>
+    /// <param name="rows">Feature values in <see cref="DatasetSchema.Features"/> order: the run's cleaned rows (at most <see cref="MaxRows"/> of them, spread).</param>
     /// <param name="testPredictions">The model's predictions on the test split.</param>
     public static ModelBaseline Build(DatasetSchema schema, FeatureSource rows, IReadOnlyList<Prediction> testPredictions, IReadOnlyDictionary<string, double> metrics, string primaryMetric)
     {

@@ -90,20 +90,26 @@ public sealed record DataSplit(
             throw new DataValidationException(AnomalyCodes.TooFewRows, null, $"The dataset has {count} usable rows; at least {minimum} are needed for a train/validation/test split.");
         }
 
-        var part = u.Select(x => x < trainFraction ? Part.Train : x < trainFraction + validationFraction ? Part.Validation : Part.Test).ToArray();
-        foreach (var group in Enumerable.Range(0, count).GroupBy(i => strata?[i] ?? "", StringComparer.Ordinal))
+        var part = new Part[count];
+        Dictionary<string, (int Train, int Least)> classes = new(StringComparer.Ordinal);
+        for (var i = 0; i < count; i++)
         {
-            if (!group.Any(i => part[i] == Part.Train))
-            {
-                part[group.MinBy(i => u[i])] = Part.Train;
-            }
+            part[i] = u[i] < trainFraction ? Part.Train : u[i] < trainFraction + validationFraction ? Part.Validation : Part.Test;
+            var key = strata?[i] ?? "";
+            var (train, least) = classes.GetValueOrDefault(key, (0, i));
+            classes[key] = (train + (part[i] == Part.Train ? 1 : 0), u[i] < u[least] ? i : least);
+        }
+
+        foreach (var (key, (train, least)) in classes.Where(c => c.Value.Train == 0).ToList())
+        {
+            part[least] = Part.Train;
+            classes[key] = (1, least);
         }
 
         if (!part.Contains(Part.Test))
         {
             // The row of greatest u whose class keeps another training row.
-            var trainCount = Enumerable.Range(0, count).Where(i => part[i] == Part.Train).GroupBy(i => strata?[i] ?? "", StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
-            var movable = Enumerable.Range(0, count).Where(i => part[i] != Part.Train || trainCount[strata?[i] ?? ""] > 1).ToList();
+            var movable = Enumerable.Range(0, count).Where(i => part[i] != Part.Train || classes[strata?[i] ?? ""].Train > 1).ToList();
             if (movable.Count == 0)
             {
                 throw new DataValidationException(AnomalyCodes.TooFewRows, null, $"The dataset has {count} usable rows: too few for a non-empty train and test split.");
@@ -116,7 +122,7 @@ public sealed record DataSplit(
         return new DataSplit(Of(Part.Train), Of(Part.Validation), Of(Part.Test));
     }
 
-    private enum Part { Train, Validation, Test }
+    private enum Part : byte { Train, Validation, Test }
 
     /// <summary>Chronological holdout: the earliest rows train, the next validate, the latest test (no look-ahead).</summary>
     public static DataSplit Chronological(IReadOnlyList<double> order, double trainFraction = 0.7, double validationFraction = 0.15)

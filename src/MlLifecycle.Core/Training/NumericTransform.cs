@@ -17,38 +17,81 @@ namespace MlLifecycle.Core.Training;
 /// <param name="Indicator">Whether a 0/1 "was missing" input goes next to the column.</param>
 public sealed record NumericTransform(string Column, double Fill, double? Lower, double? Upper, double Shift, double Scale, bool Indicator = false)
 {
-    public static NumericTransform Fit(string column, IReadOnlyList<float> trainingValues, CleaningSpec cleaning)
+    public static NumericTransform Fit(string column, IReadOnlyList<float> trainingValues, CleaningSpec cleaning) =>
+        Fit(column, [.. trainingValues], cleaning);
+
+    /// <summary>
+    /// Fits on the training values, sorted once in a pooled buffer: every statistic (median, quartiles, mean, MAD,
+    /// mode) reads that one sorted copy, and clipping keeps it sorted.
+    /// </summary>
+    public static NumericTransform Fit(string column, ReadOnlySpan<float> trainingValues, CleaningSpec cleaning)
     {
-        var values = trainingValues.Where(float.IsFinite).Select(v => (double)v).ToList();
-        var stats = NumericStats.Of(values);
-        if (stats is null)
+        var buffer = ColumnBuffers.Doubles.Rent(Math.Max(1, trainingValues.Length));
+        try
         {
-            return new NumericTransform(column, cleaning.NumericImputation == NumericImputation.Constant ? cleaning.FillValue : 0, null, null, 0, 1);
+            var count = 0;
+            foreach (var v in trainingValues)
+            {
+                if (float.IsFinite(v))
+                {
+                    buffer[count++] = v;
+                }
+            }
+
+            var values = buffer.AsSpan(0, count);
+            values.Sort();
+            if (NumericStats.OfSorted(values) is not { } stats)
+            {
+                return new NumericTransform(column, cleaning.NumericImputation == NumericImputation.Constant ? cleaning.FillValue : 0, null, null, 0, 1);
+            }
+
+            var fill = cleaning.NumericImputation switch
+            {
+                NumericImputation.Mean => stats.Mean,
+                NumericImputation.Mode => Mode(values),
+                NumericImputation.Constant => cleaning.FillValue,
+                _ => stats.Median,
+            };
+            double? lower = null, upper = null;
+            if (cleaning.Outliers == OutlierPolicy.Clip && stats.Fences(cleaning.OutlierMethod) is var (lo, hi) && lo < hi)
+            {
+                (lower, upper) = (lo, hi);
+                foreach (ref var v in values)
+                {
+                    v = Math.Clamp(v, lo, hi); // monotone: the values stay sorted
+                }
+            }
+
+            var scaled = lower is null ? stats : NumericStats.OfSorted(values)!;
+            var (shift, scale) = cleaning.Scaling switch
+            {
+                Scaling.Standard => (scaled.Mean, scaled.Std),
+                Scaling.MinMax => (scaled.Min, scaled.Max - scaled.Min),
+                Scaling.Robust => (scaled.Median, scaled.Iqr),
+                _ => (0.0, 1.0),
+            };
+            return new NumericTransform(column, fill, lower, upper, shift, scale == 0 ? 1 : scale);
+        }
+        finally
+        {
+            ColumnBuffers.Doubles.Return(buffer);
+        }
+    }
+
+    /// <summary>The most frequent of sorted values (the smallest on a tie).</summary>
+    private static double Mode(ReadOnlySpan<double> sorted)
+    {
+        var (best, bestCount, run) = (sorted[0], 0, 0);
+        for (var i = 0; i < sorted.Length; i++)
+        {
+            run = i > 0 && sorted[i] == sorted[i - 1] ? run + 1 : 1;
+            if (run > bestCount)
+            {
+                (best, bestCount) = (sorted[i], run);
+            }
         }
 
-        var fill = cleaning.NumericImputation switch
-        {
-            NumericImputation.Mean => stats.Mean,
-            NumericImputation.Mode => values.GroupBy(v => v).OrderByDescending(g => g.Count()).ThenBy(g => g.Key).First().Key,
-            NumericImputation.Constant => cleaning.FillValue,
-            _ => stats.Median,
-        };
-        double? lower = null, upper = null;
-        if (cleaning.Outliers == OutlierPolicy.Clip && stats.Fences(cleaning.OutlierMethod) is var (lo, hi) && lo < hi)
-        {
-            (lower, upper) = (lo, hi);
-        }
-
-        var clipped = values.Select(v => Math.Clamp(v, lower ?? double.MinValue, upper ?? double.MaxValue)).ToList();
-        var scaled = NumericStats.Of(clipped)!;
-        var (shift, scale) = cleaning.Scaling switch
-        {
-            Scaling.Standard => (scaled.Mean, scaled.Std),
-            Scaling.MinMax => (scaled.Min, scaled.Max - scaled.Min),
-            Scaling.Robust => (scaled.Median, scaled.Iqr),
-            _ => (0.0, 1.0),
-        };
-        return new NumericTransform(column, fill, lower, upper, shift, scale == 0 ? 1 : scale);
+        return best;
     }
 
     /// <summary>Applies the transform to one value (what the saved expression computes).</summary>

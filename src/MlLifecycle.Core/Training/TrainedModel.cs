@@ -336,13 +336,53 @@ public sealed class TrainedModel
     private RowScorer Rent() => _scorers.TryTake(out var scorer) ? scorer : new RowScorer(_transformer, Schema, _inputs);
 
     /// <summary>Numeric transforms of the non-text inputs; numeric and boolean inputs with missing training values get a missing indicator when asked.</summary>
-    private static List<NumericTransform> FitNumeric(IReadOnlyList<InputColumn> inputs, FeatureSource rows, CleaningSpec cleaning, bool indicators) =>
-        inputs.Where(c => !c.IsText).Select(c =>
+    /// <summary>
+    /// Training rows a numeric transform's statistics are fitted on at most (spread evenly through larger tables): a
+    /// median or a quartile of a million rows is as good as of ten million, and its values are sorted in memory.
+    /// </summary>
+    public const int FitRows = 1_000_000;
+
+    private static List<NumericTransform> FitNumeric(IReadOnlyList<InputColumn> inputs, FeatureSource rows, CleaningSpec cleaning, bool indicators)
+    {
+        if (rows.Count > FitRows)
         {
-            var values = Rows(rows).Select(r => c.Number!(rows, r)).ToArray();
-            var transform = NumericTransform.Fit(c.Name, values, cleaning);
-            return indicators && c.Kind is ColumnKind.Numeric or ColumnKind.Boolean && values.Any(float.IsNaN) ? transform with { Indicator = true } : transform;
-        }).ToList();
+            rows = rows.Subset(FeatureSource.Spread(rows.Count, FitRows));
+        }
+
+        // One pooled buffer for every input's values: the inputs are read one after another, not held at once.
+        var buffer = ColumnBuffers.Floats.Rent(Math.Max(1, rows.Count));
+        try
+        {
+            return [.. inputs.Where(c => !c.IsText).Select(c =>
+            {
+                var values = buffer.AsSpan(0, rows.Count);
+                for (var r = 0; r < values.Length; r++)
+                {
+                    values[r] = c.Number!(rows, r);
+                }
+
+                var transform = NumericTransform.Fit(c.Name, values, cleaning);
+                return indicators && c.Kind is ColumnKind.Numeric or ColumnKind.Boolean && HasMissing(values) ? transform with { Indicator = true } : transform;
+            })];
+        }
+        finally
+        {
+            ColumnBuffers.Floats.Return(buffer);
+        }
+
+        static bool HasMissing(ReadOnlySpan<float> values)
+        {
+            foreach (var v in values)
+            {
+                if (float.IsNaN(v))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
 
     /// <summary>Training rows selection reads at most.</summary>
     public const int SelectionRows = 250_000;

@@ -21,7 +21,8 @@ public sealed class EvaluateModel(ArtifactStore store, RunDataCache cache, Champ
         var test = (await cache.GetPlanAsync(run)).Split.Test;
         var model = TrainedModel.Load((await store.ReadAsync(ArtifactStore.Artifacts, run.ModelBlob)).ToStream(), schema, "candidate");
         var metric = spec.PrimaryMetric!;
-        var metrics = Score(model, rows, labels, test);
+        var predictions = model.Predict(rows.Subset(test));
+        var metrics = Metrics.For(schema, Pick(labels, test), predictions);
         var criteria = PrimaryMetric.Check(spec.SuccessCriteria, metrics);
         var (championVersion, championMetrics, unscored) = await championScorer.ScoreAsync(run.Model, schema, spec, data, test);
         var gate = Gate.Decide(metric, metrics.TryGetValue(metric, out var value) ? value : null, championMetrics?.GetValueOrDefault(metric), championVersion, criteria, spec.EffectiveGate, unscored);
@@ -33,9 +34,10 @@ public sealed class EvaluateModel(ArtifactStore store, RunDataCache cache, Champ
             return Slices.Compute(column, values, numeric, metric, subset => Score(model, rows, labels, subset.Select(k => test[k]).ToArray()));
         }).ToList();
         var importance = PermutationImportanceOnTest(model, schema, rows, labels, test, metric, spec.EffectiveSeed);
-        var predictions = model.Predict(rows.Subset(test));
         var detail = schema.IsClassification ? Metrics.Detail(Pick(labels, test), predictions.Select(p => p.Label).ToList(), schema.Classes!) : null;
-        await store.WriteJsonAsync(ArtifactStore.Artifacts, run.BaselineBlob, ModelBaseline.Build(schema, rows, predictions, metrics, metric));
+        // The drift reference: every row, or a million spread through a larger table (its profile keeps a thousand points).
+        var reference = rows.Count > ModelBaseline.MaxRows ? rows.Subset(FeatureSource.Spread(rows.Count, ModelBaseline.MaxRows)) : rows;
+        await store.WriteJsonAsync(ArtifactStore.Artifacts, run.BaselineBlob, ModelBaseline.Build(schema, reference, predictions, metrics, metric));
 
         var curves = schema.Task == MlTask.BinaryClassification
             ? Curves.Of(Pick(labels, test).Select(l => l == schema.PositiveClass).ToList(), predictions.Select(p => p.Probabilities?.GetValueOrDefault(schema.PositiveClass!) ?? 0).ToList())

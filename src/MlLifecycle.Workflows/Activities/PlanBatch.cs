@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MlLifecycle.Core.Data;
@@ -10,8 +11,8 @@ namespace MlLifecycle.Workflows.Activities;
 public sealed class PlanBatch(ArtifactStore store, ModelRegistry registry, ModelCache models, IOptions<LifecycleOptions> options, ILogger<PlanBatch> logger)
 {
     /// <summary>
-    /// Pins the model version (the request's, else the one its alias points at now), then reads the input once, a chunk
-    /// at a time: each chunk is checked as a prediction request is (every column the model reads present, numbers where
+    /// Pins the model version (the request's, else the one its alias points at now), then reads the input (CSV, CSV.gz or
+    /// Parquet) once, a chunk at a time: each chunk is checked as a prediction request is (every column the model reads present, numbers where
     /// it expects numbers), compared with the model's schema, and stored as one CSV in the job's folder. An input that
     /// cannot be scored gives a plan with an <see cref="BatchPlan.Error"/>; only storage trouble throws.
     /// </summary>
@@ -40,21 +41,23 @@ public sealed class PlanBatch(ArtifactStore store, ModelRegistry registry, Model
             return Failed($"Input blob '{request.Input}' does not exist{(request.ETag is null ? "" : " or was replaced after the job started")}.", version.Version);
         }
 
-        var chunkRows = options.Value.BatchChunkRows;
         List<int> chunks = [];
         var check = new SchemaCheck(served.Schema, requireLabel: false);
         try
         {
-            using var reader = CsvLoader.Open(input);
-            while (reader.Read(chunkRows) is { } chunk)
+            await foreach (var chunk in ChunksAsync(input, job.Format, options.Value.BatchChunkRows))
             {
-                PredictionInput.FromTable(chunk, served.Schema, served.Required, firstRow: reader.RowsRead - chunk.Rows.Count);
+                PredictionInput.FromTable(chunk, served.Schema, served.Required, firstRow: chunks.Sum());
                 check.Add(chunk);
                 using var csv = new MemoryStream();
                 CsvLoader.Write(chunk, csv);
                 await store.WriteAsync(ArtifactStore.Artifacts, job.ChunkBlob(chunks.Count), BinaryData.FromBytes(csv.ToArray()));
                 chunks.Add(chunk.Rows.Count);
             }
+        }
+        catch (InvalidDataException ex)
+        {
+            return Failed($"The input is named .gz but is not valid gzip: {ex.Message}", version.Version);
         }
         catch (Exception ex) when (ex is DataValidationException or InvalidInputException)
         {
@@ -70,6 +73,31 @@ public sealed class PlanBatch(ArtifactStore store, ModelRegistry registry, Model
         var rows = chunks.Sum();
         logger.LogInformation("Batch job {JobId}: {Rows} rows of {Input} in {Chunks} chunks for {Model} v{Version}", job.JobId, rows, request.Input, chunks.Count, job.Model, version.Version);
         return new BatchPlan(version.Version, rows, chunks, options.Value.BatchMaxConcurrency, check.Anomalies());
+    }
+
+    /// <summary>
+    /// The input a chunk of rows at a time: CSV (gzip-compressed or not) as it streams; Parquet read column by column into
+    /// a table first (its values as text, as a CSV of them would hold them).
+    /// </summary>
+    private static async IAsyncEnumerable<TabularData> ChunksAsync(Stream input, TableFormat format, int chunkRows)
+    {
+        if (format == TableFormat.Parquet)
+        {
+            var table = await TableReader.ReadAsync(input, format);
+            for (var start = 0; start < table.RowCount; start += chunkRows)
+            {
+                yield return table.ToRows(start, Math.Min(chunkRows, table.RowCount - start));
+            }
+
+            yield break;
+        }
+
+        using var text = format == TableFormat.CsvGzip ? new GZipStream(input, CompressionMode.Decompress, leaveOpen: true) : input;
+        using var reader = CsvLoader.Open(text);
+        while (reader.Read(chunkRows) is { } chunk)
+        {
+            yield return chunk;
+        }
     }
 
     /// <summary><c>{container}/{blob}</c> → its two parts.</summary>

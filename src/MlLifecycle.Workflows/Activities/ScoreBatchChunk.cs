@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.IO.Compression;
 using System.Text;
 using MlLifecycle.Core.Data;
 using MlLifecycle.Core.Training;
@@ -28,14 +29,26 @@ public sealed class ScoreBatchChunk(ArtifactStore store, ModelRegistry registry,
         }
 
         var predictions = served.Predictor.Predict(PredictionInput.FromTable(table, served.Schema, served.Required, chunk.FirstRow));
+        var parquet = job.Format == TableFormat.Parquet;
         using var lines = new MemoryStream();
-        using (var writer = new StreamWriter(lines, new UTF8Encoding(false), leaveOpen: true))
+        using (var compressed = job.Format == TableFormat.CsvGzip ? new GZipStream(lines, CompressionLevel.Fastest, leaveOpen: true) : null)
+        using (var writer = new StreamWriter(compressed ?? (Stream)lines, new UTF8Encoding(false), leaveOpen: true))
         {
-            PredictionCsv.Write(writer, table, predictions, served.Schema, header: chunk.Index == 0);
+            // Every chunk of a .csv.gz is a gzip member of its own: members one after another make one valid gzip file.
+            PredictionCsv.Write(writer, table, predictions, served.Schema, header: chunk.Index == 0 || parquet);
         }
 
         lines.Position = 0;
-        await store.StagePartAsync(ArtifactStore.Predictions, job.OutputBlob, chunk.Index, lines);
+        if (parquet)
+        {
+            // A Parquet file cannot be joined from parts: the chunk waits in the job's folder for WriteBatchOutput.
+            await store.WriteAsync(ArtifactStore.Artifacts, job.ScoredBlob(chunk.Index), BinaryData.FromStream(lines));
+        }
+        else
+        {
+            await store.StagePartAsync(ArtifactStore.Predictions, job.OutputBlob, chunk.Index, lines);
+        }
+
         return new BatchChunkResult(chunk.Index, predictions.Count, stopwatch.Elapsed.TotalSeconds);
     }
 }

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Security.Cryptography;
 using Azure;
 using Microsoft.Extensions.Logging;
@@ -5,6 +7,7 @@ using Microsoft.Extensions.Options;
 using MlLifecycle.Core;
 using MlLifecycle.Core.Data;
 using MlLifecycle.Core.Spec;
+using MlLifecycle.Core.Training;
 using MlLifecycle.Core.Validation;
 using MlLifecycle.Storage;
 
@@ -47,6 +50,7 @@ public sealed class ValidateDataset(ArtifactStore store, ModelRegistry registry,
 
         ColumnTable data;
         string dataSha;
+        var watch = Stopwatch.StartNew();
         try
         {
             if (await ReadAsync(run, spec, properties.ContentLength) is not { } read)
@@ -62,6 +66,7 @@ public sealed class ValidateDataset(ArtifactStore store, ModelRegistry registry,
             return Rejected(Anomaly.From(ex));
         }
 
+        var readIn = watch.Elapsed;
         try
         {
             var inspection = SchemaInference.Inspect(data, spec);
@@ -89,11 +94,21 @@ public sealed class ValidateDataset(ArtifactStore store, ModelRegistry registry,
             var (table, schema) = HistoryFields.Declare(data, inspection.Schema, spec);
             var resolved = spec with { Label = schema.Label.Name, Task = schema.Task, PositiveClass = schema.PositiveClass, Seed = spec.EffectiveSeed };
             resolved = resolved with { PrimaryMetric = PrimaryMetric.Choose(resolved, schema, report.ImbalanceRatio) };
-            var plan = ValidationPlan.Create(table, schema, resolved, run.Model);
-            await using (var stored = await store.OpenWriteAsync(ArtifactStore.Artifacts, run.DataBlob))
+            var (trainers, leftOut, refused) = Candidates(resolved, table);
+            if (refused is not null)
             {
-                TableFile.Write(table, stored);
+                return Rejected(refused);
             }
+
+            if (leftOut is not null)
+            {
+                resolved = resolved with { Validation = resolved.EffectiveValidation with { Trainers = trainers } };
+                report = report with { Anomalies = [.. report.Anomalies, leftOut] };
+            }
+
+            var plan = ValidationPlan.Create(table, schema, resolved, run.Model);
+            var checkedAt = watch.Elapsed;
+            await store.WriteStreamingAsync(ArtifactStore.Artifacts, run.DataBlob, stream => TableFile.Write(table, stream));
 
             await store.WriteJsonAsync(ArtifactStore.Artifacts, run.SchemaBlob, schema);
             await store.WriteJsonAsync(ArtifactStore.Artifacts, run.SpecBlob, resolved);
@@ -101,6 +116,7 @@ public sealed class ValidateDataset(ArtifactStore store, ModelRegistry registry,
             await store.WriteJsonAsync(ArtifactStore.Artifacts, run.SplitBlob, plan);
             cache.Put(run, RunData.Of(table, schema, resolved), plan);
             logger.LogInformation("Run {RunId}: {Rows} rows ({Duplicates} duplicates removed), task {Task}, label {Label}, primary metric {Metric}", run.RunId, schema.Rows, cleaning.DuplicatesRemoved, schema.Task, schema.Label.Name, resolved.PrimaryMetric);
+            logger.LogInformation("Run {RunId}: read {Rows} rows × {Columns} columns ({TableMb:F0} MB as a table) in {Read:F1} s, checked, cleaned and split in {Checked:F1} s, stored in {Stored:F1} s", run.RunId, rowsRead, table.Columns.Count, table.Bytes / 1048576.0, readIn.TotalSeconds, (checkedAt - readIn).TotalSeconds, (watch.Elapsed - checkedAt).TotalSeconds);
             var summary = new DataSummary(rowsRead, cleaning.DuplicatesRemoved, cleaning.MissingRowsRemoved, schema.Rows, report.Anomalies.Count);
             return new ValidationOutcome(true, schema.Task, schema.Label.Name, resolved.PrimaryMetric, spec.EffectiveSeed, dataSha, summary, report.Anomalies);
         }
@@ -156,6 +172,28 @@ public sealed class ValidateDataset(ArtifactStore store, ModelRegistry registry,
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// The candidate trainers the memory budget holds on this table: by default every trainer that fits (the others
+    /// left out with a warning); named ones must all fit (else the refusal that names the one that does not).
+    /// </summary>
+    private (IReadOnlyList<string> Trainers, Anomaly? LeftOut, Anomaly? Refused) Candidates(ProblemSpec spec, ColumnTable table)
+    {
+        var budget = new MemoryBudget(options.Value.MemoryBudgetMb);
+        var named = spec.EffectiveValidation.Trainers;
+        var candidates = named ?? Trainers.All;
+        var unfit = candidates.Where(t => !budget.Fits(table.RowCount, table.Columns.Count, trainings: 1, t)).ToList();
+        if (unfit.Count == 0)
+        {
+            return (candidates, null, null);
+        }
+
+        string Need(string trainer) => string.Create(CultureInfo.InvariantCulture, $"{trainer} about {MemoryBudget.PeakMb(table.RowCount, table.Columns.Count, 1, trainer):N0} MB");
+        var shape = string.Create(CultureInfo.InvariantCulture, $"{table.RowCount:N0} rows × {table.Columns.Count} columns, more than the memory budget of {budget.Megabytes:N0} MB (MlLifecycle:MemoryBudgetMb)");
+        return named is not null
+            ? (candidates, null, Anomaly.Error(AnomalyCodes.InvalidSpec, "validation.trainers", $"validation.trainers names {unfit[0]}, which needs {Need(unfit[0])[(unfit[0].Length + 1)..]} to train on every one of {shape}. Leave it out, or give the run more memory."))
+            : ([.. candidates.Except(unfit)], Anomaly.Warning(AnomalyCodes.OverMemoryBudget, "validation.trainers", $"Left out of the candidates: training on every one of {shape} needs {string.Join(", ", unfit.Select(Need))}."), null);
     }
 
     /// <summary>Columns the spec declares as anything but numbers or ignored: their cells are kept as written.</summary>
