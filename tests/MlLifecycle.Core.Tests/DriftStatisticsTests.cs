@@ -244,4 +244,21 @@ public class DriftStatisticsTests
         Assert.Equal([0.0, 0.0, 0.07142857142857142, 0.21428571428571427, 0.07142857142857142, 0.21428571428571427, 0.0, 0.07142857142857142, 0.35714285714285715], currentShares, (x, y) => Math.Abs(x - y) <= Tolerance);
         Assert.Equal(1.9038238747514138, Psi.Compute(reference, current), Tolerance);
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(7)]
+    [InlineData(1000)]
+    [InlineData(65_537)]
+    public void Psi_Edges_AreMathNetsR7QuantilesToTheBit(int size)
+    {
+        var random = new Random(size);
+        var sorted = Enumerable.Range(0, size).Select(_ => Math.Round(random.NextDouble() * 50, random.Next(4))).Order().ToArray();
+
+        var edges = Psi.Edges(sorted);
+
+        var expected = Enumerable.Range(1, 9).Select(i => MathNet.Numerics.Statistics.SortedArrayStatistics.QuantileCustom(sorted, i / 10.0, MathNet.Numerics.Statistics.QuantileDefinition.R7)).Distinct().ToArray();
+        Assert.Equal(expected, edges);
+    }
 }

@@ -44,41 +44,60 @@ public sealed record FeatureProfile
     public static FeatureProfile FromNumbers(string feature, ReadOnlySpan<double> values, int maxPoints = DefaultMaxPoints, int psiBins = Psi.DefaultBins)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxPoints, 1);
-        var sorted = Finite(values);
-        Array.Sort(sorted);
-        var profile = new FeatureProfile
+        // The sorted copy is a pooled buffer: a baseline profiles a million rows of every feature, and a new array
+        // each would pile up as garbage faster than the collector returns it.
+        var buffer = Data.ColumnBuffers.Doubles.Rent(Math.Max(1, values.Length));
+        try
         {
-            Feature = feature,
-            Kind = FeatureKind.Numeric,
-            Rows = values.Length,
-            MissingRate = values.IsEmpty ? 0 : (double)(values.Length - sorted.Length) / values.Length,
-        };
-        if (sorted.Length == 0)
-        {
-            return profile;
-        }
-
-        List<double> points = [], weights = [];
-        var exact = CountDistinct(sorted) <= maxPoints;
-        for (long slot = 0, slots = exact ? sorted.Length : maxPoints; slot < slots; slot++)
-        {
-            var value = exact ? sorted[slot] : sorted[(2 * slot + 1) * sorted.Length / (2 * maxPoints)];
-            if (points.Count > 0 && points[^1] == value)
+            var n = 0;
+            foreach (var v in values)
             {
-                weights[^1]++;
+                if (double.IsFinite(v))
+                {
+                    buffer[n++] = v;
+                }
             }
-            else
-            {
-                points.Add(value);
-                weights.Add(1);
-            }
-        }
 
-        var edges = Psi.Edges(sorted, psiBins);
-        return profile with
+            var sorted = buffer.AsSpan(0, n);
+            sorted.Sort();
+            var profile = new FeatureProfile
+            {
+                Feature = feature,
+                Kind = FeatureKind.Numeric,
+                Rows = values.Length,
+                MissingRate = values.IsEmpty ? 0 : (double)(values.Length - n) / values.Length,
+            };
+            if (n == 0)
+            {
+                return profile;
+            }
+
+            List<double> points = [], weights = [];
+            var exact = CountDistinct(sorted) <= maxPoints;
+            for (long slot = 0, slots = exact ? n : maxPoints; slot < slots; slot++)
+            {
+                var value = exact ? sorted[(int)slot] : sorted[(int)((2 * slot + 1) * n / (2 * maxPoints))];
+                if (points.Count > 0 && points[^1] == value)
+                {
+                    weights[^1]++;
+                }
+                else
+                {
+                    points.Add(value);
+                    weights.Add(1);
+                }
+            }
+
+            var edges = Psi.Edges(sorted, psiBins);
+            return profile with
+            {
+                Numeric = new NumericProfile(n, sorted[0], sorted[^1], exact, points, weights, edges, Psi.Proportions(sorted, edges)),
+            };
+        }
+        finally
         {
-            Numeric = new NumericProfile(sorted.Length, sorted[0], sorted[^1], exact, points, weights, edges, Psi.Proportions(sorted, edges)),
-        };
+            Data.ColumnBuffers.Doubles.Return(buffer);
+        }
     }
 
     /// <summary>
@@ -140,7 +159,7 @@ public sealed record FeatureProfile
         return (counts, count, missing);
     }
 
-    private static int CountDistinct(double[] sorted)
+    private static int CountDistinct(ReadOnlySpan<double> sorted)
     {
         var distinct = 1;
         for (var i = 1; i < sorted.Length; i++)

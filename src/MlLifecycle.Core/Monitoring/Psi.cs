@@ -18,14 +18,31 @@ public static class Psi
     public const int DefaultBins = 10;
 
     /// <summary>Distinct interior quantile edges of an ascending, non-empty reference sample (at most <paramref name="bins"/> − 1 of them).</summary>
-    public static double[] Edges(double[] sortedReference, int bins = DefaultBins)
+    public static double[] Edges(ReadOnlySpan<double> sortedReference, int bins = DefaultBins)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(bins, 2);
         ArgumentOutOfRangeException.ThrowIfZero(sortedReference.Length);
-        return Enumerable.Range(1, bins - 1)
-            .Select(i => SortedArrayStatistics.QuantileCustom(sortedReference, i / (double)bins, QuantileDefinition.R7))
-            .Distinct()
-            .ToArray();
+        List<double> edges = [];
+        for (var i = 1; i < bins; i++)
+        {
+            var edge = QuantileR7(sortedReference, i / (double)bins);
+            if (!edges.Contains(edge))
+            {
+                edges.Add(edge);
+            }
+        }
+
+        return [.. edges];
+    }
+
+    /// <summary>The R7 quantile (linear between order statistics) of an ascending sample, computed as MathNet.Numerics's <c>SortedArrayStatistics.QuantileCustom</c> does for 0 &lt; τ &lt; 1.</summary>
+    internal static double QuantileR7(ReadOnlySpan<double> sorted, double tau)
+    {
+        var h = ((sorted.Length - 1) * tau) + 1d;
+        var hf = (int)h;
+        var lower = sorted[Math.Max(hf - 1, 0)];
+        var upper = sorted[Math.Min(hf, sorted.Length - 1)];
+        return lower + ((h - hf) * (upper - lower));
     }
 
     /// <summary>Share of an ascending, non-empty sample in each of the <c>edges.Length + 1</c> bins.</summary>
