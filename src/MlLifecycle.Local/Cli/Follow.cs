@@ -60,7 +60,7 @@ internal static class Follow
                 return state;
             }
 
-            await Task.Delay(250, ct);
+            await Task.Delay(100, ct);
         }
     }
 }

@@ -88,8 +88,14 @@ public sealed class LocalPlatform : IAsyncDisposable
             var storage = options.StorageConnectionString ?? azurite!.ConnectionString;
             engine = new DurableEngine(storage, loggerFactory, options.Engine);
             var app = BuildApp(options, storage, engine, loggerFactory);
-            await Task.WhenAll(engine.CreateIfNotExistsAsync(), app.Services.EnsureMlLifecycleStorageAsync(ct));
-            if (options.HostWorker ?? !await app.Services.GetRequiredService<HostRegistry>().AnyLiveAsync(ct))
+            // A client of a live host finds the task hub and the containers that host created when it started.
+            var hostWorker = options.HostWorker ?? !await app.Services.GetRequiredService<HostRegistry>().AnyLiveAsync(ct);
+            if (hostWorker || options.HostWorker is not null)
+            {
+                await Task.WhenAll(engine.CreateIfNotExistsAsync(), app.Services.EnsureMlLifecycleStorageAsync(ct));
+            }
+
+            if (hostWorker)
             {
                 await engine.StartWorkerAsync(options.Tasks, app.Services);
             }
