@@ -35,6 +35,11 @@ public static class MemoryFigures
             checks.Add(new($"train {train.Name} peak ≤ {MemoryBench.TrainBudgetMb:F0} MB", train.PeakMb <= MemoryBench.TrainBudgetMb, $"{train.PeakMb:F0} MB in {train.Seconds:F0} s"));
         }
 
+        if (measured.Trains.FirstOrDefault(t => t.Name == "numbers-1m") is { } million)
+        {
+            checks.Add(new($"train numbers-1m peak ≤ {MemoryBench.MillionRowsTargetMb:F0} MB (the issue's target)", million.PeakMb <= MemoryBench.MillionRowsTargetMb, $"{million.PeakMb:F0} MB"));
+        }
+
         if (quick)
         {
             var (csv, parquet) = (measured.Trains.Single(t => t.Name == "numbers-csv"), measured.Trains.Single(t => t.Name == "numbers-parquet"));

@@ -28,6 +28,7 @@ using MlLifecycle.Workflows;
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- orchestration [--quick]
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- data <numbers|mixed> <rows> <file.csv|file.parquet>
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- memory [--quick]   (the system Python with scikit-learn for its peer)
+//        dotnet run -c Release --project bench/MlLifecycle.Bench -- columns [rows]   (the table's columns against Apache.Arrow's)
 if (args.FirstOrDefault() == "data" && args.Length == 4)
 {
     // data <numbers|mixed> <rows> <file.csv|file.parquet>: the memory suite's tables, to run a command on by hand.
@@ -42,6 +43,12 @@ if (args.FirstOrDefault() == "data" && args.Length == 4)
         MlLifecycle.Bench.BenchData.WriteCsv(args[3], shape, count, 20, seed: 5);
     }
 
+    return 0;
+}
+
+if (args.FirstOrDefault() == "columns")
+{
+    MlLifecycle.Bench.ColumnsBench.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 10_000_000, Console.Out);
     return 0;
 }
 
