@@ -116,8 +116,18 @@ public sealed class DurableEngine : IAsyncDisposable
             _logger.LogInformation("Handed back {Count} running activities to the task hub", handed);
         }
 
-        await worker.StopAsync(isForced: true);
+        // Releasing the partition lease normally takes about a second (the framework drains the control queue first);
+        // a stop never waits past StopTimeout for it: an unreleased lease expires after LeaseInterval, as a killed
+        // host's does, and the activities were handed back above.
+        var stopped = worker.StopAsync(isForced: true);
+        if (await Task.WhenAny(stopped, Task.Delay(StopTimeout)) != stopped)
+        {
+            _logger.LogWarning("The Durable worker did not stop within {Timeout} s; leaving without it (its partition lease expires on its own)", StopTimeout.TotalSeconds);
+        }
     }
+
+    /// <summary>Longest wait for the Durable worker to stop (it releases its partition lease), so a host's stop stays within the CLI's 10 s.</summary>
+    public static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(3);
 
     public async ValueTask DisposeAsync() => await StopWorkerAsync();
 
