@@ -29,6 +29,7 @@ using MlLifecycle.Workflows;
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- data <numbers|mixed> <rows> <file.csv|file.parquet>
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- memory [--quick]   (the system Python with scikit-learn for its peer)
 //        dotnet run -c Release --project bench/MlLifecycle.Bench -- columns [rows]   (the table's columns against Apache.Arrow's)
+//        dotnet run -c Release --project bench/MlLifecycle.Bench -- fold <csv> <label> [trainer]   (one CV fold's steps, timed)
 if (args.FirstOrDefault() == "data" && args.Length == 4)
 {
     // data <numbers|mixed> <rows> <file.csv|file.parquet>: the memory suite's tables, to run a command on by hand.
@@ -43,6 +44,12 @@ if (args.FirstOrDefault() == "data" && args.Length == 4)
         MlLifecycle.Bench.BenchData.WriteCsv(args[3], shape, count, 20, seed: 5);
     }
 
+    return 0;
+}
+
+if (args.FirstOrDefault() == "fold" && args.Length >= 3)
+{
+    MlLifecycle.Bench.FoldBench.Run(args[1], args[2], args.ElementAtOrDefault(3) ?? MlLifecycle.Core.Training.Trainers.LightGbm, Console.Out);
     return 0;
 }
 

@@ -49,10 +49,11 @@ public sealed class LocalPlatform : IAsyncDisposable
     private readonly DurableEngine _engine;
     private readonly WebApplication _app;
     private readonly WorkflowTasks _tasks;
+    private readonly ILogger _logger;
 
-    private LocalPlatform(Azurite? azurite, DurableEngine engine, WebApplication app, string storage, WorkflowTasks tasks)
+    private LocalPlatform(Azurite? azurite, DurableEngine engine, WebApplication app, string storage, WorkflowTasks tasks, ILogger logger)
     {
-        (_azurite, _engine, _app, StorageConnectionString, _tasks) = (azurite, engine, app, storage, tasks);
+        (_azurite, _engine, _app, StorageConnectionString, _tasks, _logger) = (azurite, engine, app, storage, tasks, logger);
     }
 
     /// <summary>Whether this process runs a Durable worker (false: a client of another host).</summary>
@@ -101,7 +102,7 @@ public sealed class LocalPlatform : IAsyncDisposable
             }
 
             await app.StartAsync(ct);
-            var platform = new LocalPlatform(azurite, engine, app, storage, options.Tasks);
+            var platform = new LocalPlatform(azurite, engine, app, storage, options.Tasks, logger);
             if (options.HttpPort is not null)
             {
                 platform.BaseAddress = new Uri(app.Urls.First());
@@ -131,12 +132,16 @@ public sealed class LocalPlatform : IAsyncDisposable
     /// <summary>Hands the work in progress back to the task hub first, then stops the routes and timers, then Azurite if this process started it.</summary>
     public async ValueTask DisposeAsync()
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         await _engine.DisposeAsync();
+        _logger.LogInformation("Stopping: the Durable worker left the task hub after {Ms:F0} ms", System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         await _app.StopAsync();
         await _app.DisposeAsync();
+        _logger.LogInformation("Stopping: the routes and timers stopped after {Ms:F0} ms", System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         if (_azurite is not null)
         {
             await _azurite.DisposeAsync();
+            _logger.LogInformation("Stopping: Azurite stopped after {Ms:F0} ms", System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
     }
 
