@@ -46,20 +46,10 @@ public sealed record FeatureProfile
         ArgumentOutOfRangeException.ThrowIfLessThan(maxPoints, 1);
         // The sorted copy is a pooled buffer: a baseline profiles a million rows of every feature, and a new array
         // each would pile up as garbage faster than the collector returns it.
-        var buffer = Data.ColumnBuffers.Doubles.Rent(Math.Max(1, values.Length));
+        var (buffer, n) = Data.ColumnBuffers.SortedFinite(values);
         try
         {
-            var n = 0;
-            foreach (var v in values)
-            {
-                if (double.IsFinite(v))
-                {
-                    buffer[n++] = v;
-                }
-            }
-
             var sorted = buffer.AsSpan(0, n);
-            sorted.Sort();
             var profile = new FeatureProfile
             {
                 Feature = feature,

@@ -26,20 +26,10 @@ public sealed record NumericTransform(string Column, double Fill, double? Lower,
     /// </summary>
     public static NumericTransform Fit(string column, ReadOnlySpan<float> trainingValues, CleaningSpec cleaning)
     {
-        var buffer = ColumnBuffers.Doubles.Rent(Math.Max(1, trainingValues.Length));
+        var (buffer, count) = ColumnBuffers.SortedFinite(trainingValues);
         try
         {
-            var count = 0;
-            foreach (var v in trainingValues)
-            {
-                if (float.IsFinite(v))
-                {
-                    buffer[count++] = v;
-                }
-            }
-
             var values = buffer.AsSpan(0, count);
-            values.Sort();
             if (NumericStats.OfSorted(values) is not { } stats)
             {
                 return new NumericTransform(column, cleaning.NumericImputation == NumericImputation.Constant ? cleaning.FillValue : 0, null, null, 0, 1);
